@@ -1,0 +1,29 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { errorBody } from "./lib/errors";
+import { onError } from "./http/errors";
+import type { AppEnv } from "./http/types";
+import { createStaffApi } from "./staff";
+
+const MiB = 1024 * 1024;
+
+export function createApp() {
+  const app = new Hono<AppEnv>();
+  app.onError(onError);
+  app.notFound((c) => c.json(errorBody("not_found", "No such endpoint"), 404));
+
+  app.use("/api/*", bodyLimit({ maxSize: MiB, onError: (c) => c.json(errorBody("payload_too_large", "The body is larger than 1 MiB"), 413) }));
+  // JSON in: a body of another type is refused before any handler sees it.
+  app.use("/api/*", async (c, next) => {
+    if (["POST", "PUT", "PATCH"].includes(c.req.method)) {
+      const type = c.req.header("content-type") ?? "";
+      const length = c.req.header("content-length");
+      const hasBody = length ? Number(length) > 0 : c.req.raw.body !== null;
+      if (hasBody && !/^application\/(.+\+)?json\b/i.test(type))
+        return c.json(errorBody("unsupported_media_type", "Send JSON with Content-Type: application/json"), 415);
+    }
+    await next();
+  });
+  app.route("/api/staff", createStaffApi());
+  return app;
+}

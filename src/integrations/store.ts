@@ -1,0 +1,150 @@
+import { eq } from "drizzle-orm";
+import { getDb } from "../db/client";
+import { integrations } from "../db/schema";
+import { decryptSecret, encryptSecret } from "../lib/crypto";
+import { invalid } from "../lib/errors";
+import { newId } from "../lib/ids";
+import { nowIso } from "../lib/time";
+import {
+  getModule,
+  missingSettings,
+  redactedSettings,
+  shopUrlFields,
+  splitSecrets,
+  validateSettings,
+  type ModuleRegistration,
+  type Side,
+} from "../modules/registry";
+
+export type Integration = typeof integrations.$inferSelect;
+
+type Env = { DB: D1Database; ENCRYPTION_KEY: string; ALLOW_HTTP_SHOP_URLS?: string; PUBLIC_URL?: string };
+
+const secretContext = (row: { tenantId: string; id: string }, side: Side) => `orderbridge:${row.tenantId}:${row.id}:${side}`;
+
+export async function loadIntegration(env: Env, id: string): Promise<Integration | undefined> {
+  return getDb(env).select().from(integrations).where(eq(integrations.id, id)).get();
+}
+
+async function readSecrets(env: Env, row: Integration, side: Side): Promise<Record<string, string>> {
+  const ct = side === "shop" ? row.shopSecrets : row.accountingSecrets;
+  if (!ct) return {};
+  return JSON.parse(await decryptSecret(env.ENCRYPTION_KEY, ct, secretContext(row, side)));
+}
+
+async function writeSecrets(env: Env, row: { tenantId: string; id: string }, side: Side, secrets: Record<string, string>) {
+  if (Object.keys(secrets).length === 0) return null;
+  return encryptSecret(env.ENCRYPTION_KEY, JSON.stringify(secrets), secretContext(row, side));
+}
+
+export function modulesOf(row: Integration) {
+  return { shop: getModule("shop", row.shopModule)!, accounting: getModule("accounting", row.accountingModule)! };
+}
+
+/** The complete settings of both sides, secrets decrypted: only for talking to the external systems. */
+export async function integrationSettings(env: Env, row: Integration) {
+  const [shopSecrets, accountingSecrets] = await Promise.all([readSecrets(env, row, "shop"), readSecrets(env, row, "accounting")]);
+  return {
+    shop: { ...row.shopSettings, ...shopSecrets } as Record<string, unknown>,
+    accounting: { ...row.accountingSettings, ...accountingSecrets } as Record<string, unknown>,
+  };
+}
+
+/** Secret key names that are set, without decrypting (for redaction). */
+async function secretKeys(env: Env, row: Integration, side: Side) {
+  return Object.keys(await readSecrets(env, row, side));
+}
+
+export async function missingForActivation(env: Env, row: Integration): Promise<string[]> {
+  const s = await integrationSettings(env, row);
+  const m = modulesOf(row);
+  return [
+    ...missingSettings(m.shop, s.shop).map((p) => `shop.${p}`),
+    ...missingSettings(m.accounting, s.accounting).map((p) => `accounting.${p}`),
+  ];
+}
+
+export function isWebhookShop(row: Pick<Integration, "shopModule">) {
+  return getModule("shop", row.shopModule)?.delivery === "webhook";
+}
+
+export async function integrationView(env: Env, row: Integration) {
+  const m = modulesOf(row);
+  const base = (env.PUBLIC_URL ?? "").replace(/\/$/, "");
+  return {
+    id: row.id,
+    tenantId: row.tenantId,
+    name: row.name ?? null,
+    status: row.status,
+    createdAt: row.createdAt,
+    activatedAt: row.activatedAt ?? null,
+    startAt: row.startAt ?? null,
+    shop: { module: row.shopModule, settings: redactedSettings(m.shop, row.shopSettings, await secretKeys(env, row, "shop")) },
+    accounting: {
+      module: row.accountingModule,
+      settings: redactedSettings(m.accounting, row.accountingSettings, await secretKeys(env, row, "accounting")),
+    },
+    webhookUrl: isWebhookShop(row) ? `${base}/webhooks/${row.shopModule}/${row.id}` : null,
+    health: row.health ?? { status: "ok" },
+  };
+}
+
+function checkSettings(env: Env, side: Side, m: ModuleRegistration, settings: Record<string, unknown>) {
+  const issues = validateSettings(m, settings, { allowHttpShopUrls: env.ALLOW_HTTP_SHOP_URLS === "true" });
+  if (issues.length)
+    throw invalid(`Invalid ${side} settings`, { issues: issues.map((i) => ({ path: `${side}.settings.${i.path}`, message: i.message })) });
+}
+
+export async function prepareNewIntegration(
+  env: Env,
+  tenantId: string,
+  body: { name?: string; shop: { module: string; settings: Record<string, unknown> }; accounting: { module: string; settings: Record<string, unknown> } },
+): Promise<Integration> {
+  const shop = getModule("shop", body.shop.module);
+  const accounting = getModule("accounting", body.accounting.module);
+  if (!shop) throw invalid(`Unknown shop module "${body.shop.module}"`, { issues: [{ path: "shop.module", message: "unknown module" }] });
+  if (!accounting)
+    throw invalid(`Unknown accounting module "${body.accounting.module}"`, { issues: [{ path: "accounting.module", message: "unknown module" }] });
+  checkSettings(env, "shop", shop, body.shop.settings);
+  checkSettings(env, "accounting", accounting, body.accounting.settings);
+  const id = newId("int");
+  const createdAt = nowIso();
+  const s = splitSecrets(shop, body.shop.settings);
+  const a = splitSecrets(accounting, body.accounting.settings);
+  const keys = { tenantId, id };
+  return {
+    id,
+    tenantId,
+    name: body.name ?? null,
+    shopModule: shop.id,
+    shopSettings: s.plain,
+    shopSecrets: await writeSecrets(env, keys, "shop", s.secret),
+    accountingModule: accounting.id,
+    accountingSettings: a.plain,
+    accountingSecrets: await writeSecrets(env, keys, "accounting", a.secret),
+    status: "inactive",
+    createdAt,
+    activatedAt: null,
+    // R2: a polled shop transfers orders created from the integration's creation on; R3: a webhook
+    // shop from its first activation.
+    startAt: shop.delivery === "webhook" ? null : createdAt,
+    pollCursor: null,
+    health: null,
+    updatedAt: createdAt,
+  };
+}
+
+/** Merges a settings patch of one side; returns the new column values. */
+export async function mergeSettings(env: Env, row: Integration, side: Side, patch: Record<string, unknown>) {
+  const m = modulesOf(row)[side];
+  checkSettings(env, side, m, patch);
+  const current = side === "shop" ? row.shopSettings : row.accountingSettings;
+  const { plain, secret } = splitSecrets(m, patch);
+  let secrets = await readSecrets(env, row, side);
+  // A changed shop URL drops the stored credentials: they are sent nowhere until entered again.
+  const urlChanged = shopUrlFields(m).some((f) => f in plain && plain[f] !== current[f]);
+  if (urlChanged) secrets = {};
+  const merged = { ...current, ...plain };
+  secrets = { ...secrets, ...secret };
+  return { settings: merged, secrets: await writeSecrets(env, row, side, secrets), credentialsCleared: urlChanged };
+}

@@ -1,0 +1,27 @@
+import { z } from "zod";
+import { secret } from "../settings";
+
+const number = () => z.int().positive().max(2_000_000_000);
+const productNumber = () => z.string().min(1).max(25);
+
+export const economicSettings = z
+  .strictObject({
+    agreementGrantToken: secret(),
+    layoutNumber: number(),
+    paymentTermsNumber: number(),
+    customerGroupNumber: number(),
+    vatZones: z.strictObject({ domestic: number(), eu: number(), abroad: number() }),
+    shippingProductNumber: productNumber(),
+    documentType: z.enum(["draft", "booked"]).default("draft"),
+    autoCreateProducts: z.boolean().default(false),
+    productGroupNumber: number().optional(),
+    allowDraftUpdates: z.boolean().default(true),
+    roundingProductNumber: productNumber().optional(),
+    roundingThreshold: z.int().min(0).max(100_000).optional(),
+  })
+  .superRefine((s, ctx) => {
+    if (s.autoCreateProducts && s.productGroupNumber === undefined)
+      ctx.addIssue({ code: "custom", path: ["productGroupNumber"], message: "required when autoCreateProducts is on", input: undefined });
+  });
+
+export type EconomicSettings = z.output<typeof economicSettings>;

@@ -1,0 +1,8 @@
+import { z } from "zod";
+import { secret, shopUrl } from "../settings";
+
+export const magentoSettings = z.strictObject({
+  baseUrl: shopUrl(),
+  accessToken: secret(),
+  allowedStatuses: z.array(z.string().min(1).max(50)).max(20).default(["processing", "complete"]),
+});

@@ -1,0 +1,122 @@
+import { z } from "zod";
+import { checkShopUrl } from "../lib/ssrf";
+import { economicSettings } from "./economic/settings";
+import { magentoSettings } from "./magento/settings";
+import { sandboxAccountingSettings, sandboxShopSettings } from "./sandbox/settings";
+import { fieldsWhere, REDACTED } from "./settings";
+import { shopifySettings } from "./shopify/settings";
+import { woocommerceSettings } from "./woocommerce/settings";
+
+export type Side = "shop" | "accounting";
+
+export interface ModuleRegistration {
+  id: string;
+  side: Side;
+  name: string;
+  /** The full settings schema: required fields are the ones activation needs (R1). */
+  settings: z.ZodObject;
+  /** How orders reach us: pushed by webhook (start point = activation, R3) or polled (start = creation, R2). */
+  delivery?: "webhook" | "poll";
+}
+
+const modules: ModuleRegistration[] = [
+  { id: "shopify", side: "shop", name: "Shopify", settings: shopifySettings, delivery: "webhook" },
+  { id: "woocommerce", side: "shop", name: "WooCommerce", settings: woocommerceSettings, delivery: "webhook" },
+  { id: "magento", side: "shop", name: "Magento 2", settings: magentoSettings, delivery: "poll" },
+  { id: "sandbox", side: "shop", name: "Sandbox shop", settings: sandboxShopSettings, delivery: "poll" },
+  { id: "economic", side: "accounting", name: "e-conomic", settings: economicSettings },
+  { id: "sandbox", side: "accounting", name: "Sandbox accounting", settings: sandboxAccountingSettings },
+];
+
+export function listModules(side: Side): ModuleRegistration[] {
+  return modules.filter((m) => m.side === side);
+}
+
+export function getModule(side: Side, id: string): ModuleRegistration | undefined {
+  return modules.find((m) => m.side === side && m.id === id);
+}
+
+export const secretFields = (m: ModuleRegistration) => fieldsWhere(m.settings, "writeOnly");
+export const shopUrlFields = (m: ModuleRegistration) => fieldsWhere(m.settings, "shopUrl");
+
+export interface SettingsIssue {
+  path: string;
+  message: string;
+}
+
+/**
+ * Validates the fields that are given (settings may be incomplete until activation, R1): unknown
+ * fields and wrong types are refused; shop URLs pass the SSRF guard.
+ */
+export function validateSettings(
+  m: ModuleRegistration,
+  input: Record<string, unknown>,
+  opts: { allowHttpShopUrls: boolean },
+): SettingsIssue[] {
+  const issues: SettingsIssue[] = [];
+  const shape = m.settings.shape as Record<string, z.ZodType>;
+  const urls = new Set(shopUrlFields(m));
+  for (const [key, value] of Object.entries(input)) {
+    const field = shape[key];
+    if (!field) {
+      issues.push({ path: key, message: "is not a setting of this module" });
+      continue;
+    }
+    const r = field.safeParse(value);
+    if (!r.success) {
+      for (const i of r.error.issues) issues.push({ path: [key, ...i.path.map(String)].join("."), message: i.message });
+      continue;
+    }
+    if (urls.has(key)) {
+      const check = checkShopUrl(String(value), opts.allowHttpShopUrls);
+      if (!check.ok) issues.push({ path: key, message: `${key} ${check.reason}` });
+    }
+  }
+  return issues;
+}
+
+/** The settings paths activation still needs (R1), e.g. ["layoutNumber", "vatZones.eu"]. */
+export function missingSettings(m: ModuleRegistration, settings: Record<string, unknown>): string[] {
+  const r = m.settings.safeParse(settings);
+  if (r.success) return [];
+  const missing = new Set<string>();
+  for (const issue of r.error.issues) {
+    let v: unknown = settings;
+    for (const p of issue.path) v = v == null ? undefined : (v as Record<PropertyKey, unknown>)[p];
+    if (v === undefined) missing.add(issue.path.map(String).join("."));
+  }
+  return [...missing];
+}
+
+/** The complete settings with defaults applied, for a module in use (only valid after activation checks). */
+export function effectiveSettings<T = Record<string, unknown>>(m: ModuleRegistration, settings: Record<string, unknown>): T {
+  const r = m.settings.safeParse(settings);
+  return (r.success ? r.data : settings) as T;
+}
+
+/** Splits input into plain settings and secret settings. */
+export function splitSecrets(m: ModuleRegistration, input: Record<string, unknown>) {
+  const secrets = new Set(secretFields(m));
+  const plain: Record<string, unknown> = {};
+  const secret: Record<string, string> = {};
+  for (const [k, v] of Object.entries(input)) {
+    if (secrets.has(k)) secret[k] = String(v);
+    else plain[k] = v;
+  }
+  return { plain, secret };
+}
+
+/** Settings as responses show them: defaults applied, secrets that are set shown as "********". */
+export function redactedSettings(m: ModuleRegistration, plain: Record<string, unknown>, secretKeysSet: string[]) {
+  const shape = m.settings.shape as Record<string, z.ZodType>;
+  const out: Record<string, unknown> = {};
+  for (const [k, f] of Object.entries(shape)) {
+    if (k in plain) out[k] = plain[k];
+    else {
+      const d = f.safeParse(undefined);
+      if (d.success && d.data !== undefined) out[k] = d.data;
+    }
+  }
+  for (const k of secretKeysSet) out[k] = REDACTED;
+  return out;
+}

@@ -1,0 +1,12 @@
+import { z } from "zod";
+
+/** The sandbox shop: orders live in D1 (sandbox_orders), polled like Magento. */
+export const sandboxShopSettings = z.strictObject({
+  allowedStatuses: z.array(z.string().min(1).max(50)).max(20).default(["paid"]),
+});
+
+/** The sandbox accounting system: documents live in D1 (sandbox_documents). */
+export const sandboxAccountingSettings = z.strictObject({
+  documentType: z.enum(["draft", "booked"]).default("draft"),
+  allowDraftUpdates: z.boolean().default(true),
+});

@@ -1,0 +1,13 @@
+import { z } from "zod";
+import { secret } from "../settings";
+
+export const shopifySettings = z.strictObject({
+  shopDomain: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*\.myshopify\.com$/, "must be the shop's *.myshopify.com domain"),
+  accessToken: secret(),
+  webhookSecret: secret(),
+  /** The previous webhook secret during a rotation (Shopify may sign with it for up to an hour). */
+  previousWebhookSecret: secret().optional(),
+  allowedFinancialStatuses: z.array(z.string().min(1).max(50)).max(20).default(["paid", "partially_paid"]),
+});

@@ -1,0 +1,24 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { validationHook } from "../http/errors";
+import type { AppEnv } from "../http/types";
+import { staffAuth } from "./auth";
+import { integrationRoutes } from "./routes/integrations";
+import { keyRoutes } from "./routes/keys";
+import { planRoutes } from "./routes/plans";
+import { tenantRoutes } from "./routes/tenants";
+
+/** The staff API under /api/staff; the OpenAPI document is generated from the route schemas. */
+export function createStaffApi() {
+  const api = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  api.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
+  api.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: { title: "orderbridge staff API", version: "1.0.0" },
+  });
+  api.use("*", async (c, next) => (c.req.path.endsWith("/openapi.json") ? next() : staffAuth(c, next)));
+  keyRoutes(api);
+  planRoutes(api);
+  tenantRoutes(api);
+  integrationRoutes(api);
+  return api;
+}

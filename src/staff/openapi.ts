@@ -1,0 +1,36 @@
+import { z } from "@hono/zod-openapi";
+import { requireScope, type Scope } from "./auth";
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }),
+  })
+  .openapi("Error");
+
+const err = (description: string) => ({ description, content: { "application/json": { schema: ErrorSchema } } });
+
+export const json = <T extends z.ZodType>(schema: T, description = "OK") => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+export const jsonBody = <T extends z.ZodType>(schema: T) => ({
+  body: { content: { "application/json": { schema } }, required: true },
+});
+
+/** Security, scope check and the common error answers of every staff route. */
+export const staff = (scope: Scope) => ({
+  security: [{ bearer: [] }],
+  middleware: [requireScope(scope)],
+});
+
+export const commonErrors = {
+  400: err("invalid_request"),
+  401: err("unauthorized"),
+  403: err("forbidden"),
+  404: err("not_found"),
+};
+
+export const IdParam = z.object({ id: z.string().min(1).max(100) });
+/** Action endpoints take no body: an empty body and {} are both accepted. */
+export const Empty = z.object({}).passthrough();

@@ -1,0 +1,171 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { eq } from "drizzle-orm";
+import { getDb } from "../../db/client";
+import { integrations } from "../../db/schema";
+import { notFound, unprocessable } from "../../lib/errors";
+import { nowIso } from "../../lib/time";
+import {
+  integrationView,
+  isWebhookShop,
+  loadIntegration,
+  mergeSettings,
+  missingForActivation,
+  prepareNewIntegration,
+} from "../../integrations/store";
+import type { StaffApp } from "../../http/types";
+import { auditStatement } from "../audit";
+import { commonErrors, IdParam, json, jsonBody, staff } from "../openapi";
+import { loadTenant } from "./tenants";
+
+const Settings = z.record(z.string(), z.unknown());
+const Side = z.strictObject({ module: z.string().min(1).max(40), settings: Settings.default({}) });
+const CreateIntegration = z.strictObject({ name: z.string().max(200).optional(), shop: Side, accounting: Side });
+const PatchIntegration = z.strictObject({
+  name: z.string().max(200).optional(),
+  shop: z.strictObject({ settings: Settings }).optional(),
+  accounting: z.strictObject({ settings: Settings }).optional(),
+});
+const IntegrationSchema = z
+  .object({
+    id: z.string(),
+    tenantId: z.string(),
+    name: z.string().nullable(),
+    status: z.enum(["inactive", "active"]),
+    createdAt: z.string(),
+    activatedAt: z.string().nullable(),
+    startAt: z.string().nullable(),
+    shop: z.object({ module: z.string(), settings: Settings }),
+    accounting: z.object({ module: z.string(), settings: Settings }),
+    webhookUrl: z.string().nullable(),
+    health: z.object({ status: z.string() }).passthrough(),
+  })
+  .openapi("Integration");
+const TenantParam = z.object({ tenantId: z.string().min(1).max(100) });
+const Activated = z.object({ status: z.literal("active"), activatedAt: z.string(), startAt: z.string() });
+
+export async function requireIntegration(env: Env, id: string) {
+  const row = await loadIntegration(env, id);
+  if (!row) throw notFound("Integration");
+  return row;
+}
+
+export function integrationRoutes(app: StaffApp) {
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/tenants/{tenantId}/integrations",
+      tags: ["Integrations"],
+      summary: "Create an integration (inactive until activated, R1)",
+      ...staff("integrations:write"),
+      request: { params: TenantParam, ...jsonBody(CreateIntegration) },
+      responses: { 201: json(IntegrationSchema, "Created"), ...commonErrors },
+    }),
+    async (c) => {
+      const { tenantId } = c.req.valid("param");
+      const db = getDb(c.env);
+      await loadTenant(db, tenantId);
+      const row = await prepareNewIntegration(c.env, tenantId, c.req.valid("json"));
+      await db.batch([
+        db.insert(integrations).values(row),
+        auditStatement(c, "integration.create", { type: "integration", id: row.id, tenantId }, { shop: row.shopModule, accounting: row.accountingModule }),
+      ]);
+      return c.json(await integrationView(c.env, row), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/integrations/{id}",
+      tags: ["Integrations"],
+      summary: "An integration; secrets show as ********",
+      ...staff("read"),
+      request: { params: IdParam },
+      responses: { 200: json(IntegrationSchema), ...commonErrors },
+    }),
+    async (c) => c.json(await integrationView(c.env, await requireIntegration(c.env, c.req.valid("param").id)), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "patch",
+      path: "/integrations/{id}",
+      tags: ["Integrations"],
+      summary: "Merge settings into an integration",
+      ...staff("integrations:write"),
+      request: { params: IdParam, ...jsonBody(PatchIntegration) },
+      responses: { 200: json(IntegrationSchema), ...commonErrors },
+    }),
+    async (c) => {
+      const row = await requireIntegration(c.env, c.req.valid("param").id);
+      const body = c.req.valid("json");
+      const update: Partial<typeof row> = { updatedAt: nowIso() };
+      if (body.name !== undefined) update.name = body.name;
+      if (body.shop) {
+        const m = await mergeSettings(c.env, row, "shop", body.shop.settings);
+        Object.assign(update, { shopSettings: m.settings, shopSecrets: m.secrets });
+      }
+      if (body.accounting) {
+        const m = await mergeSettings(c.env, row, "accounting", body.accounting.settings);
+        Object.assign(update, { accountingSettings: m.settings, accountingSecrets: m.secrets });
+      }
+      const db = getDb(c.env);
+      const changed = [
+        ...Object.keys(body.shop?.settings ?? {}).map((k) => `shop.${k}`),
+        ...Object.keys(body.accounting?.settings ?? {}).map((k) => `accounting.${k}`),
+      ];
+      await db.batch([
+        db.update(integrations).set(update).where(eq(integrations.id, row.id)),
+        auditStatement(c, "integration.patch", { type: "integration", id: row.id, tenantId: row.tenantId }, { changed }),
+      ]);
+      return c.json(await integrationView(c.env, { ...row, ...update }), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/integrations/{id}/activate",
+      tags: ["Integrations"],
+      summary: "Activate; refused with the missing settings while any required one is missing (R1)",
+      ...staff("integrations:write"),
+      request: { params: IdParam },
+      responses: { 200: json(Activated), 422: commonErrors[400], ...commonErrors },
+    }),
+    async (c) => {
+      const row = await requireIntegration(c.env, c.req.valid("param").id);
+      const missing = await missingForActivation(c.env, row);
+      if (missing.length) throw unprocessable("settings_incomplete", "Required settings are missing", { missing });
+      const at = nowIso();
+      // R3: a webhook shop starts at its first activation; later activations do not move it.
+      const startAt = row.startAt ?? (isWebhookShop(row) ? at : row.createdAt);
+      const db = getDb(c.env);
+      await db.batch([
+        db.update(integrations).set({ status: "active", activatedAt: at, startAt, updatedAt: at }).where(eq(integrations.id, row.id)),
+        auditStatement(c, "integration.activate", { type: "integration", id: row.id, tenantId: row.tenantId }),
+      ]);
+      return c.json({ status: "active" as const, activatedAt: at, startAt }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/integrations/{id}/deactivate",
+      tags: ["Integrations"],
+      summary: "Deactivate; webhooks are still recorded (R4)",
+      ...staff("integrations:write"),
+      request: { params: IdParam },
+      responses: { 200: json(z.object({ status: z.literal("inactive") })), ...commonErrors },
+    }),
+    async (c) => {
+      const row = await requireIntegration(c.env, c.req.valid("param").id);
+      const db = getDb(c.env);
+      await db.batch([
+        db.update(integrations).set({ status: "inactive", updatedAt: nowIso() }).where(eq(integrations.id, row.id)),
+        auditStatement(c, "integration.deactivate", { type: "integration", id: row.id, tenantId: row.tenantId }),
+      ]);
+      return c.json({ status: "inactive" as const }, 200);
+    },
+  );
+}

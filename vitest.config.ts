@@ -1,0 +1,30 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations("./migrations");
+  return {
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: {
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            STAFF_BOOTSTRAP_TOKEN: "test-bootstrap-token",
+            // 32 bytes of zeros, base64: a fixed test key (never used outside tests).
+            ENCRYPTION_KEY: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+            ECONOMIC_APP_SECRET_TOKEN: "test-app-secret",
+            PUBLIC_URL: "https://orderbridge.test",
+            ECONOMIC_API_URL: "https://economic.fake",
+            SHOPIFY_ADMIN_ORIGIN: "https://shopify.fake",
+            ALLOW_HTTP_SHOP_URLS: "true",
+          },
+        },
+      }),
+    ],
+    test: {
+      include: ["test/**/*.test.ts"],
+      setupFiles: ["./test/setup.ts"],
+    },
+  };
+});
