@@ -1,0 +1,53 @@
+/** The error categories of domain.md; every failure is sorted into one. */
+export const ERROR_CATEGORIES = [
+  "product_missing",
+  "sku_missing",
+  "customer_info_missing",
+  "vat_setup_missing",
+  "fiscal_year_closed",
+  "totals_mismatch",
+  "accounting_rejected",
+  "accounting_auth_failed",
+  "accounting_unavailable",
+  "shop_unavailable",
+  "invalid_order",
+] as const;
+
+export type ErrorCategory = (typeof ERROR_CATEGORIES)[number];
+
+/** What the merchant can do about it (domain.md's "typical fix"). */
+export const HINTS: Record<ErrorCategory, string> = {
+  product_missing: "Create the product in the accounting system, or turn on \"create missing products\".",
+  sku_missing: "Give the product a SKU in the shop, then update the order.",
+  customer_info_missing: "Complete the customer's name, email and country on the order, then update it.",
+  vat_setup_missing: "Map the country's VAT zone in the integration, or set VAT in the shop.",
+  fiscal_year_closed: "Reopen the accounting year, or choose a booking date policy.",
+  totals_mismatch: "Check the VAT rates; allow a rounding line under a threshold.",
+  accounting_rejected: "See the accounting system's message; fix the setting it names and transfer again.",
+  accounting_auth_failed: "Reconnect the accounting system (the access was refused or revoked).",
+  accounting_unavailable: "Nothing to do: the transfer is retried automatically.",
+  shop_unavailable: "Nothing to do, or check the shop URL and credentials.",
+  invalid_order: "Contact support with the order id.",
+};
+
+/** Categories that are retried automatically; all others are fixed by the merchant (no pointless retries). */
+export const TRANSIENT: ReadonlySet<ErrorCategory> = new Set(["accounting_unavailable", "shop_unavailable"]);
+
+export class TransferError extends Error {
+  readonly hint: string;
+  constructor(
+    readonly category: ErrorCategory,
+    message: string,
+    opts: { hint?: string; retryAfterSeconds?: number; details?: Record<string, unknown> } = {},
+  ) {
+    super(message);
+    this.hint = opts.hint ?? HINTS[category];
+    this.retryAfterSeconds = opts.retryAfterSeconds;
+    this.details = opts.details;
+  }
+  readonly retryAfterSeconds?: number;
+  readonly details?: Record<string, unknown>;
+  get transient() {
+    return TRANSIENT.has(this.category);
+  }
+}
