@@ -28,7 +28,7 @@ export async function createTenant(name = "Test ApS", planCode = "basic") {
 }
 
 export const economicSettingsComplete = {
-  agreementGrantToken: "demo",
+  agreementGrantToken: "grant-secret-value",
   layoutNumber: 19,
   paymentTermsNumber: 1,
   customerGroupNumber: 1,

@@ -39,6 +39,12 @@ export function getModule(side: Side, id: string): ModuleRegistration | undefine
 export const secretFields = (m: ModuleRegistration) => fieldsWhere(m.settings, "writeOnly");
 export const shopUrlFields = (m: ModuleRegistration) => fieldsWhere(m.settings, "shopUrl");
 
+function valueAt(root: unknown, path: PropertyKey[]): unknown {
+  let v = root;
+  for (const p of path) v = v == null || typeof v !== "object" ? undefined : (v as Record<PropertyKey, unknown>)[p];
+  return v;
+}
+
 export interface SettingsIssue {
   path: string;
   message: string;
@@ -63,8 +69,10 @@ export function validateSettings(
       continue;
     }
     const r = field.safeParse(value);
-    if (!r.success) {
-      for (const i of r.error.issues) issues.push({ path: [key, ...i.path.map(String)].join("."), message: i.message });
+    // A nested field that is absent is not invalid, only missing (R1 lists it at activation).
+    const invalidIssues = r.success ? [] : r.error.issues.filter((i) => i.path.length === 0 || valueAt(value, i.path) !== undefined);
+    if (invalidIssues.length) {
+      for (const i of invalidIssues) issues.push({ path: [key, ...i.path.map(String)].join("."), message: i.message });
       continue;
     }
     if (urls.has(key)) {
@@ -81,9 +89,7 @@ export function missingSettings(m: ModuleRegistration, settings: Record<string, 
   if (r.success) return [];
   const missing = new Set<string>();
   for (const issue of r.error.issues) {
-    let v: unknown = settings;
-    for (const p of issue.path) v = v == null ? undefined : (v as Record<PropertyKey, unknown>)[p];
-    if (v === undefined) missing.add(issue.path.map(String).join("."));
+    if (valueAt(settings, issue.path) === undefined) missing.add(issue.path.map(String).join("."));
   }
   return [...missing];
 }
