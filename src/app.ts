@@ -4,6 +4,7 @@ import { errorBody } from "./lib/errors";
 import { onError } from "./http/errors";
 import type { AppEnv } from "./http/types";
 import { createStaffApi } from "./staff";
+import { webhookRoutes } from "./webhooks";
 
 const MiB = 1024 * 1024;
 
@@ -25,5 +26,6 @@ export function createApp() {
     await next();
   });
   app.route("/api/staff", createStaffApi());
+  app.route("/webhooks", webhookRoutes());
   return app;
 }

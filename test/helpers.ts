@@ -41,3 +41,54 @@ export async function createIntegration(tenantId: string, body: Record<string, u
   if (r.status !== 201) throw new Error(`integration: ${r.status} ${r.text}`);
   return r.json;
 }
+
+import { env } from "cloudflare:workers";
+import { vi } from "vitest";
+import { hmacBase64 } from "../src/lib/crypto";
+
+export async function activate(integrationId: string) {
+  const r = await call("POST", `/api/staff/integrations/${integrationId}/activate`);
+  if (r.status !== 200) throw new Error(`activate: ${r.status} ${r.text}`);
+  return r.json as { status: string; activatedAt: string; startAt: string };
+}
+
+/** Posts a WooCommerce webhook signed with `secret` (null: unsigned). */
+export async function postWoo(integrationId: string, order: unknown, secret: string | null, topic = "order.created", extra: Record<string, string> = {}) {
+  const body = typeof order === "string" ? order : JSON.stringify(order);
+  const headers: Record<string, string> = { "content-type": "application/json", "x-wc-webhook-topic": topic, ...extra };
+  if (secret) headers["x-wc-webhook-signature"] = await hmacBase64(secret, body);
+  return call("POST", `/webhooks/woocommerce/${integrationId}`, body, null, headers);
+}
+
+/** Posts a Shopify webhook signed with `secret`. */
+export async function postShopify(integrationId: string, order: unknown, secret: string, opts: { topic?: string; domain?: string; eventId?: string } = {}) {
+  const body = typeof order === "string" ? order : JSON.stringify(order);
+  return call("POST", `/webhooks/shopify/${integrationId}`, body, null, {
+    "content-type": "application/json",
+    "x-shopify-topic": opts.topic ?? "orders/create",
+    "x-shopify-hmac-sha256": await hmacBase64(secret, body),
+    "x-shopify-shop-domain": opts.domain ?? "demo-shop.myshopify.com",
+    "x-shopify-event-id": opts.eventId ?? crypto.randomUUID(),
+    "x-shopify-webhook-id": crypto.randomUUID(),
+  });
+}
+
+export async function ledgerRows(integrationId: string) {
+  return (await env.DB.prepare("SELECT * FROM ledger WHERE integration_id = ? ORDER BY received_at").bind(integrationId).all<Record<string, any>>()).results;
+}
+
+/** Waits (through the real queue) until the order's ledger row satisfies `until`. */
+export async function waitForOrder(integrationId: string, orderId: string, until: (e: any) => boolean = (e) => e.status !== "pending", timeout = 15000) {
+  return vi.waitFor(
+    async () => {
+      const r = await call("GET", `/api/staff/integrations/${integrationId}/orders/${orderId}`);
+      if (r.status !== 200 || !until(r.json)) throw new Error(`not yet: ${r.status} ${r.text.slice(0, 300)}`);
+      return r.json;
+    },
+    { timeout, interval: 100 },
+  );
+}
+
+export async function sandboxDocuments(integrationId: string) {
+  return (await env.DB.prepare("SELECT * FROM sandbox_documents WHERE integration_id = ? ORDER BY number").bind(integrationId).all<Record<string, any>>()).results;
+}

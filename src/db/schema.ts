@@ -142,6 +142,8 @@ export const ledger = sqliteTable(
     generation: integer("generation").notNull().default(0),
     /** Set while a transfer is queued; the cron relay re-enqueues rows pending too long. */
     pendingSince: text("pending_since"),
+    /** A transfer in progress holds the row until this time, so two consumers never transfer one order at once. */
+    leaseUntil: text("lease_until"),
     attempts: integer("attempts").notNull().default(0),
     received: text("received"),
     sent: text("sent"),

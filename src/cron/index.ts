@@ -1,0 +1,39 @@
+import { and, eq, inArray, isNull, lt, or } from "drizzle-orm";
+import { getDb } from "../db/client";
+import { integrations, ledger } from "../db/schema";
+import { listModules } from "../modules/registry";
+import type { TransferMessage } from "../transfers/messages";
+
+/** A pending row untouched this long lost its queue message (or the Worker died before enqueuing). */
+export const RELAY_AFTER_MINUTES = 20;
+const RELAY_BATCH = 500;
+
+/**
+ * The 5-minute cron: fans out one poll message per active polled integration (never HTTP calls here),
+ * and relays ledger rows stuck in `pending` back onto the queue. Both are safe to run twice at once:
+ * polls advance a stored cursor and transfers are idempotent.
+ */
+export async function runCron(env: Env, now = new Date()) {
+  const db = getDb(env);
+  const polled = listModules("shop")
+    .filter((m) => m.delivery === "poll")
+    .map((m) => m.id);
+  const toPoll = await db
+    .select({ id: integrations.id })
+    .from(integrations)
+    .where(and(eq(integrations.status, "active"), inArray(integrations.shopModule, polled)))
+    .all();
+  const messages: { body: TransferMessage }[] = toPoll.map((i) => ({ body: { type: "poll", integrationId: i.id } }));
+
+  const cutoff = new Date(now.getTime() - RELAY_AFTER_MINUTES * 60_000).toISOString();
+  const stuck = await db
+    .select({ integrationId: ledger.integrationId, shopOrderId: ledger.shopOrderId })
+    .from(ledger)
+    .where(and(eq(ledger.status, "pending"), lt(ledger.updatedAt, cutoff), or(isNull(ledger.leaseUntil), lt(ledger.leaseUntil, now.toISOString()))))
+    .limit(RELAY_BATCH)
+    .all();
+  for (const row of stuck) messages.push({ body: { type: "transfer", integrationId: row.integrationId, shopOrderId: row.shopOrderId } });
+
+  for (let i = 0; i < messages.length; i += 100) await env.TRANSFERS.sendBatch(messages.slice(i, i + 100));
+  return { polls: toPoll.length, relayed: stuck.length };
+}

@@ -1,0 +1,119 @@
+import { and, asc, eq, gt, max } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { sandboxOrders } from "../../db/schema";
+import type { ShopAdapter } from "../types";
+import { woocommerceOrder } from "../woocommerce/mapper";
+
+/** The sandbox shop keeps WooCommerce REST v3 shaped orders in D1, so it maps with the same mapper. */
+export const sandboxShopAdapter: ShopAdapter = {
+  toOrder: woocommerceOrder,
+  allowedStates: (settings) => (settings.allowedStatuses as string[] | undefined) ?? ["processing", "completed"],
+};
+
+export interface DemoOrderInput {
+  status?: string;
+  email?: string;
+  country?: string;
+  sku?: string | null;
+  quantity?: number;
+  /** Unit price excl. VAT, minor units. */
+  unitPrice?: number;
+  vat?: boolean;
+  shipping?: number;
+  createdAt?: string;
+}
+
+const money = (minor: number) => (minor / 100).toFixed(2);
+
+/** Builds a WooCommerce-shaped demo order (25 % Danish VAT unless vat is false). */
+export function demoOrder(id: number, number: number, input: DemoOrderInput, at: string) {
+  const qty = input.quantity ?? 2;
+  const unit = input.unitPrice ?? 10000;
+  const vatOn = input.vat ?? true;
+  const lineNet = qty * unit;
+  const lineTax = vatOn ? Math.round(lineNet / 4) : 0;
+  const ship = input.shipping ?? 3900;
+  const shipTax = vatOn ? Math.round(ship / 4) : 0;
+  const tax = lineTax + shipTax;
+  const created = (input.createdAt ?? at).replace(/\.\d+Z$|Z$/, "");
+  const modified = at.replace(/\.\d+Z$|Z$/, "");
+  return {
+    id,
+    number: String(number),
+    status: input.status ?? "processing",
+    currency: "DKK",
+    prices_include_tax: false,
+    date_created_gmt: created,
+    date_modified_gmt: modified,
+    total: money(lineNet + ship + tax),
+    total_tax: money(tax),
+    shipping_total: money(ship),
+    shipping_tax: money(shipTax),
+    billing: {
+      first_name: "Demo",
+      last_name: "Kunde",
+      company: "",
+      email: input.email ?? "kunde@example.dk",
+      country: input.country ?? "DK",
+      address_1: "Testvej 1",
+      postcode: "8000",
+      city: "Aarhus",
+    },
+    line_items: [
+      {
+        id: id * 10 + 1,
+        name: "Demo product",
+        sku: input.sku === undefined ? "SKU-1" : (input.sku ?? ""),
+        quantity: qty,
+        price: unit / 100,
+        subtotal: money(lineNet),
+        subtotal_tax: money(lineTax),
+        total: money(lineNet),
+        total_tax: money(lineTax),
+        taxes: vatOn ? [{ id: 1, total: money(lineTax), subtotal: money(lineTax) }] : [],
+      },
+    ],
+    shipping_lines: ship
+      ? [{ id: id * 10 + 2, method_title: "Shipping", total: money(ship), total_tax: money(shipTax), taxes: vatOn ? [{ id: 1, total: money(shipTax) }] : [] }]
+      : [],
+    fee_lines: [],
+    coupon_lines: [],
+    tax_lines: vatOn ? [{ id: 1, rate_code: "DK-MOMS-1", rate_id: 1, label: "Moms", rate_percent: 25, tax_total: money(lineTax), shipping_tax_total: money(shipTax) }] : [],
+  };
+}
+
+/** Creates a demo order in the sandbox shop. */
+export async function createSandboxOrder(db: Db, integrationId: string, input: DemoOrderInput = {}) {
+  const at = new Date().toISOString();
+  const last = await db.select({ n: max(sandboxOrders.number) }).from(sandboxOrders).where(eq(sandboxOrders.integrationId, integrationId)).get();
+  const number = (last?.n ?? 1000) + 1;
+  const id = String(number * 7 + 100000);
+  const body = demoOrder(Number(id), number, input, at);
+  await db.insert(sandboxOrders).values({ integrationId, id, number, body, createdAt: input.createdAt ?? at, updatedAt: at });
+  return body;
+}
+
+/** Changes a sandbox order (as a merchant editing it in the shop would), bumping its modification time. */
+export async function updateSandboxOrder(db: Db, integrationId: string, id: string, patch: { status?: string; email?: string; sku?: string }) {
+  const row = await db.select().from(sandboxOrders).where(and(eq(sandboxOrders.integrationId, integrationId), eq(sandboxOrders.id, id))).get();
+  if (!row) return null;
+  const at = new Date().toISOString();
+  const body = structuredClone(row.body) as ReturnType<typeof demoOrder>;
+  if (patch.status) body.status = patch.status;
+  if (patch.email) body.billing.email = patch.email;
+  if (patch.sku !== undefined) body.line_items[0].sku = patch.sku;
+  body.date_modified_gmt = at.replace(/\.\d+Z$|Z$/, "");
+  await db.update(sandboxOrders).set({ body, updatedAt: at }).where(and(eq(sandboxOrders.integrationId, integrationId), eq(sandboxOrders.id, id)));
+  return body;
+}
+
+/** Orders changed after `since` (exclusive), oldest change first, one page. */
+export async function changedSandboxOrders(db: Db, integrationId: string, since: string, limit = 100) {
+  return db
+    .select()
+    .from(sandboxOrders)
+    .where(and(eq(sandboxOrders.integrationId, integrationId), gt(sandboxOrders.updatedAt, since)))
+    .orderBy(asc(sandboxOrders.updatedAt), asc(sandboxOrders.id))
+    .limit(limit)
+    .all();
+}

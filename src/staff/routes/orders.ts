@@ -1,0 +1,167 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { BatchItem } from "drizzle-orm/batch";
+import { and, eq, sql } from "drizzle-orm";
+import { getDb } from "../../db/client";
+import { ledger } from "../../db/schema";
+import { ERROR_CATEGORIES } from "../../domain/errors";
+import { notFound, unprocessable } from "../../lib/errors";
+import { nowIso } from "../../lib/time";
+import { missingForActivation } from "../../integrations/store";
+import { createSandboxOrder } from "../../modules/sandbox/shop";
+import { getLedgerRow, type LedgerRow } from "../../transfers/ledger-store";
+import { ledgerDetail, ledgerEntry, listLedger } from "../../transfers/ledger-view";
+import type { TransferMessage } from "../../transfers/messages";
+import type { StaffApp } from "../../http/types";
+import { auditStatement } from "../audit";
+import { commonErrors, IdParam, json, jsonBody, staff } from "../openapi";
+import { requireIntegration } from "./integrations";
+
+export const ListQuery = z.object({
+  status: z.enum(["pending", "transferred", "failed", "skipped"]).optional(),
+  category: z.enum(ERROR_CATEGORIES).optional(),
+  limit: z.coerce.number().int().min(1).default(50).transform((n) => Math.min(n, 200)),
+  cursor: z.string().max(500).optional(),
+});
+const OrderParams = z.object({ id: z.string().min(1).max(100), orderId: z.string().min(1).max(100) });
+const LedgerEntry = z
+  .object({
+    orderId: z.string(),
+    orderNumber: z.string(),
+    status: z.enum(["pending", "transferred", "failed", "skipped"]),
+    reason: z.string().optional(),
+    error: z.object({ category: z.string(), message: z.string(), hint: z.string() }).optional(),
+    document: z.object({ type: z.enum(["draft", "booked"]), number: z.string() }).optional(),
+    source: z.enum(["webhook", "poll", "import", "manual"]),
+    importId: z.string().optional(),
+    receivedAt: z.string(),
+    transferredAt: z.string().optional(),
+  })
+  .openapi("LedgerEntry");
+const LedgerPage = z.object({ items: z.array(LedgerEntry), nextCursor: z.string().nullable() });
+const LedgerDetail = LedgerEntry.extend({ attempts: z.array(z.record(z.string(), z.unknown())), received: z.unknown(), sent: z.unknown() });
+const DemoOrder = z.strictObject({
+  status: z.string().max(50).optional(),
+  email: z.string().max(254).optional(),
+  country: z.string().length(2).optional(),
+  sku: z.string().max(25).nullable().optional(),
+  quantity: z.int().min(1).max(1000).optional(),
+  unitPrice: z.int().min(0).max(10_000_000).optional(),
+  vat: z.boolean().optional(),
+  shipping: z.int().min(0).max(1_000_000).optional(),
+  createdAt: z.iso.datetime().optional(),
+});
+
+export function orderRoutes(app: StaffApp) {
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/integrations/{id}/orders",
+      tags: ["Orders"],
+      summary: "The integration's ledger, newest first",
+      ...staff("read"),
+      request: { params: IdParam, query: ListQuery },
+      responses: { 200: json(LedgerPage), ...commonErrors },
+    }),
+    async (c) => {
+      const integration = await requireIntegration(c.env, c.req.valid("param").id);
+      return c.json(await listLedger(getDb(c.env), { integrationId: integration.id, ...c.req.valid("query") }), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/integrations/{id}/orders/{orderId}",
+      tags: ["Orders"],
+      summary: "One order: status, attempts, the order as received and the document as sent",
+      ...staff("read"),
+      request: { params: OrderParams },
+      responses: { 200: json(LedgerDetail), ...commonErrors },
+    }),
+    async (c) => {
+      const { id, orderId } = c.req.valid("param");
+      const integration = await requireIntegration(c.env, id);
+      const row = await getLedgerRow(getDb(c.env), integration.id, orderId);
+      if (!row) throw notFound("Order");
+      return c.json((await ledgerDetail(getDb(c.env), row)) as z.infer<typeof LedgerDetail>, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/integrations/{id}/orders/{orderId}/transfer-again",
+      tags: ["Orders"],
+      summary: "Transfer one order again (R8): creates a new document, which counts",
+      ...staff("integrations:write"),
+      request: { params: OrderParams },
+      responses: { 202: json(LedgerEntry, "Accepted"), 422: commonErrors[400], ...commonErrors },
+    }),
+    async (c) => {
+      const { id, orderId } = c.req.valid("param");
+      const integration = await requireIntegration(c.env, id);
+      const db = getDb(c.env);
+      const row = await getLedgerRow(db, integration.id, orderId);
+      if (!row) throw notFound("Order");
+      const missing = await missingForActivation(c.env, integration);
+      if (missing.length) throw unprocessable("settings_incomplete", "Required settings are missing", { missing });
+      const entry = await requestTransferAgain(
+        c.env,
+        row,
+        auditStatement(c, "order.transfer_again", { type: "order", id: `${integration.id}/${orderId}`, tenantId: integration.tenantId }),
+      );
+      return c.json(entry as z.infer<typeof LedgerEntry>, 202);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/integrations/{id}/sandbox/orders",
+      tags: ["Sandbox"],
+      summary: "Create a demo order in a sandbox shop (it is polled and transferred like any order)",
+      ...staff("integrations:write"),
+      request: { params: IdParam, body: { content: { "application/json": { schema: DemoOrder } }, required: false } },
+      responses: { 201: json(z.record(z.string(), z.unknown()), "Created"), 422: commonErrors[400], ...commonErrors },
+    }),
+    async (c) => {
+      const integration = await requireIntegration(c.env, c.req.valid("param").id);
+      if (integration.shopModule !== "sandbox") throw unprocessable("not_sandbox", "Demo orders exist only in a sandbox shop");
+      const input = DemoOrder.safeParse(await c.req.json().catch(() => ({})));
+      const order = await createSandboxOrder(getDb(c.env), integration.id, input.success ? input.data : {});
+      await c.env.TRANSFERS.send({ type: "poll", integrationId: integration.id } satisfies TransferMessage);
+      return c.json(order as Record<string, unknown>, 201);
+    },
+  );
+}
+
+/** R8: a transferred order gets a new generation (a new document and a new charge); others are simply retried. */
+export async function requestTransferAgain(env: Env, row: LedgerRow, audit: BatchItem<"sqlite">) {
+  const at = nowIso();
+  const db = getDb(env);
+  if (row.status !== "pending") {
+    const bump = row.status === "transferred" ? 1 : 0;
+    await db.batch([
+      db
+        .update(ledger)
+        .set({
+          status: "pending",
+          reason: null,
+          errorCategory: null,
+          errorMessage: null,
+          errorHint: null,
+          source: "manual",
+          generation: sql`${ledger.generation} + ${bump}`,
+          pendingSince: at,
+          leaseUntil: null,
+          attempts: 0,
+          updatedAt: at,
+        })
+        .where(and(eq(ledger.id, row.id), eq(ledger.status, row.status))),
+      audit,
+    ]);
+  }
+  await env.TRANSFERS.send({ type: "transfer", integrationId: row.integrationId, shopOrderId: row.shopOrderId } satisfies TransferMessage);
+  const updated = await getLedgerRow(db, row.integrationId, row.shopOrderId);
+  return ledgerEntry(updated!);
+}

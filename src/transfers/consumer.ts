@@ -1,0 +1,70 @@
+import { eq } from "drizzle-orm";
+import { deliveries } from "../db/schema";
+import { TransferError } from "../domain/errors";
+import { loadIntegration } from "../integrations/store";
+import { pollIntegration } from "./poll";
+import { getLedgerRow, markFailed } from "./ledger-store";
+import type { TransferMessage } from "./messages";
+import { DONE, intakeOrder, TransferContext, transferRow, type Outcome } from "./transfer";
+
+/** How many messages of a batch are handled at once (each is independent; one bad order never holds back the rest). */
+const CONCURRENCY = 6;
+
+export async function handleTransferBatch(batch: MessageBatch<TransferMessage>, env: Env, ctx = new TransferContext(env)) {
+  const queue = [...batch.messages];
+  const worker = async () => {
+    for (let msg = queue.shift(); msg; msg = queue.shift()) {
+      try {
+        const outcome = await handleMessage(ctx, msg.body, msg.attempts);
+        if (outcome.done) msg.ack();
+        else msg.retry({ delaySeconds: outcome.delaySeconds });
+      } catch (e) {
+        // Infrastructure failure (D1, the Durable Object): nothing was recorded as done, so try again.
+        console.error("transfer message failed", msg.id, e instanceof Error ? e.message : String(e));
+        msg.retry({ delaySeconds: Math.min(300, 2 ** msg.attempts) });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, worker));
+}
+
+export async function handleMessage(ctx: TransferContext, body: TransferMessage, attempts: number): Promise<Outcome> {
+  const integration = await loadIntegration(ctx.env, body.integrationId);
+  if (!integration) return DONE; // deleted: nothing to do
+  switch (body.type) {
+    case "delivery": {
+      let text = body.body;
+      if (text === undefined) {
+        const d = await ctx.db.select().from(deliveries).where(eq(deliveries.id, body.deliveryId)).get();
+        if (!d?.body) return DONE;
+        text = d.body;
+      }
+      return intakeOrder(ctx, integration, { raw: JSON.parse(text), rawText: text, source: "webhook", isUpdate: body.isUpdate, active: body.active }, attempts);
+    }
+    case "transfer": {
+      const row = await getLedgerRow(ctx.db, integration.id, body.shopOrderId);
+      if (!row || row.status !== "pending") return DONE;
+      return transferRow(ctx, integration, row, attempts);
+    }
+    case "poll":
+      return pollIntegration(ctx, integration);
+  }
+}
+
+/**
+ * The dead-letter queue: a message whose retries ran out. Its order must not stay `pending` for ever:
+ * it shows `failed` with `accounting_unavailable` (a later update, transfer again or the relay retries it).
+ */
+export async function handleDeadLetters(batch: MessageBatch<TransferMessage>, env: Env) {
+  const ctx = new TransferContext(env);
+  for (const msg of batch.messages) {
+    const body = msg.body;
+    if (body.type === "transfer") {
+      const row = await getLedgerRow(ctx.db, body.integrationId, body.shopOrderId);
+      if (row?.status === "pending")
+        await markFailed(ctx.db, row, new TransferError("accounting_unavailable", "The accounting system did not answer after repeated retries"), new Date().toISOString());
+    }
+    console.warn("dead letter", body.type, body.integrationId);
+    msg.ack();
+  }
+}

@@ -1,0 +1,21 @@
+/** Messages on the `transfers` queue. Each is idempotent: handling one twice changes nothing more. */
+export type TransferMessage =
+  /** A webhook delivery (the body inline, or in D1 `deliveries.body` when too big for a message). */
+  | {
+      type: "delivery";
+      integrationId: string;
+      deliveryId: string;
+      topic: string;
+      isUpdate: boolean;
+      /** Whether the integration was active when the delivery arrived (R4). */
+      active: boolean;
+      receivedAt: string;
+      body?: string;
+    }
+  /** Transfer (or continue transferring) one ledger row: transfer again, the outbox relay, imports. */
+  | { type: "transfer"; integrationId: string; shopOrderId: string }
+  /** Poll one integration's shop for changed orders (cron fan-out, sandbox demo orders). */
+  | { type: "poll"; integrationId: string };
+
+/** Queue messages are limited to 128 KB; bodies above this stay in D1 and the message carries a reference. */
+export const INLINE_BODY_LIMIT = 100 * 1024;

@@ -1,0 +1,262 @@
+import { chargeOrder } from "../account/client";
+import { getDb, type Db } from "../db/client";
+import { TransferError } from "../domain/errors";
+import { decideIntake, type Source } from "../domain/ledger";
+import type { CanonicalOrder } from "../domain/order";
+import { integrationSettings, type Integration } from "../integrations/store";
+import { outboundFetch, type FetchFn } from "../lib/outbound";
+import { accountingAdapters, shopAdapters } from "../modules/adapters";
+import { effectiveSettings, getModule } from "../modules/registry";
+import type { AccountingSession } from "../modules/types";
+import { claim, getLedgerRow, ledgerState, markFailed, markTransferred, recordNote, recordSeen, releaseForRetry, type LedgerRow } from "./ledger-store";
+
+/** How many times a transient failure is retried before the order shows `failed` (matches wrangler.toml max_retries). */
+export const MAX_RETRIES = 6;
+
+/** The outcome for the queue: done (ack) or try again later. */
+export type Outcome = { done: true; enqueue?: string } | { done: false; delaySeconds: number };
+export const DONE: Outcome = { done: true };
+
+/**
+ * Per-batch context: integrations, settings and accounting sessions (with their master data) are
+ * loaded once per batch, not per order.
+ */
+export class TransferContext {
+  readonly db: Db;
+  private sessions = new Map<string, Promise<AccountingSession>>();
+  private settings = new Map<string, ReturnType<typeof integrationSettings>>();
+  constructor(
+    readonly env: Env,
+    readonly fetch: FetchFn = outboundFetch,
+    readonly now: () => Date = () => new Date(),
+  ) {
+    this.db = getDb(env);
+  }
+
+  settingsOf(integration: Integration) {
+    let s = this.settings.get(integration.id);
+    if (!s) this.settings.set(integration.id, (s = integrationSettings(this.env, integration)));
+    return s;
+  }
+
+  async shopSettings(integration: Integration) {
+    return effectiveSettings(getModule("shop", integration.shopModule)!, (await this.settingsOf(integration)).shop);
+  }
+
+  async accountingSettings(integration: Integration) {
+    return effectiveSettings(getModule("accounting", integration.accountingModule)!, (await this.settingsOf(integration)).accounting);
+  }
+
+  session(integration: Integration): Promise<AccountingSession> {
+    let s = this.sessions.get(integration.id);
+    if (!s) {
+      s = (async () =>
+        accountingAdapters[integration.accountingModule].open({
+          integrationId: integration.id,
+          tenantId: integration.tenantId,
+          settings: await this.accountingSettings(integration),
+          env: this.env,
+          db: this.db,
+          fetch: this.fetch,
+        }))();
+      // A failed open (e.g. the accounting system is down) is not cached: the next order tries again.
+      s.catch(() => this.sessions.delete(integration.id));
+      this.sessions.set(integration.id, s);
+    }
+    return s;
+  }
+
+  /** Accounting API calls made in this batch (benchmarks). */
+  async accountingCalls() {
+    let n = 0;
+    for (const s of this.sessions.values()) n += await s.then((x) => x.calls()).catch(() => 0);
+    return n;
+  }
+}
+
+/** Our reference on the accounting document: the order's number and id, unique per integration and generation. */
+export function documentReference(integrationId: string, row: Pick<LedgerRow, "shopOrderId" | "orderNumber" | "generation">) {
+  const gen = row.generation ? `/${row.generation}` : "";
+  return `Order ${row.orderNumber} (id ${row.shopOrderId}) ob:${integrationId}${gen}`;
+}
+
+export interface SeenOrder {
+  raw: unknown;
+  rawText: string;
+  source: Source;
+  isUpdate: boolean;
+  active: boolean;
+  importId?: string | null;
+  /** Transfer in this call (webhooks: one message, one order) or leave the row pending for a transfer message (polls, imports). */
+  inline?: boolean;
+}
+
+/**
+ * The single intake for every order, whatever brought it (webhook, poll, reconciliation, import):
+ * map it, decide (R2–R8), record it in the ledger, and transfer it when that is the decision.
+ */
+export async function intakeOrder(ctx: TransferContext, integration: Integration, seen: SeenOrder, messageAttempts = 1): Promise<Outcome> {
+  const at = ctx.now().toISOString();
+  const shop = shopAdapters[integration.shopModule];
+  let order: CanonicalOrder;
+  try {
+    order = shop.toOrder(seen.raw);
+  } catch (e) {
+    if (e instanceof TransferError) return recordUnreadable(ctx, integration, seen, e, at);
+    throw e;
+  }
+  const existing = await getLedgerRow(ctx.db, integration.id, order.shopOrderId);
+  const accountingSettings = await ctx.accountingSettings(integration);
+  const decision = decideIntake(order, ledgerState(existing), {
+    active: seen.active,
+    startAt: integration.startAt,
+    allowedStates: shop.allowedStates(await ctx.shopSettings(integration)),
+    allowDraftUpdates: accountingSettings.allowDraftUpdates !== false,
+    isUpdate: seen.isUpdate,
+    source: seen.source,
+  });
+  const base = { integrationId: integration.id, tenantId: integration.tenantId, order, raw: seen.rawText, source: seen.source, importId: seen.importId, at };
+  switch (decision.action) {
+    case "ignore":
+      return DONE;
+    case "skip": {
+      if (decision.reason === "already_transferred") {
+        await recordNote(ctx.db, existing!, "already_transferred", at, "An update of an order that is already transferred: nothing created (R7)");
+        return DONE;
+      }
+      await recordSeen(ctx.db, base, "skipped", decision.reason);
+      return DONE;
+    }
+    case "update_draft":
+      return updateDraft(ctx, integration, existing!, order, base);
+    case "transfer": {
+      const row = await recordSeen(ctx.db, base, "pending", null);
+      if (seen.inline === false) return { done: true, enqueue: row.shopOrderId };
+      return transferRow(ctx, integration, row, messageAttempts);
+    }
+  }
+}
+
+async function recordUnreadable(ctx: TransferContext, integration: Integration, seen: SeenOrder, err: TransferError, at: string): Promise<Outcome> {
+  // Without an id there is no ledger row to put it on; the delivery itself is kept (see deliveries).
+  const raw = seen.raw as { id?: unknown; entity_id?: unknown; name?: unknown; number?: unknown; increment_id?: unknown } | null;
+  const id = raw && (raw.id ?? raw.entity_id);
+  if (id === undefined || id === null || typeof id === "object") {
+    console.warn("unreadable order without id", integration.id, err.message);
+    return DONE;
+  }
+  const shopOrderId = String(id);
+  const orderNumber = String(raw!.name ?? raw!.number ?? raw!.increment_id ?? shopOrderId);
+  const stub: CanonicalOrder = {
+    shopOrderId,
+    orderNumber,
+    createdAt: at,
+    updatedAt: at,
+    state: "",
+    cancelled: false,
+    currency: "",
+    pricesIncludeVat: false,
+    customer: { name: null, email: null, company: null, countryCode: null, address: null, zip: null, city: null },
+    lines: [],
+    shipping: [],
+    fees: [],
+    totals: { net: 0, vat: 0, gross: 0 },
+  };
+  const existing = await getLedgerRow(ctx.db, integration.id, shopOrderId);
+  if (existing?.status === "transferred") return DONE;
+  const row = await recordSeen(ctx.db, { integrationId: integration.id, tenantId: integration.tenantId, order: stub, raw: seen.rawText, source: seen.source, importId: seen.importId, at }, "pending", null);
+  await markFailed(ctx.db, row, err, at);
+  return DONE;
+}
+
+/**
+ * Transfers one pending ledger row exactly once. A lease keeps concurrent attempts apart; after an
+ * uncertain earlier attempt the accounting system is asked for our reference before anything is created;
+ * the charge is keyed, so a retry after a crash counts once (R9).
+ */
+export async function transferRow(ctx: TransferContext, integration: Integration, pendingRow: LedgerRow, messageAttempts = 1): Promise<Outcome> {
+  const now = ctx.now();
+  const row = await claim(ctx.db, pendingRow.id, now);
+  if (!row) {
+    const current = await getLedgerRow(ctx.db, integration.id, pendingRow.shopOrderId);
+    // Someone else is transferring it: look again when their lease has run out.
+    return current?.status === "pending" ? { done: false, delaySeconds: 30 } : DONE;
+  }
+  const at = now.toISOString();
+  const reference = documentReference(integration.id, row);
+  let order: CanonicalOrder;
+  try {
+    order = shopAdapters[integration.shopModule].toOrder(JSON.parse(row.received ?? "null"));
+  } catch (e) {
+    const err = e instanceof TransferError ? e : new TransferError("invalid_order", "The order data cannot be read");
+    await markFailed(ctx.db, row, err, at);
+    return DONE;
+  }
+  try {
+    const session = await ctx.session(integration);
+    // An earlier attempt may have created the document and died before recording it.
+    if (row.attempts > 1) {
+      const found = await session.findDocument(reference);
+      if (found) {
+        await charge(ctx, integration, row, found.number, at);
+        await markTransferred(ctx.db, row, found, undefined, at, "transferred (found after an interrupted attempt)");
+        return DONE;
+      }
+    }
+    const problem = await session.check(order);
+    if (problem) throw problem;
+    const created = await session.createDocument(order, reference);
+    await charge(ctx, integration, row, created.document.number, at);
+    await markTransferred(ctx.db, row, created.document, created.sent, at);
+    return DONE;
+  } catch (e) {
+    const err = e instanceof TransferError ? e : new TransferError("accounting_unavailable", `Unexpected error: ${e instanceof Error ? e.message : String(e)}`);
+    if (err.transient && messageAttempts <= MAX_RETRIES) {
+      await releaseForRetry(ctx.db, row, err, at);
+      return { done: false, delaySeconds: backoffSeconds(messageAttempts, err.retryAfterSeconds) };
+    }
+    if (err.transient) {
+      // The last retry: the order shows failed, and the message goes on to the dead-letter queue.
+      await markFailed(ctx.db, row, err, at);
+      return { done: false, delaySeconds: 0 };
+    }
+    // A draft created with totals_mismatch counts: the accounting system confirmed a document (R9).
+    const doc = err.details?.document as { number: string } | undefined;
+    if (doc) await charge(ctx, integration, row, doc.number, at);
+    await markFailed(ctx.db, row, err, at, err.details?.sent);
+    return DONE;
+  }
+}
+
+/** R7: the draft is updated in place; the new version is recorded only once the update succeeded. */
+async function updateDraft(ctx: TransferContext, integration: Integration, row: LedgerRow, order: CanonicalOrder, seen: Parameters<typeof recordSeen>[1]): Promise<Outcome> {
+  try {
+    const session = await ctx.session(integration);
+    const updated = await session.updateDraft({ type: "draft", number: row.documentNumber! }, order, documentReference(integration.id, row));
+    await recordSeen(ctx.db, seen, "skipped", null);
+    await recordNote(ctx.db, row, "draft_updated", seen.at, `draft ${row.documentNumber} updated in place (R7)`, updated.sent);
+    return DONE;
+  } catch (e) {
+    const err = e instanceof TransferError ? e : new TransferError("accounting_unavailable", String(e));
+    await recordNote(ctx.db, row, "draft_update_failed", seen.at, `${err.category}: ${err.message}`);
+    return err.transient ? { done: false, delaySeconds: backoffSeconds(1, err.retryAfterSeconds) } : DONE;
+  }
+}
+
+function charge(ctx: TransferContext, integration: Integration, row: LedgerRow, documentNumber: string, at: string) {
+  return chargeOrder(ctx.env, {
+    tenantId: integration.tenantId,
+    integrationId: integration.id,
+    shopOrderId: row.shopOrderId,
+    generation: row.generation,
+    documentNumber,
+    at,
+    importId: row.importId,
+  });
+}
+
+/** Exponential backoff (2, 4, 8 … s, capped at 15 min) that never undercuts the other system's Retry-After. */
+export function backoffSeconds(attempt: number, retryAfter?: number) {
+  const exp = Math.min(900, 2 ** Math.max(1, attempt));
+  return Math.min(43200, Math.max(exp, Math.ceil(retryAfter ?? 0)));
+}

@@ -1,0 +1,123 @@
+import { Hono, type Context } from "hono";
+import { eq } from "drizzle-orm";
+import { getDb } from "../db/client";
+import { deliveries } from "../db/schema";
+import { sha256Hex, verifyHmacBase64 } from "../lib/crypto";
+import { errorBody } from "../lib/errors";
+import { newId } from "../lib/ids";
+import { integrationSettings, loadIntegration, type Integration } from "../integrations/store";
+import { INLINE_BODY_LIMIT, type TransferMessage } from "../transfers/messages";
+import type { AppEnv } from "../http/types";
+
+const MAX_BODY = 5 * 1024 * 1024;
+
+/** What differs between shops; the rest of a webhook's path is the same for all. */
+interface WebhookShop {
+  signature(c: Context): string | undefined;
+  /** A request answered 200 before any check (WooCommerce's unsigned creation ping). */
+  isPing?(c: Context, text: string): boolean;
+  /** Extra authentication after the signature (Shopify's shop domain). */
+  checkOrigin?(c: Context, settings: Record<string, unknown>): boolean;
+  /** The topic, or null when it is not an order topic we take (answered 200, ignored). */
+  topic(c: Context): { name: string; isUpdate: boolean } | null;
+  /** The stable key that makes a redelivery a duplicate. */
+  dedupeKey(c: Context, order: Record<string, unknown>, text: string): Promise<string>;
+}
+
+const shopify: WebhookShop = {
+  signature: (c) => c.req.header("x-shopify-hmac-sha256"),
+  checkOrigin: (c, s) => (c.req.header("x-shopify-shop-domain") ?? "").toLowerCase() === String(s.shopDomain ?? "").toLowerCase(),
+  topic: (c) => {
+    const t = c.req.header("x-shopify-topic") ?? "";
+    return ["orders/create", "orders/updated", "orders/paid"].includes(t) ? { name: t, isUpdate: t !== "orders/create" } : null;
+  },
+  dedupeKey: async (c, _o, text) => {
+    const id = c.req.header("x-shopify-event-id") ?? c.req.header("x-shopify-webhook-id");
+    return id ? `event:${id}` : `body:${await sha256Hex(text)}`;
+  },
+};
+
+const woocommerce: WebhookShop = {
+  signature: (c) => c.req.header("x-wc-webhook-signature"),
+  isPing: (c, text) => !c.req.header("x-wc-webhook-signature") && /^webhook_id=\d+$/.test(text.trim()),
+  topic: (c) => {
+    const t = c.req.header("x-wc-webhook-topic") ?? "";
+    return ["order.created", "order.updated"].includes(t) ? { name: t, isUpdate: t === "order.updated" } : null;
+  },
+  // The delivery id is a hash of webhook id and second: not stable. The order's own version is.
+  dedupeKey: async (_c, o) => `order:${String(o.id)}:${String(o.date_modified_gmt ?? "")}`,
+};
+
+const shops: Record<string, WebhookShop> = { shopify, woocommerce };
+
+/** Webhooks: verify, persist durably, enqueue, answer. The transfer happens in the queue consumer. */
+export function webhookRoutes() {
+  const app = new Hono<AppEnv>();
+  app.post("/:module/:integrationId", async (c) => {
+    const shop = shops[c.req.param("module")];
+    if (!shop) return c.json(errorBody("not_found", "No such webhook"), 404);
+    const declared = Number(c.req.header("content-length") ?? 0);
+    if (declared > MAX_BODY) return c.json(errorBody("payload_too_large", "The body is larger than 5 MiB"), 413);
+    const integration = await loadIntegration(c.env, c.req.param("integrationId"));
+    if (!integration || integration.shopModule !== c.req.param("module")) return c.json(errorBody("not_found", "Unknown integration"), 404);
+    const bytes = await c.req.arrayBuffer();
+    if (bytes.byteLength > MAX_BODY) return c.json(errorBody("payload_too_large", "The body is larger than 5 MiB"), 413);
+    const text = new TextDecoder().decode(bytes);
+    if (shop.isPing?.(c, text)) return c.json({ ok: true, ping: true }, 200);
+
+    const settings = (await integrationSettings(c.env, integration)).shop;
+    const secrets = [settings.webhookSecret, settings.previousWebhookSecret].filter((s): s is string => typeof s === "string");
+    if (!(await verifyHmacBase64(bytes, shop.signature(c), secrets))) return c.json(errorBody("unauthorized", "Bad or missing signature"), 401);
+    if (shop.checkOrigin && !shop.checkOrigin(c, settings)) return c.json(errorBody("unauthorized", "The shop domain does not match this integration"), 401);
+
+    const topic = shop.topic(c);
+    if (!topic) return c.json({ ok: true, ignored: "topic" }, 200);
+
+    let order: Record<string, unknown>;
+    try {
+      order = JSON.parse(text);
+      if (!order || typeof order !== "object" || Array.isArray(order)) throw new Error("not an object");
+    } catch {
+      await keepDelivery(c.env, integration, `unreadable:${await sha256Hex(text)}`, topic.name, "unreadable", text);
+      return c.json(errorBody("invalid_request", "The body is not a JSON order"), 400);
+    }
+    return accept(c, integration, await shop.dedupeKey(c, order, text), topic, text);
+  });
+  return app;
+}
+
+async function keepDelivery(env: Env, integration: Integration, dedupeKey: string, topic: string, status: string, body: string | null) {
+  const id = newId("dlv");
+  const inserted = await getDb(env)
+    .insert(deliveries)
+    .values({ id, integrationId: integration.id, dedupeKey, topic, status, body, receivedAt: new Date().toISOString() })
+    .onConflictDoNothing()
+    .returning({ id: deliveries.id })
+    .get();
+  return inserted?.id ?? null;
+}
+
+async function accept(c: Context<AppEnv>, integration: Integration, dedupeKey: string, topic: { name: string; isUpdate: boolean }, text: string) {
+  const large = text.length > INLINE_BODY_LIMIT;
+  const deliveryId = await keepDelivery(c.env, integration, dedupeKey, topic.name, "accepted", large ? text : null);
+  if (!deliveryId) return c.json({ ok: true, duplicate: true }, 200);
+  const message: TransferMessage = {
+    type: "delivery",
+    integrationId: integration.id,
+    deliveryId,
+    topic: topic.name,
+    isUpdate: topic.isUpdate,
+    active: integration.status === "active",
+    receivedAt: new Date().toISOString(),
+    ...(large ? {} : { body: text }),
+  };
+  try {
+    await c.env.TRANSFERS.send(message, { contentType: "json" });
+  } catch (e) {
+    // Not enqueued: forget the delivery so the shop's retry is not taken for a duplicate.
+    await getDb(c.env).delete(deliveries).where(eq(deliveries.id, deliveryId));
+    console.error("enqueue failed", integration.id, e instanceof Error ? e.message : String(e));
+    return c.json(errorBody("unavailable", "Could not accept the delivery right now; please retry"), 503);
+  }
+  return c.json({ ok: true }, 200);
+}
