@@ -1,0 +1,229 @@
+/**
+ * Magento 2 REST order JSON (`GET /V1/orders/:id`, or one of `GET /V1/orders` items) → CanonicalOrder.
+ *
+ * Items: Magento lists composite products as a parent item plus child items (`parent_item_id`).
+ * - Configurable: the parent carries price, tax and discount; the child (the simple product actually
+ *   sold) carries price 0. One line: the parent's amounts with the child's SKU (the parent's `sku` is
+ *   normally already the child's, but the child's wins when present).
+ * - Bundle: with dynamic pricing (the fixture's "Sprite Yoga Companion Kit": parent 68 = children
+ *   27 + 5 + 17 + 19, grand_total counts it once) the children carry their own prices, tax and discount,
+ *   and the parent's amounts are their sum; with fixed pricing the parent carries the price and the
+ *   children are 0. So: when any child has a non-zero amount, one line per child (their own SKUs; the
+ *   parent's composite SKU is not a product number) and the parent is left out; otherwise the parent
+ *   alone. Either way every amount is counted exactly once.
+ * Amounts: `price` and `row_total` exclude tax; `discount_amount` may include tax when discounts apply to
+ * prices including tax, and its tax part is `discount_tax_compensation_amount`, so
+ * line net = row_total − discount_amount + discount_tax_compensation_amount, VAT = tax_amount.
+ * Times ("YYYY-MM-DD HH:MM:SS") are UTC.
+ */
+import { TransferError } from "../../domain/errors";
+import {
+  impliedRate,
+  minorField,
+  parseQuantity,
+  percentToBasisPoints,
+  unitAndDiscount,
+  vatOfNet,
+} from "../../domain/money";
+import type { CanonicalOrder, ChargeLine, Customer, OrderLine } from "../../domain/order";
+import type { ShopAdapter } from "../types";
+
+type Obj = Record<string, unknown>;
+
+const invalid = (message: string) => new TransferError("invalid_order", `Magento order: ${message}`);
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function list(v: unknown, field: string): Obj[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) throw invalid(`${field} is not a list`);
+  return v.map((x, i) => {
+    if (!isObj(x)) throw invalid(`${field}[${i}] is not an object`);
+    return x;
+  });
+}
+
+function text(v: unknown): string | null {
+  if (typeof v === "number") return String(v);
+  if (typeof v !== "string") return null;
+  const t = v.trim();
+  return t === "" ? null : t;
+}
+
+/** Magento times are "YYYY-MM-DD HH:MM:SS" in UTC. */
+function utcTime(v: unknown, field: string): string {
+  if (typeof v !== "string" || v.trim() === "") throw invalid(`${field} is missing`);
+  const s = v.trim();
+  const d = new Date(/(Z|[+-]\d\d:?\d\d)$/i.test(s) ? s : `${s.replace(" ", "T")}Z`);
+  if (Number.isNaN(d.getTime())) throw invalid(`${field} is not a valid time: ${JSON.stringify(v)}`);
+  return d.toISOString();
+}
+
+function quantity(v: unknown, field: string): number {
+  let n: number;
+  try {
+    n = parseQuantity(v as string | number);
+  } catch {
+    throw invalid(`${field} is not a number: ${JSON.stringify(v)}`);
+  }
+  if (n < 0) throw invalid(`${field} is negative: ${n}`);
+  if (!Number.isInteger(n)) throw invalid(`${field} is not a whole number: ${n}`);
+  return n;
+}
+
+function rate(v: unknown, field: string): number {
+  if (v === undefined || v === null || v === "") return 0;
+  try {
+    return percentToBasisPoints(v as string | number);
+  } catch {
+    throw invalid(`${field} is not a number: ${JSON.stringify(v)}`);
+  }
+}
+
+function itemLine(item: Obj, f: string, sku: string | null): OrderLine {
+  const qty = quantity(item.qty_ordered, `${f}.qty_ordered`);
+  const price =
+    item.price !== undefined && item.price !== null
+      ? minorField(item.price, `${f}.price`)
+      : minorField(item.base_price, `${f}.price`);
+  const rowTotal = minorField(item.row_total, `${f}.row_total`, qty * price);
+  const discount =
+    Math.abs(minorField(item.discount_amount, `${f}.discount_amount`, 0)) -
+    minorField(item.discount_tax_compensation_amount, `${f}.discount_tax_compensation_amount`, 0);
+  const netTotal = rowTotal - discount;
+  const { unitPriceNet, discountNet } = unitAndDiscount(qty, rowTotal, netTotal);
+  return {
+    sku,
+    description: text(item.name) ?? "",
+    quantity: qty,
+    unitPriceNet,
+    discountNet,
+    netTotal,
+    vatRate: rate(item.tax_percent, `${f}.tax_percent`),
+    vatAmount: minorField(item.tax_amount, `${f}.tax_amount`, 0),
+  };
+}
+
+function hasAmount(item: Obj): boolean {
+  return [item.price, item.row_total, item.base_price].some((v) => {
+    if (v === undefined || v === null || v === "") return false;
+    try {
+      return minorField(v, "amount") !== 0;
+    } catch {
+      return true; // unreadable: let itemLine name the field
+    }
+  });
+}
+
+function linesOf(o: Obj): OrderLine[] {
+  const items = list(o.items, "items").map((item, i) => ({ item, f: `items[${i}]` }));
+  const ids = new Set(items.map(({ item }) => text(item.item_id)).filter((x): x is string => x !== null));
+  const parentOf = (item: Obj) => {
+    const p = text(item.parent_item_id);
+    return p !== null && ids.has(p) ? p : null;
+  };
+  const children = new Map<string, typeof items>();
+  for (const x of items) {
+    const p = parentOf(x.item);
+    if (p !== null) children.set(p, [...(children.get(p) ?? []), x]);
+  }
+  const lines: OrderLine[] = [];
+  for (const { item, f } of items) {
+    if (parentOf(item) !== null) continue; // children are handled with their parent
+    const kids = children.get(text(item.item_id) ?? "") ?? [];
+    if (kids.length === 0) {
+      lines.push(itemLine(item, f, text(item.sku)));
+    } else if (item.product_type === "bundle" && kids.some((k) => hasAmount(k.item))) {
+      for (const k of kids) lines.push(itemLine(k.item, k.f, text(k.item.sku)));
+    } else if (item.product_type === "bundle") {
+      lines.push(itemLine(item, f, text(item.sku)));
+    } else {
+      // configurable (or another parent with one sold child): parent's amounts, child's SKU
+      const childSku = kids.length === 1 ? text(kids[0].item.sku) : null;
+      lines.push(itemLine(item, f, childSku ?? text(item.sku)));
+    }
+  }
+  return lines;
+}
+
+function customerOf(o: Obj): Customer {
+  const b = isObj(o.billing_address) ? o.billing_address : {};
+  const ext = isObj(o.extension_attributes) ? o.extension_attributes : {};
+  const assignment = Array.isArray(ext.shipping_assignments) ? ext.shipping_assignments[0] : undefined;
+  const shipAddr: Obj =
+    isObj(assignment) && isObj(assignment.shipping) && isObj(assignment.shipping.address) ? assignment.shipping.address : {};
+  const join = (parts: unknown[], sep: string) => text(parts.map(text).filter(Boolean).join(sep));
+  const street = Array.isArray(b.street) ? join(b.street, ", ") : text(b.street);
+  return {
+    name:
+      join([o.customer_firstname, o.customer_lastname], " ") ??
+      join([b.firstname, b.lastname], " ") ??
+      join([shipAddr.firstname, shipAddr.lastname], " "),
+    email: text(o.customer_email) ?? text(b.email),
+    company: text(b.company),
+    countryCode: (text(b.country_id) ?? text(shipAddr.country_id))?.toUpperCase() ?? null,
+    address: street,
+    zip: text(b.postcode),
+    city: text(b.city),
+  };
+}
+
+function shippingOf(o: Obj, lines: OrderLine[]): ChargeLine[] {
+  if (o.shipping_amount === undefined || o.shipping_amount === null) return [];
+  const amount = minorField(o.shipping_amount, "shipping_amount");
+  const description = text(o.shipping_description);
+  if (amount === 0 && description === null) return [];
+  const net =
+    amount -
+    Math.abs(minorField(o.shipping_discount_amount, "shipping_discount_amount", 0)) +
+    minorField(o.shipping_discount_tax_compensation_amount, "shipping_discount_tax_compensation_amount", 0);
+  const vat = minorField(o.shipping_tax_amount, "shipping_tax_amount", 0);
+  // Magento gives no shipping tax percent: take an item rate that explains the amount, else derive it.
+  const known = lines.map((l) => l.vatRate).find((r) => r !== 0 && Math.abs(vatOfNet(net, r) - vat) <= 1);
+  const vatRate = vat === 0 ? 0 : (known ?? impliedRate(net, vat));
+  return [{ description: description ?? "Shipping", netAmount: net, vatRate, vatAmount: vat }];
+}
+
+export function magentoOrder(raw: unknown): CanonicalOrder {
+  if (!isObj(raw)) throw invalid("the body is not an order object");
+  const o = raw;
+  if (o.entity_id === undefined || o.entity_id === null || o.entity_id === "") throw invalid("entity_id is missing");
+  if (typeof o.entity_id !== "number" && typeof o.entity_id !== "string") throw invalid("entity_id is not a number or string");
+  const shopOrderId = String(o.entity_id);
+  const createdAt = utcTime(o.created_at, "created_at");
+  const updatedAt = o.updated_at == null ? createdAt : utcTime(o.updated_at, "updated_at");
+  const currency = text(o.order_currency_code);
+  if (!currency) throw invalid("order_currency_code is missing");
+  const lines = linesOf(o);
+  const gross = minorField(o.grand_total, "grand_total");
+  const vat = minorField(o.tax_amount, "tax_amount", 0);
+  const status = text(o.status) ?? text(o.state) ?? "unknown";
+  return {
+    shopOrderId,
+    orderNumber: text(o.increment_id) ?? shopOrderId,
+    createdAt,
+    updatedAt,
+    state: status,
+    cancelled: o.state === "canceled" || status === "canceled",
+    currency: currency.toUpperCase(),
+    // Magento's item amounts are given excluding tax (price) and including it (price_incl_tax);
+    // whether the catalog was entered with tax is store config, not in the order.
+    pricesIncludeVat: false,
+    customer: customerOf(o),
+    lines,
+    shipping: shippingOf(o, lines),
+    fees: [],
+    totals: { net: gross - vat, vat, gross },
+    note: text(o.customer_note),
+  };
+}
+
+export const magentoAdapter: ShopAdapter = {
+  toOrder: magentoOrder,
+  allowedStates(settings) {
+    const s = settings.allowedStatuses;
+    return Array.isArray(s) ? s.map(String) : ["processing", "complete"];
+  },
+};
