@@ -3,6 +3,8 @@
  * The charge key is (integration, shop order id, generation): the same key charged twice counts once;
  * "transfer again" (R8) bumps the generation, so its new document counts again.
  */
+import type { PlanTerms } from "../domain/quota";
+
 export interface ChargeRequest {
   tenantId: string;
   integrationId: string;
@@ -12,6 +14,8 @@ export interface ChargeRequest {
   /** When the accounting system confirmed the document (UTC); picks the Copenhagen month (R10). */
   at: string;
   importId?: string | null;
+  /** The tenant's plan terms, when the caller has them at hand; otherwise the account reads them from D1. */
+  plan?: PlanTerms;
 }
 
 export type ChargeSource = "included" | "topUp" | "extra";
@@ -21,6 +25,13 @@ export interface ChargeResult {
   month: string;
   /** True when this key was charged before (nothing counted again). */
   duplicate: boolean;
+  /** Minor units billed for this order: the plan's extra-order price for `extra`, else 0. */
+  price?: number;
+}
+
+/** The tenant's account Durable Object (one per tenant id). */
+export function accountStub(env: Env, tenantId: string) {
+  return env.ACCOUNT.get(env.ACCOUNT.idFromName(tenantId));
 }
 
 export async function chargeOrder(env: Env, req: ChargeRequest): Promise<ChargeResult> {
