@@ -6,6 +6,7 @@ import { integrationRoutes } from "./routes/integrations";
 import { keyRoutes } from "./routes/keys";
 import { planRoutes } from "./routes/plans";
 import { tenantRoutes } from "./routes/tenants";
+import { usageRoutes } from "./routes/usage";
 
 /** The staff API under /api/staff; the OpenAPI document is generated from the route schemas. */
 export function createStaffApi() {
@@ -20,5 +21,6 @@ export function createStaffApi() {
   planRoutes(api);
   tenantRoutes(api);
   integrationRoutes(api);
+  usageRoutes(api);
   return api;
 }
