@@ -1,0 +1,148 @@
+/**
+ * The frequent errors (domain.md), found against an accounting system's master data before anything is
+ * created, and the totals check of a document. Pure: every accounting module loads its master data and
+ * calls these, so the rules are the same for all of them.
+ */
+import { copenhagenDate } from "../lib/time";
+import { TransferError } from "./errors";
+import { formatMinorString, vatOfNet } from "./money";
+import type { CanonicalOrder } from "./order";
+import { vatTreatment, zoneVatRate, type VatTreatment } from "./vat";
+
+export interface AccountingYear {
+  year: string;
+  /** YYYY-MM-DD, inclusive. */
+  fromDate: string;
+  toDate: string;
+  closed: boolean;
+}
+
+/** What the accounting system knows, as far as the checks need it. */
+export interface MasterData {
+  vatZoneNumbers: ReadonlySet<number>;
+  accountingYears: readonly AccountingYear[];
+  productNumbers: ReadonlySet<string>;
+}
+
+export interface CheckOptions {
+  vatZones: { domestic: number; eu: number; abroad: number };
+  shippingProductNumber: string;
+  autoCreateProducts?: boolean;
+}
+
+/** The accounting date of an order: its creation date in Europe/Copenhagen. */
+export const orderDate = (order: CanonicalOrder) => copenhagenDate(order.createdAt);
+
+/** Shipping lines that put an amount on the document (free shipping adds no line). */
+export const chargedShipping = (order: CanonicalOrder) => order.shipping.filter((s) => s.netAmount !== 0);
+
+/** The product numbers a document for this order uses: the lines' SKUs, and the shipping product for shipping and fees. */
+export function productNumbersOf(order: CanonicalOrder, shippingProductNumber: string): string[] {
+  const numbers = new Set<string>();
+  for (const l of order.lines) if (l.sku) numbers.add(l.sku);
+  if (chargedShipping(order).length > 0 || order.fees.some((f) => f.netAmount !== 0)) numbers.add(shippingProductNumber);
+  return [...numbers];
+}
+
+/** The VAT zone number of the order, or the error that prevents choosing one. */
+export function vatZoneOf(order: CanonicalOrder, master: Pick<MasterData, "vatZoneNumbers">, zones: CheckOptions["vatZones"]) {
+  const decision = vatTreatment(order);
+  if (decision.error) return { error: decision.error };
+  const zone = zones[decision.treatment];
+  if (!master.vatZoneNumbers.has(zone))
+    return {
+      error: new TransferError(
+        "vat_setup_missing",
+        `The VAT zone ${zone} set for ${decision.treatment} orders does not exist in the accounting system.`,
+      ),
+    };
+  return { treatment: decision.treatment, vatZoneNumber: zone };
+}
+
+/**
+ * The first frequent error of the order, in a fixed order: sku_missing, customer_info_missing,
+ * vat_setup_missing, product_missing, fiscal_year_closed (a date in no known accounting year is
+ * accounting_rejected). Null when the order can be transferred.
+ */
+export function checkOrder(order: CanonicalOrder, master: MasterData, opts: CheckOptions): TransferError | null {
+  const noSku = order.lines.find((l) => !l.sku?.trim());
+  if (noSku) return new TransferError("sku_missing", `The line "${noSku.description}" has no SKU, so it cannot be matched to a product.`);
+
+  const c = order.customer;
+  const missing = [!(c.name?.trim() || c.company?.trim()) && "name", !c.email?.trim() && "email", !c.countryCode?.trim() && "country"].filter(Boolean);
+  if (missing.length > 0) return new TransferError("customer_info_missing", `The order's customer has no ${missing.join(", ")}.`);
+
+  const zone = vatZoneOf(order, master, opts.vatZones);
+  if (zone.error) return zone.error;
+
+  if (!opts.autoCreateProducts) {
+    const absent = productNumbersOf(order, opts.shippingProductNumber).filter((n) => !master.productNumbers.has(n));
+    if (absent.length > 0) {
+      const shipping = absent.includes(opts.shippingProductNumber) ? " (the shipping product)" : "";
+      return new TransferError(
+        "product_missing",
+        `Product ${absent.map((n) => `"${n}"`).join(", ")}${shipping} does not exist in the accounting system.`,
+        { details: { productNumbers: absent } },
+      );
+    }
+  }
+
+  return fiscalYearError(orderDate(order), master.accountingYears);
+}
+
+export function fiscalYearError(date: string, years: readonly AccountingYear[]): TransferError | null {
+  const year = years.find((y) => y.fromDate <= date && date <= y.toDate);
+  if (!year)
+    return new TransferError("accounting_rejected", `The order date ${date} lies in no accounting year of the accounting system.`, {
+      hint: "Create the accounting year in the accounting system, then transfer the order again.",
+    });
+  if (year.closed)
+    return new TransferError("fiscal_year_closed", `The order date ${date} lies in the closed accounting year ${year.year} (${year.fromDate} to ${year.toDate}).`);
+  return null;
+}
+
+export interface TotalsOptions {
+  roundingProductNumber?: string;
+  /** Minor units; a difference up to this is corrected with a rounding line. */
+  roundingThreshold?: number;
+}
+
+export interface DocumentTotals {
+  /** The document's totals, including the rounding line when one is added. */
+  net: number;
+  vat: number;
+  gross: number;
+  /** The net amount of the rounding line to add (0: none). */
+  rounding: number;
+  /** totals_mismatch when the document cannot match the order's gross total. */
+  error: TransferError | null;
+}
+
+/**
+ * The document's totals compared with the order's. The document's VAT is the zone's rate on its net
+ * total (how the accounting system computes it). A difference in the gross total up to the threshold is
+ * corrected by a rounding line (its product must be in a product group without VAT); a larger one, or
+ * any difference without a rounding product, is totals_mismatch.
+ */
+export function documentTotals(documentNet: number, treatment: VatTreatment, order: CanonicalOrder, opts: TotalsOptions): DocumentTotals {
+  const vat = vatOfNet(documentNet, zoneVatRate(treatment));
+  const gross = documentNet + vat;
+  const diff = order.totals.gross - gross;
+  if (diff === 0) return { net: documentNet, vat, gross, rounding: 0, error: null };
+  const threshold = opts.roundingThreshold ?? 0;
+  if (opts.roundingProductNumber && Math.abs(diff) <= threshold)
+    return { net: documentNet + diff, vat, gross: gross + diff, rounding: diff, error: null };
+  const fmt = (m: number) => `${formatMinorString(m)} ${order.currency}`;
+  const allowed = opts.roundingProductNumber ? `more than the rounding threshold of ${fmt(threshold)}` : "and no rounding product is set";
+  return {
+    net: documentNet,
+    vat,
+    gross,
+    rounding: 0,
+    error: new TransferError(
+      "totals_mismatch",
+      `The document's total ${fmt(gross)} (net ${fmt(documentNet)}, VAT ${fmt(vat)}) differs from the order's total ${fmt(order.totals.gross)} by ${fmt(diff)}, ${allowed}.`,
+      { details: { documentTotals: { net: documentNet, vat, gross }, orderTotals: order.totals } },
+    ),
+  };
+}

@@ -1,0 +1,476 @@
+/**
+ * A fake e-conomic REST API as a FetchFn, built from the public docs (e-conomic/slate `_introduction.md`,
+ * `_invoices.md`, `_customers.md`, `_products.md`, `_accounting-years.md`, `_vat-zones.md`) and the
+ * captured answers in /work/shared/fixtures/economic: both token headers, required fields, annotated
+ * 400 errors, filters on the documented filterable properties only, paging (skippages/pagesize ≤ 1000),
+ * and programmable failures. State is public for assertions.
+ */
+import type { FetchFn } from "../../src/lib/outbound";
+
+export interface FakeAccountingYear {
+  year: string;
+  fromDate: string;
+  toDate: string;
+  closed?: boolean;
+}
+
+export interface FakeProduct {
+  productNumber: string;
+  name: string;
+  salesPrice?: number;
+  productGroup?: { productGroupNumber: number };
+}
+
+export interface FakeCustomer {
+  customerNumber: number;
+  name: string;
+  email?: string;
+  currency: string;
+  vatZone: { vatZoneNumber: number };
+  [k: string]: unknown;
+}
+
+export interface FakeInvoice {
+  draftInvoiceNumber?: number;
+  bookedInvoiceNumber?: number;
+  date: string;
+  currency: string;
+  customer: { customerNumber: number };
+  recipient: { name: string; vatZone: { vatZoneNumber: number }; [k: string]: unknown };
+  references?: { other?: string };
+  notes?: { heading?: string };
+  lines: { product?: { productNumber: string }; quantity?: number; unitNetPrice?: number; discountPercentage?: number; description?: string; totalNetAmount?: number }[];
+  netAmount: number;
+  vatAmount: number;
+  grossAmount: number;
+  [k: string]: unknown;
+}
+
+export interface LoggedRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  body: unknown;
+}
+
+export interface FakeEconomicOptions {
+  appSecretToken?: string;
+  agreementGrantToken?: string;
+  origin?: string;
+  accountingYears?: FakeAccountingYear[];
+  products?: FakeProduct[];
+  /** Product groups whose sales account has no VAT (the rounding product's group). Default [2]. */
+  vatFreeProductGroups?: number[];
+  customers?: Omit<FakeCustomer, "customerNumber">[];
+}
+
+/** Filterable properties per collection (slate schemas, "Filterable properties"). */
+const FILTERABLE: Record<string, string[]> = {
+  "/customers": ["address", "balance", "barred", "city", "corporateIdentificationNumber", "country", "creditLimit", "currency", "customerNumber", "ean", "email", "lastUpdated", "name", "publicEntryNumber", "telephoneAndFaxNumber", "vatNumber", "website", "zip"],
+  "/products": ["barCode", "barred", "costPrice", "description", "lastUpdated", "name", "productGroup.productGroupNumber", "productNumber", "recommendedPrice", "salesPrice", "unit.unitNumber"],
+  "/invoices/drafts": ["currency", "customer.customerNumber", "date", "draftInvoiceNumber", "exchangeRate", "notes.heading", "notes.textLine1", "notes.textLine2", "paymentTerms.paymentTermsNumber", "recipient.address", "recipient.city", "recipient.country", "recipient.name", "recipient.zip", "references.other", "soap.currentInvoiceHandle.id"],
+  "/invoices/booked": ["bookedInvoiceNumber", "currency", "customer.customerNumber", "date", "notes.heading", "paymentTerms.paymentTermsNumber", "recipient.address", "recipient.city", "recipient.country", "recipient.name", "recipient.vatZone.vatZoneNumber", "recipient.zip", "references.other"],
+  "/accounting-years": ["closed", "fromDate", "toDate", "year"],
+  "/vat-zones": [],
+};
+
+const VAT_ZONES = [
+  { name: "Domestic", vatZoneNumber: 1, enabledForCustomer: true, enabledForSupplier: true },
+  { name: "EU", vatZoneNumber: 2, enabledForCustomer: true, enabledForSupplier: true },
+  { name: "Abroad", vatZoneNumber: 3, enabledForCustomer: true, enabledForSupplier: true },
+  { name: "Domestic exempt VAT", vatZoneNumber: 4, enabledForCustomer: true },
+];
+
+class HttpError {
+  constructor(
+    readonly status: number,
+    readonly body: Record<string, unknown>,
+  ) {}
+}
+
+type FieldErrors = Record<string, unknown>;
+
+export class FakeEconomic {
+  readonly origin: string;
+  readonly appSecretToken: string;
+  readonly agreementGrantToken: string;
+  accountingYears: FakeAccountingYear[];
+  products = new Map<string, FakeProduct>();
+  customers: FakeCustomer[] = [];
+  drafts = new Map<number, FakeInvoice>();
+  booked = new Map<number, FakeInvoice>();
+  log: LoggedRequest[] = [];
+  vatFreeProductGroups: number[];
+  private nextDraft = 1;
+  private nextBooked = 10001;
+  private failures: { status: number; retryAfter?: string }[] = [];
+  private dropAfterCreate = false;
+  private hang = false;
+
+  constructor(opts: FakeEconomicOptions = {}) {
+    this.origin = opts.origin ?? "https://economic.fake";
+    this.appSecretToken = opts.appSecretToken ?? "test-app-secret";
+    this.agreementGrantToken = opts.agreementGrantToken ?? "grant-secret-value";
+    this.accountingYears = opts.accountingYears ?? [
+      { year: "2024", fromDate: "2024-01-01", toDate: "2024-12-31", closed: true },
+      { year: "2025", fromDate: "2025-01-01", toDate: "2025-12-31" },
+      { year: "2026", fromDate: "2026-01-01", toDate: "2026-12-31" },
+    ];
+    this.vatFreeProductGroups = opts.vatFreeProductGroups ?? [2];
+    const goods = { productGroupNumber: 1 };
+    for (const p of opts.products ?? [
+      { productNumber: "SKU-1", name: "T-shirt", salesPrice: 100, productGroup: goods },
+      { productNumber: "SKU-2", name: "Mug", salesPrice: 79, productGroup: goods },
+      { productNumber: "SHIP", name: "Shipping", salesPrice: 39, productGroup: goods },
+      { productNumber: "ROUND", name: "Rounding", salesPrice: 0, productGroup: { productGroupNumber: 2 } },
+    ])
+      this.products.set(p.productNumber, p);
+    for (const c of opts.customers ?? []) this.customers.push({ ...c, customerNumber: this.customers.length + 1 } as FakeCustomer);
+  }
+
+  /** The next n requests answer `status` (429, 500, 503 …), with Retry-After when given. */
+  failNext(n: number, opts: { status: number; retryAfter?: number | string }) {
+    for (let i = 0; i < n; i++) this.failures.push({ status: opts.status, retryAfter: opts.retryAfter === undefined ? undefined : String(opts.retryAfter) });
+  }
+
+  /** The next POST /invoices/drafts creates the draft, then the connection dies before the answer. */
+  dropResponseAfterCreate() {
+    this.dropAfterCreate = true;
+  }
+
+  /** The next request never answers (until the caller's signal aborts). */
+  hangNext() {
+    this.hang = true;
+  }
+
+  requests(method?: string, path?: string) {
+    return this.log.filter((r) => (!method || r.method === method) && (!path || r.path === path));
+  }
+
+  /** Requests that change something (POST/PUT/DELETE). */
+  writes() {
+    return this.log.filter((r) => r.method !== "GET");
+  }
+
+  readonly fetch: FetchFn = async (input, init) => {
+    const req = new Request(input, init);
+    const url = new URL(req.url);
+    const text = req.method === "GET" ? "" : await req.text();
+    let body: unknown = undefined;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      body = text;
+    }
+    this.log.push({ method: req.method, path: url.pathname, query: url.searchParams, body });
+
+    if (this.hang) {
+      this.hang = false;
+      return new Promise<Response>((_, reject) => {
+        const signal = init?.signal ?? req.signal;
+        signal?.addEventListener("abort", () => reject(signal.reason ?? new DOMException("aborted", "AbortError")));
+      });
+    }
+    const failure = this.failures.shift();
+    if (failure) {
+      const headers: Record<string, string> = { "content-type": "application/json" };
+      if (failure.retryAfter) headers["retry-after"] = failure.retryAfter;
+      const message = failure.status === 429 ? "Too many requests." : "An unexpected error occurred.";
+      return new Response(JSON.stringify(errorBody(failure.status, message)), { status: failure.status, headers });
+    }
+
+    try {
+      if (url.origin !== this.origin) throw new HttpError(404, errorBody(404, "Resource not found."));
+      if (req.headers.get("X-AppSecretToken") !== this.appSecretToken || req.headers.get("X-AgreementGrantToken") !== this.agreementGrantToken)
+        throw new HttpError(401, {
+          ...errorBody(401, "Unauthorized access."),
+          developerHint: "Supply both the X-AppSecretToken and the X-AgreementGrantToken headers with valid tokens.",
+        });
+      if (req.method !== "GET" && !(req.headers.get("Content-Type") ?? "").includes("application/json"))
+        throw new HttpError(415, errorBody(415, "Unsupported media type."));
+      if (req.method !== "GET" && (body === undefined || typeof body !== "object")) throw new HttpError(400, errorBody(400, "The request body is not valid JSON."));
+      const { status, json } = this.route(req.method, url, body as Record<string, unknown>);
+      if (status === 201 && url.pathname === "/invoices/drafts" && this.dropAfterCreate) {
+        this.dropAfterCreate = false;
+        throw new TypeError("Network connection lost.");
+      }
+      return new Response(JSON.stringify(json), { status, headers: { "content-type": "application/json" } });
+    } catch (e) {
+      if (e instanceof HttpError) return new Response(JSON.stringify(e.body), { status: e.status, headers: { "content-type": "application/json" } });
+      throw e;
+    }
+  };
+
+  private route(method: string, url: URL, body: Record<string, unknown>): { status: number; json: unknown } {
+    const path = url.pathname.replace(/\/+$/, "");
+    const segs = path.split("/").filter(Boolean);
+    const key = `${method} ${path}`;
+    if (key === "GET /vat-zones") return ok(this.collection(url, "/vat-zones", VAT_ZONES));
+    if (key === "GET /accounting-years") return ok(this.collection(url, "/accounting-years", this.accountingYears));
+    if (key === "GET /products") return ok(this.collection(url, "/products", [...this.products.values()]));
+    if (method === "GET" && segs[0] === "products" && segs.length === 2) {
+      const p = this.products.get(decodeSelfLink(segs[1]));
+      if (!p) throw new HttpError(404, errorBody(404, "Resource not found."));
+      return ok(p);
+    }
+    if (key === "POST /products") return this.createProduct(body);
+    if (key === "GET /customers") return ok(this.collection(url, "/customers", this.customers));
+    if (key === "POST /customers") return this.createCustomer(body);
+    if (key === "GET /invoices/drafts") return ok(this.collection(url, "/invoices/drafts", [...this.drafts.values()]));
+    if (key === "POST /invoices/drafts") {
+      const invoice = this.validInvoice(body, true);
+      const draft = { ...invoice, draftInvoiceNumber: this.nextDraft++ };
+      this.drafts.set(draft.draftInvoiceNumber, draft);
+      return { status: 201, json: draft };
+    }
+    if (segs[0] === "invoices" && segs[1] === "drafts" && segs.length === 3) {
+      const n = Number(segs[2]);
+      const existing = this.drafts.get(n);
+      if (!existing) throw new HttpError(404, errorBody(404, "Resource not found."));
+      if (method === "GET") return ok(existing);
+      if (method === "PUT") {
+        const invoice = this.validInvoice(body, false);
+        const draft = { ...invoice, draftInvoiceNumber: n };
+        this.drafts.set(n, draft);
+        return ok(draft);
+      }
+    }
+    if (key === "GET /invoices/booked") return ok(this.collection(url, "/invoices/booked", [...this.booked.values()]));
+    if (key === "POST /invoices/booked") return this.book(body);
+    if (method === "GET" && segs[0] === "invoices" && segs[1] === "booked" && segs.length === 3) {
+      const b = this.booked.get(Number(segs[2]));
+      if (!b) throw new HttpError(404, errorBody(404, "Resource not found."));
+      return ok(b);
+    }
+    throw new HttpError(404, errorBody(404, "Resource not found."));
+  }
+
+  private collection(url: URL, name: string, items: object[]) {
+    const pageSize = Number(url.searchParams.get("pagesize") ?? 20);
+    const skipPages = Number(url.searchParams.get("skippages") ?? 0);
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000 || !Number.isInteger(skipPages) || skipPages < 0)
+      throw new HttpError(400, errorBody(400, "Invalid paging parameters.", "pagesize must be 1 to 1000 and skippages 0 or more."));
+    const filter = url.searchParams.get("filter");
+    const matching = filter ? items.filter(compileFilter(filter, FILTERABLE[name] ?? [])) : items;
+    const page = matching.slice(skipPages * pageSize, (skipPages + 1) * pageSize);
+    const link = (skip: number) => `${this.origin}${name}?skippages=${skip}&pagesize=${pageSize}${filter ? `&filter=${encodeURIComponent(filter)}` : ""}`;
+    const last = Math.max(0, Math.ceil(matching.length / pageSize) - 1);
+    const pagination: Record<string, unknown> = {
+      maxPageSizeAllowed: 1000,
+      skipPages,
+      pageSize,
+      results: matching.length,
+      resultsWithoutFilter: items.length,
+      firstPage: link(0),
+      lastPage: link(last),
+    };
+    if (skipPages < last) pagination.nextPage = link(skipPages + 1);
+    return { collection: page, pagination, self: link(skipPages) };
+  }
+
+  private createProduct(body: Record<string, unknown>) {
+    const errors = requiredErrors(body, ["name", "productGroup", "productNumber"]);
+    const number = body.productNumber;
+    if (typeof number === "string" && number.length > 25) errors.productNumber = fieldError("E04740", "productNumber is longer than 25 characters.", number);
+    if (typeof number === "string" && this.products.has(number)) errors.productNumber = fieldError("E06010", "productNumber already exists.", number);
+    if (Object.keys(errors).length) throw validation(errors);
+    const product = body as unknown as FakeProduct;
+    this.products.set(product.productNumber, product);
+    return { status: 201, json: product };
+  }
+
+  private createCustomer(body: Record<string, unknown>) {
+    const errors = requiredErrors(body, ["currency", "customerGroup", "name", "paymentTerms", "vatZone"]);
+    const zone = (body.vatZone as { vatZoneNumber?: number } | undefined)?.vatZoneNumber;
+    if (body.vatZone && !VAT_ZONES.some((z) => z.vatZoneNumber === zone)) errors.vatZone = fieldError("E06000", "vatZone does not exist.", zone);
+    if (Object.keys(errors).length) throw validation(errors);
+    const customer = { ...(body as object), customerNumber: Math.max(0, ...this.customers.map((c) => c.customerNumber)) + 1 } as FakeCustomer;
+    this.customers.push(customer);
+    return { status: 201, json: customer };
+  }
+
+  /** The documented required properties of POST /invoices/drafts (PUT: recipient, recipient.vatZone), references, lines. */
+  private validInvoice(body: Record<string, unknown>, create: boolean): FakeInvoice {
+    const errors = requiredErrors(
+      body,
+      create ? ["currency", "customer", "date", "layout", "paymentTerms", "recipient", "recipient.name", "recipient.vatZone"] : ["recipient", "recipient.vatZone"],
+    );
+    const customerNumber = (body.customer as { customerNumber?: number } | undefined)?.customerNumber;
+    if (body.customer && !this.customers.some((c) => c.customerNumber === customerNumber))
+      errors.customer = fieldError("E06000", "customer does not exist.", customerNumber);
+    const zone = (body.recipient as { vatZone?: { vatZoneNumber?: number } } | undefined)?.vatZone?.vatZoneNumber;
+    if (zone !== undefined && !VAT_ZONES.some((z) => z.vatZoneNumber === zone))
+      errors.recipient = { vatZone: fieldError("E06000", "vatZone does not exist.", zone) };
+    const other = (body.references as { other?: unknown } | undefined)?.other;
+    if (typeof other === "string" && other.length > 250) errors.references = { other: fieldError("E04740", "references.other is longer than 250 characters.", other) };
+    const lineErrors: Record<string, unknown>[] = [];
+    const lines = (Array.isArray(body.lines) ? body.lines : []) as FakeInvoice["lines"];
+    lines.forEach((line, i) => {
+      const e: Record<string, unknown> = {};
+      const number = line.product?.productNumber;
+      if (line.product && !number) e.product = fieldError("E04500", "No identifiers present on product. Please include either a self link or a productNumber.");
+      else if (number !== undefined && !this.products.has(number)) e.product = fieldError("E06000", "product does not exist.", number);
+      if (line.product && line.quantity === undefined) e.quantity = fieldError("E04730", "Property quantity must have a value when product is set.");
+      if (number !== undefined && this.products.has(number) && !line.description) e.description = fieldError("E04730", "Property description must have a value when product is set.");
+      if (line.unitNetPrice !== undefined && Math.round(line.unitNetPrice * 100) / 100 !== line.unitNetPrice)
+        e.unitNetPrice = fieldError("E04740", "unitNetPrice scale cannot be greater then two decimal places.", line.unitNetPrice);
+      if (Object.keys(e).length) lineErrors.push({ arrayIndex: i, ...e });
+    });
+    if (lineErrors.length) errors.lines = lineErrors;
+    if (Object.keys(errors).length) throw validation(errors);
+
+    // Totals as e-conomic shows them: line net = quantity × unit price less the discount; in the domestic
+    // zone 25 % VAT on the lines whose product group has VAT.
+    let netCents = 0;
+    let vatableCents = 0;
+    const priced = lines.map((l) => {
+      const cents = Math.round((l.quantity ?? 0) * Math.round((l.unitNetPrice ?? 0) * 100) * (1 - (l.discountPercentage ?? 0) / 100));
+      netCents += cents;
+      const group = l.product && this.products.get(l.product.productNumber)?.productGroup?.productGroupNumber;
+      if (group === undefined || !this.vatFreeProductGroups.includes(group)) vatableCents += cents;
+      return { ...l, totalNetAmount: cents / 100 };
+    });
+    const vatCents = zone === 1 ? Math.round(vatableCents / 4) : 0;
+    return { ...(body as object), lines: priced, netAmount: netCents / 100, vatAmount: vatCents / 100, grossAmount: (netCents + vatCents) / 100 } as FakeInvoice;
+  }
+
+  private book(body: Record<string, unknown>) {
+    const n = (body.draftInvoice as { draftInvoiceNumber?: number } | undefined)?.draftInvoiceNumber;
+    const draft = n === undefined ? undefined : this.drafts.get(n);
+    if (!draft) throw validation({ draftInvoice: fieldError("E06000", "draftInvoice does not exist.", n) });
+    const year = this.accountingYears.find((y) => y.fromDate <= draft.date && draft.date <= y.toDate);
+    if (!year || year.closed) throw validation({ date: fieldError("E07000", "The date is not in an open accounting year.", draft.date) });
+    const { draftInvoiceNumber: _, ...rest } = draft;
+    const booked = { ...rest, bookedInvoiceNumber: this.nextBooked++ } as FakeInvoice;
+    this.drafts.delete(n!);
+    this.booked.set(booked.bookedInvoiceNumber!, booked);
+    return { status: 201, json: booked };
+  }
+}
+
+/** Minor units of an amount the fake shows as a decimal. */
+export const cents = (amount: number) => Math.round(amount * 100);
+
+const ok = (json: unknown) => ({ status: 200, json });
+
+function errorBody(status: number, message: string, developerHint?: string): Record<string, unknown> {
+  const body: Record<string, unknown> = { message, logId: `fake-${Math.random().toString(16).slice(2, 10)}`, httpStatusCode: status, logTime: new Date().toISOString().slice(0, 19) };
+  if (developerHint) body.developerHint = developerHint;
+  return body;
+}
+
+function fieldError(errorCode: string, message: string, value?: unknown) {
+  const e: Record<string, unknown> = { errorCode, message, developerHint: "Please check your request data." };
+  if (value !== undefined) e.value = value;
+  return { errors: [e] };
+}
+
+function validation(errors: FieldErrors) {
+  return new HttpError(400, { ...errorBody(400, "Validation error.", "Inspect validation errors and correct your request."), errors });
+}
+
+/** Missing required properties, and nulls anywhere ("We do not generally accept null as a value"). */
+function requiredErrors(body: Record<string, unknown>, required: string[]): FieldErrors {
+  const errors: FieldErrors = {};
+  const set = (path: string, err: unknown) => {
+    const parts = path.split(".");
+    let node = errors;
+    for (const p of parts.slice(0, -1)) node = (node[p] ??= {}) as FieldErrors;
+    node[parts.at(-1)!] = err;
+  };
+  for (const path of required) {
+    const v = path.split(".").reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), body);
+    if (v === undefined || v === "") set(path, fieldError("E04730", `Property ${path} must have a value.`));
+  }
+  const walk = (v: unknown, path: string) => {
+    if (v === null) set(path, fieldError("E04730", `Property ${path} cannot be null; leave it out instead.`));
+    else if (v && typeof v === "object" && !Array.isArray(v)) for (const [k, x] of Object.entries(v)) walk(x, path ? `${path}.${k}` : k);
+  };
+  walk(body, "");
+  return errors;
+}
+
+/** The custom self-link encoding of `_introduction.md` ("_9_" is a space, "_8_" an underscore …), reversed. */
+function decodeSelfLink(s: string): string {
+  const table: Record<string, string> = { 0: "<", 1: ">", 2: "*", 3: "%", 4: ":", 5: "&", 6: "/", 7: "\\", 8: "_", 9: " ", 10: "?", 11: ".", 12: "#", 13: "+" };
+  return decodeURIComponent(s).replace(/_(\d{1,2})_/g, (m, d) => table[d] ?? m);
+}
+
+/** `field$eq:value$and:field$like:*x*$or:…` with the documented escapes; case-insensitive on strings. */
+function compileFilter(filter: string, filterable: string[]): (item: object) => boolean {
+  type Predicate = { field: string; op: string; value: string; wild: boolean[] };
+  const groups: Predicate[][] = [[]];
+  let field = "";
+  let op = "";
+  let value = "";
+  let wild: boolean[] = [];
+  let inValue = false;
+  const finish = () => {
+    if (!inValue) throw new HttpError(400, errorBody(400, `Invalid filter: ${filter}`));
+    if (!filterable.includes(field)) throw new HttpError(400, errorBody(400, `Filtering on '${field}' is not allowed.`, "Only properties marked filterable in the schema can be filtered."));
+    groups.at(-1)!.push({ field, op, value, wild });
+    field = op = value = "";
+    wild = [];
+    inValue = false;
+  };
+  for (let i = 0; i < filter.length; i++) {
+    const ch = filter[i];
+    if (ch === "$") {
+      const next = filter[i + 1];
+      if (next !== undefined && "$()*,[]".includes(next)) {
+        if (inValue) {
+          value += next;
+          wild.push(false);
+        } else field += next;
+        i++;
+        continue;
+      }
+      const m = /^\$([a-z]+):/.exec(filter.slice(i));
+      if (!m) throw new HttpError(400, errorBody(400, `Invalid filter: ${filter}`));
+      i += m[0].length - 1;
+      if (m[1] === "and" || m[1] === "or") {
+        finish();
+        if (m[1] === "or") groups.push([]);
+      } else {
+        op = m[1];
+        inValue = true;
+      }
+      continue;
+    }
+    if (inValue) {
+      value += ch;
+      wild.push(ch === "*");
+    } else field += ch;
+  }
+  finish();
+
+  const get = (item: object, path: string) => path.split(".").reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), item);
+  const test = (item: object, p: Predicate) => {
+    const actual = get(item, p.field);
+    if (p.op === "like") {
+      const hasWild = p.wild.some(Boolean);
+      let re = "";
+      for (let i = 0; i < p.value.length; i++) re += p.wild[i] ? ".*" : p.value[i].replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      return new RegExp(hasWild ? `^${re}$` : re, "i").test(String(actual ?? ""));
+    }
+    const a = typeof actual === "string" ? actual.toLowerCase() : actual;
+    const v = typeof actual === "number" ? Number(p.value) : typeof actual === "boolean" ? p.value === "true" : p.value.toLowerCase();
+    switch (p.op) {
+      case "eq":
+        return a === v;
+      case "ne":
+        return a !== v;
+      case "gt":
+        return (a as string) > (v as string);
+      case "gte":
+        return (a as string) >= (v as string);
+      case "lt":
+        return (a as string) < (v as string);
+      case "lte":
+        return (a as string) <= (v as string);
+      default:
+        throw new HttpError(400, errorBody(400, `Unknown filter operator $${p.op}:`));
+    }
+  };
+  return (item) => groups.some((g) => g.every((p) => test(item, p)));
+}
