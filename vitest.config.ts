@@ -25,6 +25,7 @@ export default defineConfig(async () => {
     test: {
       include: ["test/**/*.test.ts"],
       setupFiles: ["./test/setup.ts"],
+      testTimeout: 30_000,
     },
   };
 });

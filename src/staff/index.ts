@@ -4,6 +4,7 @@ import type { AppEnv } from "../http/types";
 import { staffAuth } from "./auth";
 import { integrationRoutes } from "./routes/integrations";
 import { keyRoutes } from "./routes/keys";
+import { orderRoutes } from "./routes/orders";
 import { planRoutes } from "./routes/plans";
 import { tenantRoutes } from "./routes/tenants";
 import { usageRoutes } from "./routes/usage";
@@ -21,6 +22,7 @@ export function createStaffApi() {
   planRoutes(api);
   tenantRoutes(api);
   integrationRoutes(api);
+  orderRoutes(api);
   usageRoutes(api);
   return api;
 }

@@ -16,7 +16,8 @@ async function wooIntegration(active = true) {
 }
 
 let nextId = 5000;
-const wooOrder = (o: Parameters<typeof demoOrder>[2] = {}, at = new Date().toISOString()) => {
+// WooCommerce times have whole seconds: orders in these tests are made a second after activation.
+const wooOrder = (o: Parameters<typeof demoOrder>[2] = {}, at = new Date(Date.now() + 1000).toISOString()) => {
   const id = nextId++;
   return demoOrder(id, id, o, at);
 };
@@ -104,17 +105,17 @@ describe("WooCommerce webhooks → ledger → queue → sandbox accounting", () 
     const order = wooOrder({ status: "pending" });
     await postWoo(i.id, order, SECRET);
     expect((await waitForOrder(i.id, String(order.id), (e) => e.status === "skipped")).reason).toBe("state_not_allowed");
-    const later = new Date(Date.now() + 1000).toISOString().replace(/\.\d+Z$/, "");
+    const later = new Date(Date.now() + 2000).toISOString().replace(/\.\d+Z$/, "");
     await postWoo(i.id, { ...order, status: "processing", date_modified_gmt: later }, SECRET, "order.updated");
     expect((await waitForOrder(i.id, String(order.id), (e) => e.status === "transferred")).document).toBeTruthy();
   });
 
   it("R3/R6: an order created before activation is skipped (before_start), and transferred by a later update", async () => {
     const i = await wooIntegration();
-    const order = wooOrder({ createdAt: "2025-01-01T10:00:00.000Z" });
+    const order = wooOrder({ createdAt: new Date(Date.now() - 3600_000).toISOString() });
     await postWoo(i.id, order, SECRET);
     expect((await waitForOrder(i.id, String(order.id), (e) => e.status === "skipped")).reason).toBe("before_start");
-    const later = new Date(Date.now() + 1000).toISOString().replace(/\.\d+Z$/, "");
+    const later = new Date(Date.now() + 2000).toISOString().replace(/\.\d+Z$/, "");
     await postWoo(i.id, { ...order, date_modified_gmt: later }, SECRET, "order.updated");
     expect((await waitForOrder(i.id, String(order.id), (e) => e.status === "transferred")).status).toBe("transferred");
   });
@@ -124,7 +125,7 @@ describe("WooCommerce webhooks → ledger → queue → sandbox accounting", () 
     const order = wooOrder();
     await postWoo(i.id, order, SECRET);
     await waitForOrder(i.id, String(order.id));
-    const later = new Date(Date.now() + 1000).toISOString().replace(/\.\d+Z$/, "");
+    const later = new Date(Date.now() + 2000).toISOString().replace(/\.\d+Z$/, "");
     await postWoo(i.id, { ...order, date_modified_gmt: later, customer_note: "leave at the door" }, SECRET, "order.updated");
     await waitForOrder(i.id, String(order.id), (e) => e.attempts.some((a: { outcome: string }) => a.outcome === "draft_updated"));
     expect(await sandboxDocuments(i.id)).toHaveLength(1);
