@@ -1,0 +1,173 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import worker from "../../src/index";
+import { setOutboundFetch } from "../../src/lib/outbound";
+import { handleMessage } from "../../src/transfers/consumer";
+import type { TransferMessage } from "../../src/transfers/messages";
+import { backoffSeconds, TransferContext } from "../../src/transfers/transfer";
+import { FakeEconomic } from "../fakes/economic";
+import shopifyDk from "../fixtures/shopify/own-dk-25-taxes-included-discount-shipping.json";
+import wooDk from "../fixtures/woocommerce/own-dk-25-coupon-free-shipping.json";
+import { activate, call, createIntegration, createTenant, economicSettingsComplete, postShopify, postWoo, waitForOrder } from "../helpers";
+
+const goods = { productGroupNumber: 1 };
+let fake: FakeEconomic;
+beforeEach(() => {
+  fake = new FakeEconomic({
+    products: ["MUG-01", "TEE-RED-M", "SKU-1", "SHIP"].map((productNumber) => ({ productNumber, name: productNumber, salesPrice: 100, productGroup: goods })),
+  });
+  setOutboundFetch(fake.fetch);
+});
+afterEach(() => setOutboundFetch());
+
+const soon = () => new Date(Date.now() + 1000).toISOString();
+
+async function setup(shop: "shopify" | "woocommerce", accounting: Record<string, unknown> = {}) {
+  const t = await createTenant();
+  const shopSettings =
+    shop === "shopify"
+      ? { shopDomain: "demo-shop.myshopify.com", accessToken: "shpat", webhookSecret: "shp-secret" }
+      : { siteUrl: "https://shop.example.com", consumerKey: "ck", consumerSecret: "cs", webhookSecret: "woo-secret" };
+  const i = await createIntegration(t.id, {
+    shop: { module: shop, settings: shopSettings },
+    accounting: { module: "economic", settings: { ...economicSettingsComplete, ...accounting } },
+  });
+  await activate(i.id);
+  return { tenant: t, integration: i };
+}
+
+const usage = async (tenantId: string) => (await call("GET", `/api/staff/tenants/${tenantId}/usage`)).json;
+
+/** Runs the consumer on one batch, as the queue would, and returns the per-message outcome. */
+async function runBatch(messages: { body: TransferMessage; attempts?: number }[]) {
+  const batch = createMessageBatch<TransferMessage>(
+    "transfers",
+    messages.map((m, n) => ({ id: `m${n}-${crypto.randomUUID()}`, timestamp: new Date(), body: m.body, attempts: m.attempts ?? 1 })),
+  );
+  const ctx = createExecutionContext();
+  await worker.queue(batch, env, ctx);
+  return getQueueResult(batch, ctx);
+}
+
+const delivery = (integrationId: string, order: unknown): TransferMessage => ({
+  type: "delivery",
+  integrationId,
+  deliveryId: crypto.randomUUID(),
+  topic: "orders/create",
+  isUpdate: false,
+  active: true,
+  receivedAt: new Date().toISOString(),
+  body: JSON.stringify(order),
+});
+
+describe("end to end into a fake e-conomic", () => {
+  it("a Shopify order (sample payload) becomes one draft invoice with the order's reference", async () => {
+    const { tenant, integration } = await setup("shopify");
+    const order = { ...shopifyDk, created_at: soon(), updated_at: soon() };
+    expect((await postShopify(integration.id, order, "shp-secret")).status).toBe(200);
+    const entry = await waitForOrder(integration.id, String(shopifyDk.id));
+    expect(entry.status, JSON.stringify(entry.error)).toBe("transferred");
+    expect(entry.document.type).toBe("draft");
+    expect(fake.drafts.size).toBe(1);
+    const draft = [...fake.drafts.values()][0];
+    expect(draft.references?.other).toContain(shopifyDk.name);
+    expect(draft.references?.other).toContain(String(shopifyDk.id));
+    expect(draft.recipient.vatZone.vatZoneNumber).toBe(economicSettingsComplete.vatZones.domestic);
+    expect(draft.lines.map((l) => l.product?.productNumber)).toEqual(expect.arrayContaining(["MUG-01", "TEE-RED-M", "SHIP"]));
+    expect(entry.sent.references.other).toBe(draft.references?.other);
+    expect((await usage(tenant.id)).transferredOrders).toBe(1);
+  });
+
+  it("a WooCommerce order (sample payload) is booked when documentType is booked", async () => {
+    const { integration } = await setup("woocommerce", { documentType: "booked" });
+    const at = soon().replace(/\.\d+Z$/, "");
+    const order = { ...wooDk, date_created_gmt: at, date_modified_gmt: at };
+    expect((await postWoo(integration.id, order, "woo-secret")).status).toBe(200);
+    const entry = await waitForOrder(integration.id, String(wooDk.id));
+    expect(entry.status, JSON.stringify(entry.error)).toBe("transferred");
+    expect(entry.document.type).toBe("booked");
+    expect(fake.booked.size).toBe(1);
+  });
+
+  it("429s with Retry-After are retried with backoff, then exactly one document is created and counted", async () => {
+    const { tenant, integration } = await setup("shopify");
+    const order = { ...shopifyDk, id: 9001, created_at: soon(), updated_at: soon() };
+    const msg = delivery(integration.id, order);
+    fake.failNext(3, { status: 429, retryAfter: 7 }); // the three master-data GETs of the session
+    // The outcome the consumer gives the queue: retry, no sooner than Retry-After.
+    const first = await handleMessage(new TransferContext(env), msg, 1);
+    expect(first).toEqual({ done: false, delaySeconds: 7 });
+    const row = await waitForOrder(integration.id, "9001", () => true);
+    expect(row.status).toBe("pending");
+    expect(row.attempts.at(-1)).toMatchObject({ outcome: "retry", category: "accounting_unavailable" });
+    const second = await runBatch([{ body: msg, attempts: 2 }]);
+    expect(second.explicitAcks).toHaveLength(1);
+    expect((await waitForOrder(integration.id, "9001")).status).toBe("transferred");
+    expect(fake.drafts.size).toBe(1);
+    expect((await usage(tenant.id)).transferredOrders).toBe(1);
+  });
+
+  it("backoff is exponential and never undercuts Retry-After", () => {
+    expect([1, 2, 3, 4, 5, 6].map((n) => backoffSeconds(n))).toEqual([2, 4, 8, 16, 32, 64]);
+    expect(backoffSeconds(2, 30)).toBe(30);
+    expect(backoffSeconds(20)).toBe(900);
+  });
+
+  it("a crash after the document was created (answer lost) does not create a second document", async () => {
+    const { tenant, integration } = await setup("shopify");
+    const order = { ...shopifyDk, id: 9002, created_at: soon(), updated_at: soon() };
+    const msg = delivery(integration.id, order);
+    fake.dropResponseAfterCreate();
+    const first = await runBatch([{ body: msg }]);
+    expect(first.retryMessages).toHaveLength(1);
+    expect(fake.drafts.size).toBe(1);
+    const second = await runBatch([{ body: msg, attempts: 2 }]);
+    expect(second.explicitAcks).toHaveLength(1);
+    expect(fake.drafts.size).toBe(1);
+    const entry = await waitForOrder(integration.id, "9002");
+    expect(entry.status).toBe("transferred");
+    expect(entry.document.number).toBe(String([...fake.drafts.keys()][0]));
+    // The same message delivered once more changes nothing.
+    await runBatch([{ body: msg, attempts: 1 }]);
+    expect(fake.drafts.size).toBe(1);
+    expect((await usage(tenant.id)).transferredOrders).toBe(1);
+  });
+
+  it("after the last retry the order shows failed / accounting_unavailable and the message goes on to the dead-letter queue", async () => {
+    const { tenant, integration } = await setup("shopify");
+    const order = { ...shopifyDk, id: 9003, created_at: soon(), updated_at: soon() };
+    fake.failNext(10, { status: 503 });
+    const last = await runBatch([{ body: delivery(integration.id, order), attempts: 7 }]);
+    expect(last.retryMessages).toHaveLength(1); // retries exhausted: the queue moves it to the DLQ
+    const entry = await waitForOrder(integration.id, "9003");
+    expect(entry.status).toBe("failed");
+    expect(entry.error.category).toBe("accounting_unavailable");
+    expect(fake.writes()).toHaveLength(0);
+    expect((await usage(tenant.id)).transferredOrders).toBe(0);
+  });
+
+  it("credentials refused: failed at once with accounting_auth_failed, no pointless retries", async () => {
+    const { integration } = await setup("shopify", { agreementGrantToken: "revoked" });
+    const r = await runBatch([{ body: delivery(integration.id, { ...shopifyDk, id: 9004, created_at: soon(), updated_at: soon() }) }]);
+    expect(r.explicitAcks).toHaveLength(1);
+    const entry = await waitForOrder(integration.id, "9004");
+    expect(entry.error.category).toBe("accounting_auth_failed");
+  });
+
+  it("one bad order never holds back the batch; master data is loaded once per batch", async () => {
+    const { integration } = await setup("shopify");
+    const good = (id: number) => ({ ...shopifyDk, id, created_at: soon(), updated_at: soon() });
+    const bad = { ...good(9010), line_items: shopifyDk.line_items.map((l) => ({ ...l, sku: "UNKNOWN-SKU" })) };
+    const messages = [good(9011), bad, good(9012), good(9013), { id: "x", created_at: "never" }].map((o) => ({ body: delivery(integration.id, o) }));
+    const r = await runBatch(messages);
+    expect(r.explicitAcks).toHaveLength(5);
+    expect(r.retryMessages).toHaveLength(0);
+    expect((await waitForOrder(integration.id, "9010")).error.category).toBe("product_missing");
+    expect((await waitForOrder(integration.id, "x")).error.category).toBe("invalid_order");
+    for (const id of ["9011", "9012", "9013"]) expect((await waitForOrder(integration.id, id)).status).toBe("transferred");
+    expect(fake.requests("GET", "/vat-zones")).toHaveLength(1);
+    expect(fake.requests("GET", "/accounting-years")).toHaveLength(1);
+    expect(fake.drafts.size).toBe(3);
+  });
+});
