@@ -46,7 +46,7 @@ async function runBatch(messages: { body: TransferMessage; attempts?: number }[]
     messages.map((m, n) => ({ id: `m${n}-${crypto.randomUUID()}`, timestamp: new Date(), body: m.body, attempts: m.attempts ?? 1 })),
   );
   const ctx = createExecutionContext();
-  await worker.queue(batch, env, ctx);
+  await worker.queue(batch, env);
   return getQueueResult(batch, ctx);
 }
 
