@@ -8,6 +8,45 @@ export interface ShopAdapter {
   toOrder(raw: unknown): CanonicalOrder;
   /** The allowed order states from the module's settings (R5). */
   allowedStates(settings: Record<string, unknown>): string[];
+  /** Reads orders from the shop's API (polling, reconciliation, imports). */
+  client?(ctx: ShopContext): ShopClient;
+}
+
+export interface ShopContext {
+  integrationId: string;
+  /** The module's complete settings (defaults applied, secrets decrypted). */
+  settings: Record<string, unknown>;
+  env: Env;
+  db: Db;
+  fetch: FetchFn;
+}
+
+export interface ShopOrderQuery {
+  /** Which time the range applies to: creation (imports) or last change (polling, reconciliation). */
+  by: "created" | "updated";
+  /** Inclusive lower bound (ISO UTC). */
+  from: string;
+  /** Exclusive upper bound (ISO UTC), if any. */
+  to?: string;
+  /** The opaque cursor of the previous page; absent for the first page. */
+  cursor?: string | null;
+  pageSize?: number;
+}
+
+export interface ShopOrderPage {
+  /** The shop's order JSON, as its webhooks would send it (so the same mapper reads both). */
+  orders: unknown[];
+  /** Null on the last page. */
+  nextCursor: string | null;
+  /** The shop's own count of matching orders, when it tells (WooCommerce X-WP-Total, Magento total_count). */
+  total?: number;
+}
+
+/** A shop's order API. Failures throw TransferError("shop_unavailable") with a clear message (401, 5xx, HTML, time-out). */
+export interface ShopClient {
+  listOrders(query: ShopOrderQuery): Promise<ShopOrderPage>;
+  /** API calls made (benchmarks, politeness). */
+  calls(): number;
 }
 
 export interface AccountingContext {
