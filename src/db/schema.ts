@@ -227,7 +227,11 @@ export const imports = sqliteTable(
     preflight: text("preflight", { mode: "json" }).$type<Record<string, unknown>>(),
     testTransfer: text("test_transfer", { mode: "json" }).$type<Record<string, unknown>>(),
     approval: text("approval", { mode: "json" }).$type<Record<string, unknown>>(),
+    /** The shop's page cursor of the run / preflight; each page message carries the sequence number it expects. */
     cursor: text("cursor"),
+    runSeq: integer("run_seq").notNull().default(0),
+    preflightCursor: text("preflight_cursor"),
+    preflightSeq: integer("preflight_seq").notNull().default(0),
     fetchDone: integer("fetch_done").notNull().default(0),
     found: integer("found").notNull().default(0),
     createdAt: text("created_at").notNull(),
