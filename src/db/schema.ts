@@ -224,7 +224,13 @@ export const imports = sqliteTable(
     estimatedOrders: integer("estimated_orders").notNull(),
     acceptedHalfHours: integer("accepted_half_hours").notNull(),
     technicianMinutes: integer("technician_minutes").notNull().default(0),
-    preflight: text("preflight", { mode: "json" }).$type<Record<string, unknown>>(),
+    preflight: text("preflight", { mode: "json" }).$type<{
+      status: "running" | "done";
+      ordersFound: number;
+      errorsByCategory: Record<string, number>;
+      errors?: { orderId: string; orderNumber: string; category: string; message: string; hint: string }[];
+      shopError?: string;
+    }>(),
     testTransfer: text("test_transfer", { mode: "json" }).$type<Record<string, unknown>>(),
     approval: text("approval", { mode: "json" }).$type<Record<string, unknown>>(),
     /** The shop's page cursor of the run / preflight; each page message carries the sequence number it expects. */

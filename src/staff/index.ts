@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { validationHook } from "../http/errors";
 import type { AppEnv } from "../http/types";
 import { staffAuth } from "./auth";
+import { importRoutes } from "./routes/imports";
 import { integrationRoutes } from "./routes/integrations";
 import { keyRoutes } from "./routes/keys";
 import { orderRoutes } from "./routes/orders";
@@ -24,5 +25,6 @@ export function createStaffApi() {
   integrationRoutes(api);
   orderRoutes(api);
   usageRoutes(api);
+  importRoutes(api);
   return api;
 }

@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { deliveries } from "../db/schema";
 import { TransferError } from "../domain/errors";
+import { handleImportPage, maybeComplete } from "../imports/service";
 import { loadIntegration } from "../integrations/store";
 import { pollIntegration } from "./poll";
 import { getLedgerRow, markFailed } from "./ledger-store";
@@ -29,6 +30,10 @@ export async function handleTransferBatch(batch: MessageBatch<TransferMessage>, 
 }
 
 export async function handleMessage(ctx: TransferContext, body: TransferMessage, attempts: number): Promise<Outcome> {
+  if (body.type === "import_page") {
+    await handleImportPage(ctx, body);
+    return DONE;
+  }
   const integration = await loadIntegration(ctx.env, body.integrationId);
   if (!integration) return DONE; // deleted: nothing to do
   switch (body.type) {
@@ -44,7 +49,9 @@ export async function handleMessage(ctx: TransferContext, body: TransferMessage,
     case "transfer": {
       const row = await getLedgerRow(ctx.db, integration.id, body.shopOrderId);
       if (!row || row.status !== "pending") return DONE;
-      return transferRow(ctx, integration, row, attempts);
+      const outcome = await transferRow(ctx, integration, row, attempts);
+      if (outcome.done && row.importId) await maybeComplete(ctx.env, row.importId);
+      return outcome;
     }
     case "poll":
       return pollIntegration(ctx, integration);
@@ -64,7 +71,7 @@ export async function handleDeadLetters(batch: MessageBatch<TransferMessage>, en
       if (row?.status === "pending")
         await markFailed(ctx.db, row, new TransferError("accounting_unavailable", "The accounting system did not answer after repeated retries"), new Date().toISOString());
     }
-    console.warn("dead letter", body.type, body.integrationId);
+    console.warn("dead letter", JSON.stringify(body).slice(0, 200));
     msg.ack();
   }
 }

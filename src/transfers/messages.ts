@@ -14,6 +14,8 @@ export type TransferMessage =
     }
   /** Transfer (or continue transferring) one ledger row: transfer again, the outbox relay, imports. */
   | { type: "transfer"; integrationId: string; shopOrderId: string }
+  /** One page of an import's preflight or run; `seq` makes a repeated message a no-op. */
+  | { type: "import_page"; importId: string; phase: "preflight" | "run"; seq: number }
   /** Poll one integration's shop for changed orders (cron fan-out, sandbox demo orders). */
   | { type: "poll"; integrationId: string };
 

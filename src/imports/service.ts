@@ -1,0 +1,531 @@
+/**
+ * Imports of earlier orders (R13–R19): the staff-run, paid backward transfer, from draft to report.
+ * Every order goes through the same intake and transfer as live orders (R16); charges carry the
+ * import's id, so its billing comes from the same charge rows as the month's usage.
+ */
+import { and, count, eq, isNotNull, sql } from "drizzle-orm";
+import { accountStub } from "../account/client";
+import { getDb, type Db } from "../db/client";
+import { auditLog, importTimeEntries, imports, ledger, prices } from "../db/schema";
+import { TransferError } from "../domain/errors";
+import { halfHoursFor } from "../domain/pricing";
+import { conflict, invalid, notFound, unprocessable } from "../lib/errors";
+import { newId } from "../lib/ids";
+import { copenhagenDate, isValidDate, nowIso } from "../lib/time";
+import { loadIntegration, missingForActivation, type Integration } from "../integrations/store";
+import { shopAdapters } from "../modules/adapters";
+import type { ShopClient } from "../modules/types";
+import { tenantPlan } from "../staff/routes/usage";
+import { getLedgerRow } from "../transfers/ledger-store";
+import type { TransferMessage } from "../transfers/messages";
+import { enqueueTransfers } from "../transfers/poll";
+import { intakeOrder, TransferContext } from "../transfers/transfer";
+import { createdWindow, inRange, orderNumberValue, scopeExceeded, type ImportRange } from "./range";
+
+export type ImportRow = typeof imports.$inferSelect;
+type Status = "draft" | "approved" | "running" | "paused" | "completed" | "cancelled";
+
+/** Preflight errors kept for the report (the counts are complete; the list is capped). */
+const PREFLIGHT_ERROR_LIST = 500;
+
+export type Preflight = NonNullable<ImportRow["preflight"]>;
+
+export async function loadImport(env: Env, id: string): Promise<ImportRow> {
+  const row = await getDb(env).select().from(imports).where(eq(imports.id, id)).get();
+  if (!row) throw notFound("Import");
+  return row;
+}
+
+function audit(db: Db, actor: string, action: string, row: Pick<ImportRow, "id" | "tenantId">, details?: Record<string, unknown>) {
+  return db.insert(auditLog).values({ actor, action, targetType: "import", targetId: row.id, tenantId: row.tenantId, details: details ?? null });
+}
+
+const rangeOf = (row: ImportRow, integration: Integration): ImportRange => ({
+  fromDate: row.fromDate,
+  toDate: row.toDate,
+  fromOrderNumber: row.fromOrderNumber,
+  startAt: integration.startAt ?? integration.createdAt,
+});
+
+/** R15: an import needs an active, fully configured integration. */
+async function requireReady(env: Env, integration: Integration) {
+  const missing = await missingForActivation(env, integration);
+  if (integration.status !== "active" || missing.length)
+    throw unprocessable("integration_not_ready", "The integration must be active and fully configured before an import", {
+      status: integration.status,
+      missing,
+    });
+}
+
+export interface CreateImport {
+  integrationId: string;
+  fromDate: string;
+  fromOrderNumber?: string;
+  toDate?: string;
+  estimatedOrders: number;
+  acceptedHalfHours?: number;
+}
+
+export async function createImport(env: Env, body: CreateImport, actor: string) {
+  const integration = await loadIntegration(env, body.integrationId);
+  if (!integration) throw notFound("Integration");
+  await requireReady(env, integration);
+  const today = copenhagenDate(new Date());
+  const toDate = body.toDate ?? copenhagenDate(integration.startAt ?? integration.createdAt);
+  const issues = [];
+  if (!isValidDate(body.fromDate)) issues.push({ path: "fromDate", message: "must be a date YYYY-MM-DD" });
+  else if (body.fromDate > today) issues.push({ path: "fromDate", message: "must not be in the future" });
+  if (!isValidDate(toDate)) issues.push({ path: "toDate", message: "must be a date YYYY-MM-DD" });
+  else if (toDate > today) issues.push({ path: "toDate", message: "must not be in the future" });
+  if (!issues.length && body.fromDate > toDate) issues.push({ path: "fromDate", message: "must not be after toDate" });
+  if (body.fromOrderNumber !== undefined && orderNumberValue(body.fromOrderNumber) === null)
+    issues.push({ path: "fromOrderNumber", message: "must contain an order number" });
+  if (issues.length) throw invalid("The import range is not valid", { issues });
+  const row: ImportRow = {
+    id: newId("imp"),
+    tenantId: integration.tenantId,
+    integrationId: integration.id,
+    status: "draft",
+    pauseReason: null,
+    fromDate: body.fromDate,
+    fromOrderNumber: body.fromOrderNumber ?? null,
+    toDate,
+    estimatedOrders: body.estimatedOrders,
+    acceptedHalfHours: body.acceptedHalfHours ?? 1,
+    technicianMinutes: 0,
+    preflight: null,
+    testTransfer: null,
+    approval: null,
+    cursor: null,
+    runSeq: 0,
+    preflightCursor: null,
+    preflightSeq: 0,
+    fetchDone: 0,
+    found: 0,
+    createdAt: nowIso(),
+    startedAt: null,
+    completedAt: null,
+  };
+  const db = getDb(env);
+  await db.batch([db.insert(imports).values(row), audit(db, actor, "import.create", row, { ...body })]);
+  return row;
+}
+
+/** Moves an import from one of `from` to `to` atomically; 409 invalid_state when it is in another state. */
+async function transition(env: Env, row: ImportRow, from: Status[], set: Partial<ImportRow>, actor: string, action: string, details?: Record<string, unknown>) {
+  if (!from.includes(row.status as Status)) throw conflict("invalid_state", `An import that is ${row.status} cannot do this`, { status: row.status });
+  const db = getDb(env);
+  const [updated] = await db.batch([
+    db
+      .update(imports)
+      .set(set)
+      .where(and(eq(imports.id, row.id), eq(imports.status, row.status)))
+      .returning(),
+    audit(db, actor, action, row, details),
+  ]);
+  if (!updated.length) throw conflict("invalid_state", "The import changed meanwhile; look again", { status: row.status });
+  return updated[0];
+}
+
+export async function patchImport(env: Env, row: ImportRow, patch: { estimatedOrders?: number; acceptedHalfHours?: number }, actor: string) {
+  const set: Partial<ImportRow> = {};
+  if (patch.estimatedOrders !== undefined) set.estimatedOrders = patch.estimatedOrders;
+  if (patch.acceptedHalfHours !== undefined) set.acceptedHalfHours = patch.acceptedHalfHours;
+  return transition(env, row, ["draft", "approved", "running", "paused"], set, actor, "import.patch", patch);
+}
+
+function found(row: ImportRow) {
+  return Math.max(row.found, ((row.preflight as Preflight | null)?.ordersFound ?? 0));
+}
+
+function requireScope(row: ImportRow) {
+  if (scopeExceeded(found(row), row.estimatedOrders))
+    throw conflict("scope_exceeded", "More orders were found than the estimate allows (over 25 % more): record a new quote first (R17)", {
+      found: found(row),
+      estimatedOrders: row.estimatedOrders,
+    });
+}
+
+// ---- preflight ----
+
+export async function startPreflight(env: Env, row: ImportRow, actor: string) {
+  const integration = (await loadIntegration(env, row.integrationId))!;
+  await requireReady(env, integration);
+  const preflight: Preflight = { status: "running", ordersFound: 0, errorsByCategory: {}, errors: [] };
+  const seq = row.preflightSeq + 1;
+  const updated = await transition(env, row, ["draft", "approved", "paused"], { preflight, preflightCursor: null, preflightSeq: seq }, actor, "import.preflight");
+  await env.TRANSFERS.send({ type: "import_page", importId: row.id, phase: "preflight", seq } satisfies TransferMessage);
+  return updated;
+}
+
+function shopClient(ctx: TransferContext, integration: Integration, settings: Record<string, unknown>): ShopClient {
+  const client = shopAdapters[integration.shopModule].client?.({ integrationId: integration.id, settings, env: ctx.env, db: ctx.db, fetch: ctx.fetch });
+  if (!client) throw new TransferError("shop_unavailable", `The ${integration.shopModule} module cannot read earlier orders`);
+  return client;
+}
+
+/**
+ * One page of an import (preflight or run), one queue message each: the page's orders are checked or
+ * taken in, then the cursor and counts advance in one conditional write, so a repeated message changes
+ * nothing and a restart goes on from the stored cursor.
+ */
+export async function handleImportPage(ctx: TransferContext, msg: { importId: string; phase: "preflight" | "run"; seq: number }) {
+  const db = ctx.db;
+  const row = await db.select().from(imports).where(eq(imports.id, msg.importId)).get();
+  if (!row) return;
+  const preflight = msg.phase === "preflight";
+  if (preflight ? row.preflightSeq !== msg.seq || (row.preflight as Preflight | null)?.status !== "running" : row.runSeq !== msg.seq || row.status !== "running") return;
+  const integration = (await loadIntegration(ctx.env, row.integrationId))!;
+  const range = rangeOf(row, integration);
+  const window = createdWindow(range);
+  let page;
+  try {
+    page = await shopClient(ctx, integration, await ctx.shopSettings(integration)).listOrders({
+      by: "created",
+      from: window.from,
+      to: window.to,
+      cursor: preflight ? row.preflightCursor : row.cursor,
+    });
+  } catch (e) {
+    const err = e instanceof TransferError ? e : new TransferError("shop_unavailable", String(e));
+    if (err.retryAfterSeconds !== undefined && err.retryAfterSeconds <= 60) throw err; // throttled: the queue retries this page
+    // The shop refused or is down: pause with a clear reason instead of losing pages.
+    if (!preflight) await db.update(imports).set({ status: "paused", pauseReason: "shop_unavailable" }).where(and(eq(imports.id, row.id), eq(imports.status, "running")));
+    else await db.update(imports).set({ preflight: { ...(row.preflight as Preflight), status: "done", shopError: err.message } }).where(eq(imports.id, row.id));
+    await audit(db, "system", "import.shop_unavailable", row, { message: err.message });
+    return;
+  }
+  const shop = shopAdapters[integration.shopModule];
+  const orders = [];
+  for (const raw of page.orders) {
+    try {
+      const order = shop.toOrder(raw);
+      if (inRange(range, order)) orders.push({ raw, order });
+    } catch {
+      // Unreadable orders are recorded by the run's intake as invalid_order; the preflight counts them.
+      if (preflight) orders.push({ raw, order: null });
+    }
+  }
+  const nextCursor = page.nextCursor;
+  if (preflight) {
+    const pf = structuredClone(row.preflight as Preflight);
+    const session = await ctx.session(integration);
+    const allowed = shop.allowedStates(await ctx.shopSettings(integration));
+    for (const { raw, order } of orders) {
+      pf.ordersFound++;
+      const problem = order
+        ? allowed.includes(order.state)
+          ? await session.check(order)
+          : null
+        : new TransferError("invalid_order", "The order data cannot be read");
+      if (!problem) continue;
+      pf.errorsByCategory[problem.category] = (pf.errorsByCategory[problem.category] ?? 0) + 1;
+      if ((pf.errors ??= []).length < PREFLIGHT_ERROR_LIST) {
+        const r = raw as { id?: unknown; name?: unknown; number?: unknown; increment_id?: unknown };
+        pf.errors.push({
+          orderId: order?.shopOrderId ?? String(r.id ?? ""),
+          orderNumber: order?.orderNumber ?? String(r.name ?? r.number ?? r.increment_id ?? ""),
+          category: problem.category,
+          message: problem.message,
+          hint: problem.hint,
+        });
+      }
+    }
+    if (!nextCursor) pf.status = "done";
+    const advanced = await db
+      .update(imports)
+      .set({ preflight: pf, preflightCursor: nextCursor, preflightSeq: msg.seq + 1 })
+      .where(and(eq(imports.id, row.id), eq(imports.preflightSeq, msg.seq)))
+      .returning({ id: imports.id })
+      .get();
+    if (advanced && nextCursor) await ctx.env.TRANSFERS.send({ type: "import_page", importId: row.id, phase: "preflight", seq: msg.seq + 1 } satisfies TransferMessage);
+    return;
+  }
+
+  // The run: each order through the same intake as live orders (R16), recorded before the cursor moves.
+  const toTransfer: string[] = [];
+  for (const { raw } of orders) {
+    const outcome = await intakeOrder(ctx, integration, { raw, rawText: JSON.stringify(raw), source: "import", importId: row.id, isUpdate: false, active: true, inline: false });
+    if (outcome.done && outcome.enqueue) toTransfer.push(outcome.enqueue);
+  }
+  const total = row.found + orders.length;
+  const exceeded = scopeExceeded(total, row.estimatedOrders);
+  const advanced = await db
+    .update(imports)
+    .set({
+      cursor: nextCursor,
+      runSeq: msg.seq + 1,
+      found: total,
+      fetchDone: nextCursor ? 0 : 1,
+      // R17: too many orders: pause until staff record a new quote.
+      ...(exceeded ? { status: "paused", pauseReason: "scope_exceeded" } : {}),
+    })
+    .where(and(eq(imports.id, row.id), eq(imports.runSeq, msg.seq), eq(imports.status, "running")))
+    .returning({ id: imports.id })
+    .get();
+  if (!advanced) return;
+  await enqueueTransfers(ctx.env, integration.id, toTransfer);
+  if (nextCursor && !exceeded) await ctx.env.TRANSFERS.send({ type: "import_page", importId: row.id, phase: "run", seq: msg.seq + 1 } satisfies TransferMessage);
+  if (!nextCursor) await maybeComplete(ctx.env, row.id);
+}
+
+// ---- test transfer and approval (R15) ----
+
+/** The first page(s) of the range, to find the test order without a full preflight. */
+async function findTestOrder(ctx: TransferContext, row: ImportRow, integration: Integration, orderId?: string) {
+  const range = rangeOf(row, integration);
+  const window = createdWindow(range);
+  const client = shopClient(ctx, integration, await ctx.shopSettings(integration));
+  const shop = shopAdapters[integration.shopModule];
+  const allowed = shop.allowedStates(await ctx.shopSettings(integration));
+  const session = await ctx.session(integration);
+  let cursor: string | null | undefined = null;
+  let best: { raw: unknown; n: number } | null = null;
+  for (let pages = 0; pages < 20; pages++) {
+    const page = await client.listOrders({ by: "created", from: window.from, to: window.to, cursor });
+    for (const raw of page.orders) {
+      let order;
+      try {
+        order = shop.toOrder(raw);
+      } catch {
+        continue;
+      }
+      if (!inRange(range, order)) continue;
+      if (orderId) {
+        if (order.shopOrderId === orderId) return raw;
+        continue;
+      }
+      if (!allowed.includes(order.state) || (await session.check(order))) continue;
+      const n = orderNumberValue(order.orderNumber) ?? Number.MAX_SAFE_INTEGER;
+      if (!best || n < best.n) best = { raw, n };
+    }
+    // Pages come oldest first: the lowest order number is on the first page that has a passing order.
+    if (best || !page.nextCursor) break;
+    cursor = page.nextCursor;
+  }
+  return (best as { raw: unknown } | null)?.raw ?? null;
+}
+
+export async function testTransfer(env: Env, row: ImportRow, body: { orderId?: string; useExistingOrderId?: string }, actor: string, ctx = new TransferContext(env)) {
+  if (!["draft", "approved"].includes(row.status)) throw conflict("invalid_state", `An import that is ${row.status} cannot make a test transfer`);
+  const integration = (await loadIntegration(env, row.integrationId))!;
+  await requireReady(env, integration);
+  let result: Record<string, unknown>;
+  if (body.useExistingOrderId) {
+    const existing = await getLedgerRow(ctx.db, integration.id, body.useExistingOrderId);
+    if (!existing) throw notFound("Order");
+    if (existing.status !== "transferred" || existing.importId === row.id)
+      throw unprocessable("not_transferred", "Only an earlier successful transfer can be the reference", { status: existing.status });
+    result = { orderId: existing.shopOrderId, status: "transferred", document: { type: existing.documentType, number: existing.documentNumber }, existing: true };
+  } else {
+    let raw: unknown;
+    try {
+      raw = await findTestOrder(ctx, row, integration, body.orderId);
+    } catch (e) {
+      if (e instanceof TransferError) throw unprocessable("shop_unavailable", `The shop could not be read: ${e.message}`);
+      throw e;
+    }
+    if (!raw) throw body.orderId ? notFound("Order in the import's range") : unprocessable("no_test_order", "No order in the range passes the checks; see the preflight");
+    await intakeOrder(ctx, integration, { raw, rawText: JSON.stringify(raw), source: "import", importId: row.id, isUpdate: false, active: true });
+    const order = shopAdapters[integration.shopModule].toOrder(raw);
+    const ledgerRow = (await getLedgerRow(ctx.db, integration.id, order.shopOrderId))!;
+    result = {
+      orderId: ledgerRow.shopOrderId,
+      orderNumber: ledgerRow.orderNumber,
+      status: ledgerRow.status,
+      ...(ledgerRow.reason ? { reason: ledgerRow.reason } : {}),
+      ...(ledgerRow.documentNumber ? { document: { type: ledgerRow.documentType, number: ledgerRow.documentNumber } } : {}),
+      ...(ledgerRow.status === "failed" ? { error: { category: ledgerRow.errorCategory, message: ledgerRow.errorMessage, hint: ledgerRow.errorHint } } : {}),
+    };
+  }
+  const db = getDb(env);
+  await db.batch([db.update(imports).set({ testTransfer: result }).where(eq(imports.id, row.id)), audit(db, actor, "import.test_transfer", row, result)]);
+  return result;
+}
+
+/** R15: the customer (settings page) or staff on their behalf approve the test transfer; both audited. */
+export async function approveImport(env: Env, importId: string, by: { by: "customer" | "staff"; actor: string; note?: string }) {
+  const row = await loadImport(env, importId);
+  if (row.status !== "draft") throw conflict("invalid_state", `An import that is ${row.status} cannot be approved`);
+  if ((row.testTransfer as { status?: string } | null)?.status !== "transferred")
+    throw conflict("test_transfer_required", "A successful test transfer is needed before approval (R15)");
+  const approval = { by: by.by, actor: by.actor, note: by.note ?? null, at: nowIso() };
+  return transition(env, row, ["draft"], { status: "approved", approval }, by.actor, "import.approve", approval);
+}
+
+// ---- running ----
+
+export async function startImport(env: Env, row: ImportRow, actor: string) {
+  const resumable = row.status === "paused" && row.pauseReason === "scope_exceeded";
+  if (row.status === "draft") throw conflict("not_approved", "The import must be approved first (R15)");
+  if (row.status !== "approved" && !resumable) throw conflict("invalid_state", `An import that is ${row.status} cannot start`);
+  requireScope(row);
+  const integration = (await loadIntegration(env, row.integrationId))!;
+  await requireReady(env, integration);
+  return run(env, row, actor, "import.start", row.status === "approved" ? { startedAt: nowIso() } : {});
+}
+
+export async function resumeImport(env: Env, row: ImportRow, actor: string) {
+  if (row.status !== "paused") throw conflict("invalid_state", `An import that is ${row.status} cannot resume`);
+  requireScope(row);
+  return run(env, row, actor, "import.resume", {});
+}
+
+async function run(env: Env, row: ImportRow, actor: string, action: string, extra: Partial<ImportRow>) {
+  const seq = row.runSeq + 1;
+  const updated = await transition(env, row, ["approved", "paused"], { status: "running", pauseReason: null, runSeq: seq, ...extra }, actor, action);
+  // Hold this month's included orders for the import's remaining estimate (the account's reservation policy).
+  const { plan } = await tenantPlan(getDb(env), row.tenantId);
+  await accountStub(env, row.tenantId).reserve(row.id, Math.max(0, row.estimatedOrders), plan);
+  await env.TRANSFERS.send({ type: "import_page", importId: row.id, phase: "run", seq } satisfies TransferMessage);
+  return updated;
+}
+
+export async function pauseImport(env: Env, row: ImportRow, actor: string) {
+  return transition(env, row, ["running"], { status: "paused", pauseReason: "staff" }, actor, "import.pause");
+}
+
+export async function cancelImport(env: Env, row: ImportRow, actor: string) {
+  const updated = await transition(env, row, ["draft", "approved", "running", "paused"], { status: "cancelled", completedAt: nowIso() }, actor, "import.cancel");
+  await accountStub(env, row.tenantId).release(row.id);
+  return updated;
+}
+
+/** Completed once every page is fetched and no order of the import is still pending; the hold is released. */
+export async function maybeComplete(env: Env, importId: string) {
+  const db = getDb(env);
+  const pending = await db
+    .select({ n: count() })
+    .from(ledger)
+    .where(and(eq(ledger.importId, importId), eq(ledger.status, "pending")))
+    .get();
+  if ((pending?.n ?? 0) > 0) return false;
+  const done = await db
+    .update(imports)
+    .set({ status: "completed", completedAt: nowIso() })
+    .where(and(eq(imports.id, importId), eq(imports.status, "running"), eq(imports.fetchDone, 1)))
+    .returning()
+    .get();
+  if (done) await accountStub(env, done.tenantId).release(importId);
+  return !!done;
+}
+
+// ---- technician time (R14) ----
+
+export async function addTime(env: Env, row: ImportRow, minutes: number, note: string, actor: string) {
+  if (row.status === "cancelled") throw conflict("invalid_state", "The import is cancelled");
+  const db = getDb(env);
+  const [, [updated]] = await db.batch([
+    db.insert(importTimeEntries).values({ importId: row.id, minutes, note }),
+    db
+      .update(imports)
+      .set({ technicianMinutes: sql`${imports.technicianMinutes} + ${minutes}` })
+      .where(eq(imports.id, row.id))
+      .returning(),
+    audit(db, actor, "import.time", row, { minutes, note }),
+  ]);
+  return technician(db, updated);
+}
+
+export async function addOffer(env: Env, row: ImportRow, halfHours: number, actor: string) {
+  if (row.status === "cancelled" || row.status === "completed") throw conflict("invalid_state", `An import that is ${row.status} takes no new offer`);
+  const db = getDb(env);
+  const [[updated]] = await db.batch([
+    db
+      .update(imports)
+      .set({ acceptedHalfHours: sql`${imports.acceptedHalfHours} + ${halfHours}` })
+      .where(eq(imports.id, row.id))
+      .returning(),
+    audit(db, actor, "import.offer", row, { halfHours }),
+  ]);
+  return updated;
+}
+
+async function technician(db: Db, row: ImportRow) {
+  const price = (await db.select().from(prices).where(eq(prices.id, 1)).get())!;
+  const technicianHalfHours = halfHoursFor(row.technicianMinutes);
+  const billed = Math.min(technicianHalfHours, row.acceptedHalfHours);
+  return {
+    technicianMinutes: row.technicianMinutes,
+    technicianHalfHours,
+    acceptedHalfHours: row.acceptedHalfHours,
+    billedHalfHours: billed,
+    technicianCost: billed * price.technicianHalfHourPrice,
+    needsNewOffer: technicianHalfHours > row.acceptedHalfHours,
+    currency: price.currency,
+  };
+}
+
+// ---- the report ----
+
+export async function importView(env: Env, row: ImportRow) {
+  const db = getDb(env);
+  const [byStatus, byCategory, billing, tech] = await Promise.all([
+    db.select({ status: ledger.status, n: count() }).from(ledger).where(eq(ledger.importId, row.id)).groupBy(ledger.status).all(),
+    db
+      .select({ category: ledger.errorCategory, n: count() })
+      .from(ledger)
+      .where(and(eq(ledger.importId, row.id), eq(ledger.status, "failed"), isNotNull(ledger.errorCategory)))
+      .groupBy(ledger.errorCategory)
+      .all(),
+    accountStub(env, row.tenantId).importBilling(row.id),
+    technician(db, row),
+  ]);
+  const n = (s: string) => byStatus.find((r) => r.status === s)?.n ?? 0;
+  const ownRows = byStatus.reduce((a, r) => a + r.n, 0);
+  const testOnly = row.found === 0 ? ownRows : 0; // a test transfer is part of the import before the run finds it
+  const pf = row.preflight as Preflight | null;
+  return {
+    id: row.id,
+    integrationId: row.integrationId,
+    status: row.status,
+    ...(row.pauseReason ? { pauseReason: row.pauseReason } : {}),
+    fromDate: row.fromDate,
+    fromOrderNumber: row.fromOrderNumber,
+    toDate: row.toDate,
+    estimatedOrders: row.estimatedOrders,
+    ...(pf ? { preflight: { status: pf.status, ordersFound: pf.ordersFound, errorsByCategory: pf.errorsByCategory } } : {}),
+    ...(row.testTransfer ? { testTransfer: row.testTransfer } : {}),
+    ...(row.approval ? { approval: row.approval } : {}),
+    technicianMinutes: row.technicianMinutes,
+    acceptedHalfHours: row.acceptedHalfHours,
+    progress: {
+      found: row.found + testOnly,
+      transferred: n("transferred"),
+      failed: n("failed"),
+      // Orders of the range that were transferred before (R19) count as skipped: found but not the import's.
+      skipped: n("skipped") + Math.max(0, row.found + testOnly - ownRows),
+      pending: n("pending"),
+    },
+    errorsByCategory: Object.fromEntries(byCategory.map((r) => [r.category!, r.n])),
+    billing: {
+      fromIncluded: billing.fromIncluded,
+      fromTopUp: billing.fromTopUp,
+      extraOrders: billing.extraOrders,
+      extraOrdersCost: billing.extraOrdersCost,
+      technicianHalfHours: tech.billedHalfHours,
+      technicianCost: tech.technicianCost,
+      total: billing.extraOrdersCost + tech.technicianCost,
+      currency: tech.currency,
+    },
+    createdAt: row.createdAt,
+    ...(row.startedAt ? { startedAt: row.startedAt } : {}),
+    ...(row.completedAt ? { completedAt: row.completedAt } : {}),
+  };
+}
+
+/** Errors of the import's orders (and, before it ran, of its preflight), with order number, message and hint. */
+export async function importErrors(env: Env, row: ImportRow, category?: string) {
+  const db = getDb(env);
+  const rows = await db
+    .select()
+    .from(ledger)
+    .where(and(eq(ledger.importId, row.id), eq(ledger.status, "failed"), category ? eq(ledger.errorCategory, category) : undefined))
+    .all();
+  const items = rows.map((r) => ({ orderId: r.shopOrderId, orderNumber: r.orderNumber, category: r.errorCategory!, message: r.errorMessage ?? "", hint: r.errorHint ?? "" }));
+  const seen = new Set(items.map((i) => i.orderId));
+  for (const e of (row.preflight as Preflight | null)?.errors ?? [])
+    if (!seen.has(e.orderId) && (!category || e.category === category) && row.found === 0) items.push(e);
+  return { items };
+}
+
