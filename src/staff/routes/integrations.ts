@@ -2,16 +2,10 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import { getDb } from "../../db/client";
 import { integrations } from "../../db/schema";
-import { notFound, unprocessable } from "../../lib/errors";
+import { notFound } from "../../lib/errors";
 import { nowIso } from "../../lib/time";
-import {
-  integrationView,
-  isWebhookShop,
-  loadIntegration,
-  mergeSettings,
-  missingForActivation,
-  prepareNewIntegration,
-} from "../../integrations/store";
+import { activateIntegration, deactivateIntegration } from "../../integrations/activation";
+import { integrationView, loadIntegration, mergeSettings, prepareNewIntegration } from "../../integrations/store";
 import type { StaffApp } from "../../http/types";
 import { auditStatement } from "../audit";
 import { commonErrors, IdParam, json, jsonBody, staff } from "../openapi";
@@ -134,17 +128,8 @@ export function integrationRoutes(app: StaffApp) {
     }),
     async (c) => {
       const row = await requireIntegration(c.env, c.req.valid("param").id);
-      const missing = await missingForActivation(c.env, row);
-      if (missing.length) throw unprocessable("settings_incomplete", "Required settings are missing", { missing });
-      const at = nowIso();
-      // R3: a webhook shop starts at its first activation; later activations do not move it.
-      const startAt = row.startAt ?? (isWebhookShop(row) ? at : row.createdAt);
-      const db = getDb(c.env);
-      await db.batch([
-        db.update(integrations).set({ status: "active", activatedAt: at, startAt, updatedAt: at }).where(eq(integrations.id, row.id)),
-        auditStatement(c, "integration.activate", { type: "integration", id: row.id, tenantId: row.tenantId }),
-      ]);
-      return c.json({ status: "active" as const, activatedAt: at, startAt }, 200);
+      const done = await activateIntegration(c.env, row, auditStatement(c, "integration.activate", { type: "integration", id: row.id, tenantId: row.tenantId }));
+      return c.json(done, 200);
     },
   );
 
@@ -160,12 +145,8 @@ export function integrationRoutes(app: StaffApp) {
     }),
     async (c) => {
       const row = await requireIntegration(c.env, c.req.valid("param").id);
-      const db = getDb(c.env);
-      await db.batch([
-        db.update(integrations).set({ status: "inactive", updatedAt: nowIso() }).where(eq(integrations.id, row.id)),
-        auditStatement(c, "integration.deactivate", { type: "integration", id: row.id, tenantId: row.tenantId }),
-      ]);
-      return c.json({ status: "inactive" as const }, 200);
+      const done = await deactivateIntegration(c.env, row, auditStatement(c, "integration.deactivate", { type: "integration", id: row.id, tenantId: row.tenantId }));
+      return c.json(done, 200);
     },
   );
 }
