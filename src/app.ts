@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { errorBody } from "./lib/errors";
 import { onError } from "./http/errors";
 import type { AppEnv } from "./http/types";
+import { createPages } from "./pages";
 import { createStaffApi } from "./staff";
 import { webhookRoutes } from "./webhooks";
 
@@ -27,5 +28,6 @@ export function createApp() {
   });
   app.route("/api/staff", createStaffApi());
   app.route("/webhooks", webhookRoutes());
+  app.route("/", createPages());
   return app;
 }

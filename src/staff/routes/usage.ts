@@ -79,7 +79,7 @@ export async function tenantPlan(db: Db, tenantId: string): Promise<{ plan: Plan
   return { plan: { code: row.code, includedOrders: row.includedOrders, extraOrderPrice: row.extraOrderPrice }, currency: row.currency };
 }
 
-async function priceList(db: Db) {
+export async function priceList(db: Db) {
   const p = await db.select().from(prices).where(eq(prices.id, 1)).get();
   return p!;
 }

@@ -1,0 +1,76 @@
+/** The merchant's settings page (server-rendered Hono JSX), mounted at "/" after the API and webhooks. */
+import { Hono } from "hono";
+import { getCookie, setCookie } from "hono/cookie";
+import { secureHeaders } from "hono/secure-headers";
+import { ApiError } from "../lib/errors";
+import { CSS, SLIDER_JS } from "./assets";
+import { requireUser, type PagesEnv } from "./auth";
+import { homeRoutes } from "./home";
+import { LANGS, type Lang } from "./i18n";
+import { importRoutes } from "./imports";
+import { integrationRoutes } from "./integrations";
+import { Flash, render, tr } from "./layout";
+import { orderRoutes } from "./orders";
+import { signInRoutes } from "./sign-in";
+import { subscriptionRoutes } from "./subscription";
+import { userRoutes } from "./users";
+
+/** Paths served by the API and webhooks: the page middleware leaves them alone (their 404s stay JSON). */
+const notPages = (path: string) => path.startsWith("/api/") || path === "/api" || path.startsWith("/webhooks/");
+
+export function createPages() {
+  const app = new Hono<PagesEnv>();
+  const headers = secureHeaders({
+    contentSecurityPolicy: {
+      defaultSrc: ["'none'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'", "data:"],
+      connectSrc: ["'self'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+      baseUri: ["'none'"],
+    },
+    referrerPolicy: "same-origin",
+    strictTransportSecurity: "max-age=31536000; includeSubDomains",
+    xFrameOptions: "DENY",
+  });
+  app.use("*", async (c, next) => {
+    if (notPages(c.req.path)) return next();
+    const asked = c.req.query("lang");
+    let lang: Lang = "da";
+    if (asked && (LANGS as string[]).includes(asked)) {
+      lang = asked as Lang;
+      setCookie(c, "lang", lang, { path: "/", sameSite: "Lax", secure: true, maxAge: 365 * 86400 });
+    } else {
+      const saved = getCookie(c, "lang");
+      if (saved && (LANGS as string[]).includes(saved)) lang = saved as Lang;
+    }
+    c.set("lang", lang);
+    await headers(c, next);
+    c.header("cache-control", "no-store");
+  });
+  app.onError((err, c) => {
+    const t = tr(c);
+    if (err instanceof ApiError && err.status === 404)
+      return render(c, t.t("notFound"), <><h1>{t.t("notFound")}</h1><p>{t.t("notFoundText")}</p></>, { status: 404 });
+    if (err instanceof ApiError) return render(c, t.t("error"), <Flash text={err.message} error />, { status: err.status });
+    console.error("settings page error", c.req.method, c.req.path, err instanceof Error ? err.message : String(err));
+    return render(c, t.t("error"), <Flash text={t.t("error")} error />, { status: 500 });
+  });
+
+  app.get("/assets/app.css", (c) => c.body(CSS, 200, { "content-type": "text/css; charset=utf-8", "cache-control": "public, max-age=3600" }));
+  app.get("/assets/slider.js", (c) => c.body(SLIDER_JS, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=3600" }));
+
+  signInRoutes(app);
+  // Everything below needs a session (and a CSRF token on every POST).
+  for (const p of ["/home", "/integrations", "/integrations/*", "/log", "/subscription", "/subscription/*", "/imports", "/imports/*", "/users", "/users/*"])
+    app.use(p, requireUser);
+  homeRoutes(app);
+  integrationRoutes(app);
+  orderRoutes(app);
+  subscriptionRoutes(app);
+  importRoutes(app);
+  userRoutes(app);
+  return app;
+}

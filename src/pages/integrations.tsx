@@ -1,0 +1,405 @@
+/**
+ * Integration setup: the forms are generated from the modules' zod settings schemas (registry), validated
+ * by the registry's validateSettings, merged by the store's mergeSettings; activation and deactivation
+ * are the same functions the staff API uses.
+ */
+import { eq } from "drizzle-orm";
+import type { Hono } from "hono";
+import type { z } from "zod";
+import { getDb } from "../db/client";
+import { auditLog, integrations } from "../db/schema";
+import { activateIntegration, deactivateIntegration } from "../integrations/activation";
+import { integrationView, loadIntegration, mergeSettings, missingForActivation, modulesOf, prepareNewIntegration, type Integration } from "../integrations/store";
+import { ApiError, notFound } from "../lib/errors";
+import { nowIso } from "../lib/time";
+import { getModule, listModules, secretFields, validateSettings, type ModuleRegistration, type Side } from "../modules/registry";
+import type { PageContext, PagesEnv } from "./auth";
+import type { T } from "./i18n";
+import { Badge, Csrf, FieldError, Flash, render, tr } from "./layout";
+
+/** An integration of the signed-in user's tenant, or 404 (another tenant's id looks like no id at all). */
+export async function tenantIntegration(c: PageContext, id: string): Promise<Integration> {
+  const row = id.length <= 100 ? await loadIntegration(c.env, id) : undefined;
+  if (!row || row.tenantId !== c.get("user").tenantId) throw notFound("Integration");
+  return row;
+}
+
+export async function tenantIntegrations(c: PageContext) {
+  return getDb(c.env).select().from(integrations).where(eq(integrations.tenantId, c.get("user").tenantId)).orderBy(integrations.createdAt).all();
+}
+
+/** An audit row of a customer's action, batched with the write. */
+export function userAudit(c: PageContext, action: string, target: { type: string; id: string }, details?: Record<string, unknown>) {
+  const user = c.get("user");
+  return getDb(c.env).insert(auditLog).values({ actor: `user:${user.id}`, action, targetType: target.type, targetId: target.id, tenantId: user.tenantId, details: details ?? null });
+}
+
+// ---- form generation from a zod schema ----
+
+type Kind = "string" | "number" | "boolean" | "enum" | "list" | "object";
+interface FieldSpec {
+  key: string;
+  name: string;
+  kind: Kind;
+  required: boolean;
+  secret: boolean;
+  options?: string[];
+  children?: FieldSpec[];
+}
+
+function unwrap(s: z.ZodType): z.ZodType {
+  let cur = s as unknown as { def: { type: string; innerType?: z.ZodType; in?: z.ZodType } };
+  while (["default", "optional", "nullable", "prefault", "pipe"].includes(cur.def.type)) {
+    const next = cur.def.innerType ?? cur.def.in;
+    if (!next) break;
+    cur = next as unknown as typeof cur;
+  }
+  return cur as unknown as z.ZodType;
+}
+
+function specOf(key: string, name: string, schema: z.ZodType, secrets: Set<string>): FieldSpec {
+  const inner = unwrap(schema) as unknown as { def: { type: string; entries?: Record<string, string> }; shape?: Record<string, z.ZodType> };
+  const required = !schema.safeParse(undefined).success;
+  const base = { key, name, required, secret: secrets.has(key) };
+  switch (inner.def.type) {
+    case "number":
+    case "int":
+      return { ...base, kind: "number" };
+    case "boolean":
+      return { ...base, kind: "boolean" };
+    case "enum":
+      return { ...base, kind: "enum", options: Object.values(inner.def.entries ?? {}) };
+    case "array":
+      return { ...base, kind: "list" };
+    case "object":
+      return { ...base, kind: "object", children: Object.entries(inner.shape ?? {}).map(([k, f]) => specOf(k, `${name}.${k}`, f, new Set())) };
+    default:
+      return { ...base, kind: "string" };
+  }
+}
+
+export function formSpec(m: ModuleRegistration, side: Side): FieldSpec[] {
+  const secrets = new Set(secretFields(m));
+  return Object.entries(m.settings.shape as Record<string, z.ZodType>).map(([k, f]) => specOf(k, `${side}.${k}`, f, secrets));
+}
+
+/** Reads one side's fields from the posted form: empty means "unchanged"; numbers that do not parse stay text (the schema refuses them). */
+function readSide(specs: FieldSpec[], form: Record<string, unknown>, current: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of specs) {
+    if (f.kind === "object") {
+      const nested = readSide(f.children!, form, (current[f.key] as Record<string, unknown>) ?? {});
+      // Settings merge one level deep: keep the object's other current values.
+      if (Object.keys(nested).length) out[f.key] = { ...((current[f.key] as Record<string, unknown>) ?? {}), ...nested };
+      continue;
+    }
+    const raw = typeof form[f.name] === "string" ? (form[f.name] as string).trim() : "";
+    if (raw === "") continue;
+    if (f.kind === "number") out[f.key] = /^-?\d{1,15}$/.test(raw) ? Number(raw) : raw;
+    else if (f.kind === "boolean") out[f.key] = raw === "true" ? true : raw === "false" ? false : raw;
+    else if (f.kind === "list") out[f.key] = raw.split(",").map((s) => s.trim()).filter(Boolean);
+    else out[f.key] = raw;
+  }
+  return out;
+}
+
+/** The text shown in a field: what was typed (after an error), else the current value; never a secret. */
+function shown(f: FieldSpec, settings: Record<string, unknown>, typed?: Record<string, unknown>): string {
+  if (f.secret) return "";
+  if (typed && typeof typed[f.name] === "string") return typed[f.name] as string;
+  const path = f.name.split(".").slice(1);
+  let v: unknown = settings;
+  for (const p of path) v = v && typeof v === "object" ? (v as Record<string, unknown>)[p] : undefined;
+  if (v === undefined || v === null) return "";
+  return Array.isArray(v) ? v.join(", ") : String(v);
+}
+
+function Field(p: { t: T; f: FieldSpec; settings: Record<string, unknown>; typed?: Record<string, unknown>; errors: Record<string, string>; missing: Set<string> }) {
+  const { t, f } = p;
+  const id = `f-${f.name.replace(/\./g, "-")}`;
+  const err = p.errors[f.name] ?? (p.missing.has(f.name) ? t.t("required") : undefined);
+  const label = (
+    <label for={id}>
+      {f.key}
+      {f.required && (
+        <span class="req" title={t.t("required")}>
+          {" "}*
+        </span>
+      )}
+      {f.kind === "list" && <small> — {t.t("allowedStatesHelp")}</small>}
+    </label>
+  );
+  if (f.kind === "object")
+    return (
+      <fieldset>
+        <legend>
+          {f.key}
+          {f.required && <span class="req"> *</span>}
+        </legend>
+        {f.children!.map((ch) => (
+          <Field {...p} f={ch} />
+        ))}
+      </fieldset>
+    );
+  const value = shown(f, p.settings, p.typed);
+  const cls = err ? "invalid" : "";
+  let input;
+  if (f.secret) {
+    const set = p.settings[f.key] === "********";
+    input = <input id={id} name={f.name} type="password" autocomplete="new-password" placeholder={set ? t.t("secretSet") : t.t("secretNotSet")} class={cls} data-secret={set ? "set" : "not-set"} />;
+  } else if (f.kind === "boolean" || f.kind === "enum") {
+    const opts = f.kind === "boolean" ? [["true", t.t("yes")], ["false", t.t("no")]] : f.options!.map((o) => [o, o]);
+    input = (
+      <select id={id} name={f.name} class={cls}>
+        {!value && <option value="">{t.t("notSet")}</option>}
+        {opts.map(([v, l]) => (
+          <option value={v} selected={v === value}>
+            {l}
+          </option>
+        ))}
+      </select>
+    );
+  } else input = <input id={id} name={f.name} type="text" inputmode={f.kind === "number" ? "numeric" : undefined} value={value} class={cls} aria-invalid={err ? "true" : undefined} />;
+  return (
+    <div>
+      {label}
+      {input}
+      <FieldError text={err} />
+    </div>
+  );
+}
+
+function StartPoint(p: { t: T; row: Integration }) {
+  return <p id="start-point">{p.row.startAt ? p.t.t("startPointFrom", { when: p.t.when(p.row.startAt) }) : p.t.t("startPointOnActivation")}</p>;
+}
+
+interface SetupState {
+  typed?: Record<string, unknown>;
+  errors?: Record<string, string>;
+  missing?: string[];
+  flash?: string;
+  flashError?: boolean;
+}
+
+async function setupPage(c: PageContext, row: Integration, state: SetupState = {}, status: 200 | 400 | 422 = 200) {
+  const t = tr(c);
+  const view = await integrationView(c.env, row);
+  const mods = modulesOf(row);
+  const csrf = c.get("csrf");
+  const missing = new Set((state.missing ?? []).map((m) => m));
+  const errors = state.errors ?? {};
+  const side = (s: Side, m: ModuleRegistration, settings: Record<string, unknown>) => (
+    <div class="card">
+      <h2>
+        {s === "shop" ? t.t("shopModule") : t.t("accountingModule")}: {m.name}
+      </h2>
+      {formSpec(m, s).map((f) => (
+        <Field t={t} f={f} settings={settings} typed={state.typed} errors={errors} missing={missing} />
+      ))}
+    </div>
+  );
+  return render(
+    c,
+    view.name ?? row.id,
+    <>
+      <p>
+        <a href="/integrations">← {t.t("integrations")}</a>
+      </p>
+      <h1>
+        {view.name ?? `${mods.shop.name} → ${mods.accounting.name}`} <Badge t={t} code={row.status} />
+      </h1>
+      <Flash text={state.flash} error={state.flashError} />
+      {state.missing && state.missing.length > 0 && (
+        <div class="flash error" role="alert" id="missing">
+          <p>{t.t("missingTitle")}</p>
+          <ul>
+            {state.missing.map((m) => (
+              <li class="mono">{m}</li>
+            ))}
+          </ul>
+        </div>
+      )}
+      <div class="card">
+        <StartPoint t={t} row={row} />
+        <div class="row">
+          {row.status === "active" ? (
+            <form method="post" action={`/integrations/${row.id}/deactivate`}>
+              <Csrf token={csrf} />
+              <button class="secondary" type="submit">{t.t("deactivate")}</button>
+            </form>
+          ) : (
+            <form method="post" action={`/integrations/${row.id}/activate`}>
+              <Csrf token={csrf} />
+              <button type="submit">{t.t("activate")}</button>
+            </form>
+          )}
+          <a class="button secondary" href={`/log?integration=${row.id}`}>{t.t("log")}</a>
+        </div>
+      </div>
+      {view.webhookUrl ? (
+        <div class="card">
+          <h2>{t.t("webhookAddress")}</h2>
+          <p class="mono" id="webhook-url">{view.webhookUrl}</p>
+          <p>{row.shopModule === "shopify" ? t.t("webhookShopify") : t.t("webhookWoo")}</p>
+        </div>
+      ) : (
+        <p class="muted">{t.t("pollNote")}</p>
+      )}
+      <form method="post" action={`/integrations/${row.id}/settings`} id="settings">
+        <Csrf token={csrf} />
+        {Object.keys(errors).length > 0 && <Flash text={t.t("fixErrors")} error />}
+        <div class="cols">
+          {side("shop", mods.shop, view.shop.settings)}
+          {side("accounting", mods.accounting, view.accounting.settings)}
+        </div>
+        <button type="submit">{t.t("save")}</button>
+      </form>
+    </>,
+    { status },
+  );
+}
+
+const FLASH: Record<string, "saved" | "activated" | "deactivated"> = { saved: "saved", activated: "activated", deactivated: "deactivated" };
+
+export function integrationRoutes(app: Hono<PagesEnv>) {
+  async function listPage(c: PageContext, state: { errors?: Record<string, string>; typed?: Record<string, string> } = {}, status: 200 | 400 = 200) {
+    const t = tr(c);
+    const rows = await tenantIntegrations(c);
+    const typed = state.typed ?? {};
+    const select = (side: Side, name: string) => (
+      <select id={name} name={name} class={state.errors?.[name] ? "invalid" : ""}>
+        {listModules(side).map((m) => (
+          <option value={m.id} selected={typed[name] === m.id}>
+            {m.name}
+          </option>
+        ))}
+      </select>
+    );
+    return render(
+      c,
+      t.t("integrations"),
+      <>
+        <h1>{t.t("integrations")}</h1>
+        <table>
+          <thead>
+            <tr>
+              <th>{t.t("name")}</th>
+              <th>{t.t("shopModule")}</th>
+              <th>{t.t("accountingModule")}</th>
+              <th>{t.t("status")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr>
+                <td>
+                  <a href={`/integrations/${r.id}`}>{r.name ?? r.id}</a>
+                </td>
+                <td>{getModule("shop", r.shopModule)?.name}</td>
+                <td>{getModule("accounting", r.accountingModule)?.name}</td>
+                <td>
+                  <Badge t={t} code={r.status} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <div class="card">
+          <h2>{t.t("newIntegration")}</h2>
+          <form method="post" action="/integrations">
+            <Csrf token={c.get("csrf")} />
+            <label for="name">{t.t("name")}</label>
+            <input id="name" name="name" value={typed.name ?? ""} maxlength={200} class={state.errors?.name ? "invalid" : ""} />
+            <FieldError text={state.errors?.name} />
+            <label for="shop">{t.t("shopModule")}</label>
+            {select("shop", "shop")}
+            <FieldError text={state.errors?.shop} />
+            <label for="accounting">{t.t("accountingModule")}</label>
+            {select("accounting", "accounting")}
+            <FieldError text={state.errors?.accounting} />
+            <p>
+              <button type="submit">{t.t("create")}</button>
+            </p>
+          </form>
+        </div>
+      </>,
+      { status },
+    );
+  }
+
+  app.get("/integrations", (c) => listPage(c));
+
+  app.post("/integrations", async (c) => {
+    const body = await c.req.parseBody();
+    const typed = { name: String(body.name ?? ""), shop: String(body.shop ?? ""), accounting: String(body.accounting ?? "") };
+    const errors: Record<string, string> = {};
+    if (typed.name.length > 200) errors.name = "max 200";
+    if (!getModule("shop", typed.shop)) errors.shop = "unknown module";
+    if (!getModule("accounting", typed.accounting)) errors.accounting = "unknown module";
+    if (Object.keys(errors).length) return listPage(c, { errors, typed }, 400);
+    const row = await prepareNewIntegration(c.env, c.get("user").tenantId, {
+      ...(typed.name.trim() ? { name: typed.name.trim() } : {}),
+      shop: { module: typed.shop, settings: {} },
+      accounting: { module: typed.accounting, settings: {} },
+    });
+    const db = getDb(c.env);
+    await db.batch([db.insert(integrations).values(row), userAudit(c, "integration.create", { type: "integration", id: row.id }, { shop: row.shopModule, accounting: row.accountingModule })]);
+    return c.redirect(`/integrations/${row.id}`, 303);
+  });
+
+  app.get("/integrations/:id", async (c) => {
+    const row = await tenantIntegration(c, c.req.param("id"));
+    const done = FLASH[c.req.query("done") ?? ""];
+    return setupPage(c, row, done ? { flash: tr(c).t(done) } : {});
+  });
+
+  app.post("/integrations/:id/settings", async (c) => {
+    const row = await tenantIntegration(c, c.req.param("id"));
+    const form = await c.req.parseBody();
+    const mods = modulesOf(row);
+    const patch = {
+      shop: readSide(formSpec(mods.shop, "shop"), form, row.shopSettings),
+      accounting: readSide(formSpec(mods.accounting, "accounting"), form, row.accountingSettings),
+    };
+    const errors: Record<string, string> = {};
+    for (const s of ["shop", "accounting"] as const)
+      for (const i of validateSettings(mods[s], patch[s], { allowHttpShopUrls: c.env.ALLOW_HTTP_SHOP_URLS === "true" })) errors[`${s}.${i.path}`] = i.message;
+    if (Object.keys(errors).length) {
+      const typed = Object.fromEntries(Object.entries(form).filter(([k, v]) => typeof v === "string" && !k.startsWith("_")));
+      return setupPage(c, row, { errors, typed }, 400);
+    }
+    const update: Partial<Integration> = { updatedAt: nowIso() };
+    if (Object.keys(patch.shop).length) {
+      const m = await mergeSettings(c.env, row, "shop", patch.shop);
+      Object.assign(update, { shopSettings: m.settings, shopSecrets: m.secrets });
+    }
+    if (Object.keys(patch.accounting).length) {
+      const m = await mergeSettings(c.env, row, "accounting", patch.accounting);
+      Object.assign(update, { accountingSettings: m.settings, accountingSecrets: m.secrets });
+    }
+    const changed = [...Object.keys(patch.shop).map((k) => `shop.${k}`), ...Object.keys(patch.accounting).map((k) => `accounting.${k}`)];
+    const db = getDb(c.env);
+    await db.batch([db.update(integrations).set(update).where(eq(integrations.id, row.id)), userAudit(c, "integration.patch", { type: "integration", id: row.id }, { changed })]);
+    return c.redirect(`/integrations/${row.id}?done=saved`, 303);
+  });
+
+  app.post("/integrations/:id/activate", async (c) => {
+    const row = await tenantIntegration(c, c.req.param("id"));
+    try {
+      await activateIntegration(c.env, row, userAudit(c, "integration.activate", { type: "integration", id: row.id }));
+    } catch (e) {
+      if (e instanceof ApiError && e.code === "settings_incomplete") {
+        const missing = (e.details?.missing as string[]) ?? (await missingForActivation(c.env, row));
+        return setupPage(c, row, { missing }, 422);
+      }
+      throw e;
+    }
+    return c.redirect(`/integrations/${row.id}?done=activated`, 303);
+  });
+
+  app.post("/integrations/:id/deactivate", async (c) => {
+    const row = await tenantIntegration(c, c.req.param("id"));
+    await deactivateIntegration(c.env, row, userAudit(c, "integration.deactivate", { type: "integration", id: row.id }));
+    return c.redirect(`/integrations/${row.id}?done=deactivated`, 303);
+  });
+}

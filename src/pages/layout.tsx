@@ -1,0 +1,86 @@
+import type { Child } from "hono/jsx";
+import type { SessionUser } from "./auth";
+import type { Key, T } from "./i18n";
+
+const NAV: [string, Key][] = [
+  ["/home", "navHome"],
+  ["/integrations", "navIntegrations"],
+  ["/log", "navLog"],
+  ["/subscription", "navSubscription"],
+  ["/imports", "navImports"],
+  ["/users", "navUsers"],
+];
+
+export function Layout(props: { t: T; title: string; path: string; user?: SessionUser; csrf?: string; scripts?: string[]; children?: Child }) {
+  const { t, user } = props;
+  const other = t.lang === "da" ? "en" : "da";
+  return (
+    <html lang={t.lang}>
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{`${props.title} · orderbridge`}</title>
+        <link rel="stylesheet" href="/assets/app.css" />
+      </head>
+      <body>
+        <header>
+          <span class="brand">orderbridge</span>
+          {user &&
+            NAV.filter(([href]) => href !== "/users" || user.role === "owner").map(([href, key]) => (
+              <a href={href} aria-current={props.path.startsWith(href) ? "page" : undefined}>
+                {t.t(key)}
+              </a>
+            ))}
+          <span class="right">
+            <a href={`?lang=${other}`} hreflang={other}>
+              {t.t("language")}
+            </a>
+            {user && <span class="muted">{user.email}</span>}
+            {user && (
+              <form method="post" action="/sign-out">
+                <input type="hidden" name="_csrf" value={props.csrf} />
+                <button type="submit">{t.t("signOut")}</button>
+              </form>
+            )}
+          </span>
+        </header>
+        <main>{props.children}</main>
+        {(props.scripts ?? []).map((s) => (
+          <script src={s} defer></script>
+        ))}
+      </body>
+    </html>
+  );
+}
+
+export const Csrf = (p: { token: string }) => <input type="hidden" name="_csrf" value={p.token} />;
+
+export const Flash = (p: { text?: string | null; error?: boolean }) => (p.text ? <div class={p.error ? "flash error" : "flash"} role={p.error ? "alert" : "status"}>{p.text}</div> : null);
+
+export const FieldError = (p: { text?: string }) => (p.text ? <p class="field-error">{p.text}</p> : null);
+
+export const Badge = (p: { t: T; code: string }) => <span class={`badge ${p.code}`}>{p.t.code(p.code)}</span>;
+
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { PageContext } from "./auth";
+import { translator } from "./i18n";
+
+/** The translator of this request (language chosen by the `lang` middleware). */
+export const tr = (c: PageContext) => translator(c.get("lang") ?? "da");
+
+/** Renders a signed-in page inside the layout. */
+export function render(c: PageContext, title: string, body: Child, opts: { status?: ContentfulStatusCode; scripts?: string[] } = {}) {
+  const t = tr(c);
+  let user: SessionUser | undefined;
+  let csrf: string | undefined;
+  try {
+    user = c.get("user");
+    csrf = c.get("csrf");
+  } catch {}
+  return c.html(
+    <Layout t={t} title={title} path={c.req.path} user={user} csrf={csrf} scripts={opts.scripts}>
+      {body}
+    </Layout>,
+    opts.status ?? 200,
+  );
+}

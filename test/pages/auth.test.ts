@@ -1,0 +1,163 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { MAX_FAILURES_PER_EMAIL } from "../../src/pages/auth";
+import { call, createTenant } from "../helpers";
+import { Browser, csrfOf, PASSWORD, signedInOwner } from "./helpers";
+
+function sessionCookie(setCookies: string[]) {
+  return setCookies.find((c) => c.startsWith("__Host-session="));
+}
+
+describe("settings page: sign-in", () => {
+  it("invite → choose a password → signed in with a __Host-session cookie; the invite works once", async () => {
+    const t = await createTenant();
+    const inv = await call("POST", `/api/staff/tenants/${t.id}/users`, { email: "Owner@Shop.example", role: "owner" });
+    const path = new URL(inv.json.inviteUrl).pathname;
+    const b = new Browser();
+    const page = await b.get(path);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain("Vælg din adgangskode");
+    expect(page.text).toContain("owner@shop.example");
+    // Too short, then not the same: re-rendered with the error, nothing stored.
+    let r = await b.post(path, { _csrf: csrfOf(page.text), password: "short", password2: "short" });
+    expect(r.status).toBe(400);
+    expect(r.text).toContain("mindst 10 tegn");
+    r = await b.post(path, { _csrf: csrfOf(page.text), password: PASSWORD, password2: PASSWORD + "x" });
+    expect(r.status).toBe(400);
+    expect(r.text).toContain("ikke ens");
+    r = await b.post(path, { _csrf: csrfOf(page.text), password: PASSWORD, password2: PASSWORD });
+    expect(r.status).toBe(303);
+    expect(r.location).toBe("/home");
+    const cookie = sessionCookie(b.lastSetCookies)!;
+    expect(cookie).toBeDefined();
+    expect(cookie).toMatch(/; HttpOnly/i);
+    expect(cookie).toMatch(/; Secure/i);
+    expect(cookie).toMatch(/; SameSite=Lax/i);
+    expect(cookie).toMatch(/; Path=\//i);
+    expect(cookie).not.toMatch(/Domain=/i);
+    // The password is stored as a PBKDF2 hash, the session token only as its SHA-256.
+    const user = await env.DB.prepare("SELECT password_hash FROM users WHERE email = ?").bind("owner@shop.example").first<{ password_hash: string }>();
+    expect(user!.password_hash).toMatch(/^pbkdf2-sha256\$100000\$/);
+    const token = cookie.split(";")[0].split("=")[1];
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM sessions WHERE id_hash = ?").bind(token).first("n")).toBe(0);
+    const home = await b.get("/home");
+    expect(home.status).toBe(200);
+    expect(home.text).toContain("Forbrug denne måned");
+    // The invite link is used.
+    expect((await new Browser().get(path)).status).toBe(404);
+  });
+
+  it("signs in, renders every page, answers in English on ?lang=en, with secure headers", async () => {
+    const { b, email } = await signedInOwner();
+    const fresh = new Browser();
+    const form = await fresh.get("/");
+    expect(form.status).toBe(200);
+    const r = await fresh.post("/sign-in", { _csrf: csrfOf(form.text), email: email.toUpperCase(), password: PASSWORD });
+    expect(r.status).toBe(303);
+    expect(r.location).toBe("/home");
+    const cookie = sessionCookie(fresh.lastSetCookies)!;
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/Secure/i);
+    expect(cookie).toMatch(/SameSite=Lax/i);
+    for (const path of ["/home", "/integrations", "/log", "/subscription", "/imports", "/users"]) {
+      const p = await fresh.get(path);
+      expect(p.status, path).toBe(200);
+      expect(p.headers.get("content-type")).toContain("text/html");
+      const csp = p.headers.get("content-security-policy")!;
+      expect(csp).toContain("default-src 'none'");
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(p.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(p.headers.get("x-frame-options")).toBe("DENY");
+    }
+    const en = await fresh.get("/home?lang=en");
+    expect(en.text).toContain("Usage this month");
+    expect((await fresh.get("/subscription")).text).toContain("Top up"); // the cookie keeps English
+    expect((await fresh.get("/subscription?lang=da")).text).toContain("Tank op");
+    // Signed in: the sign-in page sends you home; signed out pages send you to sign in.
+    expect((await b.get("/")).location).toBe("/home");
+    const anon = await new Browser().get("/log");
+    expect(anon.status).toBe(303);
+    expect(anon.location).toBe("/?next=%2Flog");
+  });
+
+  it("wrong password and unknown email: 401, the same message, no session", async () => {
+    const { email } = await signedInOwner();
+    for (const [e, p] of [[email, "wrong password!"], ["nobody@shop.example", PASSWORD]]) {
+      const b = new Browser();
+      const form = await b.get("/");
+      const r = await b.post("/sign-in", { _csrf: csrfOf(form.text), email: e, password: p });
+      expect(r.status).toBe(401);
+      expect(r.text).toContain("Forkert e-mail eller adgangskode.");
+      expect(r.text).toContain(`value="${e}"`); // what was typed is kept
+      expect(sessionCookie(b.lastSetCookies)).toBeUndefined();
+      expect((await b.get("/home")).status).toBe(303);
+    }
+  });
+
+  it(`rate-limits sign-in after ${MAX_FAILURES_PER_EMAIL} failures for an email, even with the right password`, async () => {
+    const { email } = await signedInOwner();
+    for (let i = 0; i < MAX_FAILURES_PER_EMAIL; i++) {
+      const b = new Browser(); // another address each time: the per-email limit applies
+      const form = await b.get("/");
+      expect((await b.post("/sign-in", { _csrf: csrfOf(form.text), email, password: `nope-${i}-xxxxx` })).status).toBe(401);
+    }
+    const b = new Browser();
+    const form = await b.get("/");
+    const r = await b.post("/sign-in", { _csrf: csrfOf(form.text), email, password: PASSWORD });
+    expect(r.status).toBe(429);
+    expect(r.text).toContain("For mange forsøg");
+    expect(sessionCookie(b.lastSetCookies)).toBeUndefined();
+  });
+
+  it("sign-in without the form's token is refused (login CSRF)", async () => {
+    const { email } = await signedInOwner();
+    const b = new Browser();
+    await b.get("/");
+    expect((await b.post("/sign-in", { email, password: PASSWORD })).status).toBe(403);
+    expect((await b.post("/sign-in", { _csrf: "forged-token-forged-token", email, password: PASSWORD })).status).toBe(403);
+    expect(sessionCookie(b.lastSetCookies)).toBeUndefined();
+  });
+
+  it("sign-out ends the session on the server", async () => {
+    const { b } = await signedInOwner();
+    const token = b.cookies.get("__Host-session")!;
+    const stolen = new Browser();
+    stolen.cookies.set("__Host-session", token);
+    expect((await stolen.get("/home")).status).toBe(200);
+    const r = await b.submit("/home", "/sign-out");
+    expect(r.status).toBe(303);
+    expect(r.location).toBe("/");
+    expect(b.cookies.has("__Host-session")).toBe(false);
+    expect((await stolen.get("/home")).status).toBe(303); // the copied cookie no longer works
+  });
+
+  it("a removed user's sessions end; a member cannot manage users", async () => {
+    const owner = await signedInOwner();
+    const member = await signedInOwner({ role: "member", tenantId: owner.tenantId });
+    expect((await member.b.get("/home")).status).toBe(200);
+    expect((await member.b.get("/users")).status).toBe(403);
+    expect((await member.b.submit("/home", "/users", { email: "x@shop.example", role: "owner" })).status).toBe(403);
+    expect((await owner.b.submit("/users", `/users/${member.userId}/remove`)).status).toBe(303);
+    expect((await member.b.get("/home")).status).toBe(303);
+  });
+});
+
+describe("settings page: CSRF on every form", () => {
+  it("a POST without or with a wrong token is 403 and changes nothing", async () => {
+    const { b, tenantId } = await signedInOwner();
+    const count = () => env.DB.prepare("SELECT count(*) AS n FROM integrations WHERE tenant_id = ?").bind(tenantId).first("n");
+    const before = await count();
+    const form = { name: "x", shop: "sandbox", accounting: "sandbox" };
+    expect((await b.post("/integrations", form)).status).toBe(403);
+    expect((await b.post("/integrations", { ...form, _csrf: "wrong" })).status).toBe(403);
+    // Another session's token is not this session's token.
+    const other = await signedInOwner({ tenantId });
+    const otherToken = csrfOf((await other.b.get("/integrations")).text);
+    expect((await b.post("/integrations", { ...form, _csrf: otherToken })).status).toBe(403);
+    expect(await count()).toBe(before);
+    // With the right token it works.
+    expect((await b.submit("/integrations", "/integrations", form)).status).toBe(303);
+    expect(await count()).toBe((before as number) + 1);
+  });
+});
