@@ -264,7 +264,8 @@ export async function handleImportPage(ctx: TransferContext, msg: { importId: st
     .returning({ id: imports.id })
     .get();
   if (!advanced) return;
-  await enqueueTransfers(ctx.env, integration.id, toTransfer);
+  // Past the estimate the page's orders wait (pending) for a new quote: resume enqueues them.
+  if (!exceeded) await enqueueTransfers(ctx.env, integration.id, toTransfer);
   if (nextCursor && !exceeded) await ctx.env.TRANSFERS.send({ type: "import_page", importId: row.id, phase: "run", seq: msg.seq + 1 } satisfies TransferMessage);
   if (!nextCursor) await maybeComplete(ctx.env, row.id);
 }
@@ -375,9 +376,18 @@ async function run(env: Env, row: ImportRow, actor: string, action: string, extr
   const seq = row.runSeq + 1;
   const updated = await transition(env, row, ["approved", "paused"], { status: "running", pauseReason: null, runSeq: seq, ...extra }, actor, action);
   // Hold this month's included orders for the import's remaining estimate (the account's reservation policy).
-  const { plan } = await tenantPlan(getDb(env), row.tenantId);
+  const db = getDb(env);
+  const { plan } = await tenantPlan(db, row.tenantId);
   await accountStub(env, row.tenantId).reserve(row.id, Math.max(0, row.estimatedOrders), plan);
-  await env.TRANSFERS.send({ type: "import_page", importId: row.id, phase: "run", seq } satisfies TransferMessage);
+  // Orders recorded before a pause wait as pending; they go on now.
+  const waiting = await db
+    .select({ shopOrderId: ledger.shopOrderId })
+    .from(ledger)
+    .where(and(eq(ledger.importId, row.id), eq(ledger.status, "pending")))
+    .all();
+  await enqueueTransfers(env, row.integrationId, waiting.map((w) => w.shopOrderId));
+  if (updated.fetchDone) await maybeComplete(env, row.id);
+  else await env.TRANSFERS.send({ type: "import_page", importId: row.id, phase: "run", seq } satisfies TransferMessage);
   return updated;
 }
 
@@ -387,8 +397,20 @@ export async function pauseImport(env: Env, row: ImportRow, actor: string) {
 
 export async function cancelImport(env: Env, row: ImportRow, actor: string) {
   const updated = await transition(env, row, ["draft", "approved", "running", "paused"], { status: "cancelled", completedAt: nowIso() }, actor, "import.cancel");
+  // Orders the import recorded but did not transfer stay in the ledger as not transferred (an update,
+  // "transfer again" or a new import can still take them).
+  await getDb(env)
+    .update(ledger)
+    .set({ status: "skipped", reason: "before_start", pendingSince: null, leaseUntil: null, updatedAt: nowIso() })
+    .where(and(eq(ledger.importId, row.id), eq(ledger.status, "pending")));
   await accountStub(env, row.tenantId).release(row.id);
   return updated;
+}
+
+/** Whether an import's order may be transferred now: not while its import is paused or cancelled. */
+export async function importAllowsTransfer(db: Db, importId: string) {
+  const row = await db.select({ status: imports.status }).from(imports).where(eq(imports.id, importId)).get();
+  return !row || !["paused", "cancelled"].includes(row.status);
 }
 
 /** Completed once every page is fetched and no order of the import is still pending; the hold is released. */

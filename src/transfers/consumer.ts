@@ -1,9 +1,10 @@
 import { eq } from "drizzle-orm";
 import { deliveries } from "../db/schema";
 import { TransferError } from "../domain/errors";
-import { handleImportPage, maybeComplete } from "../imports/service";
+import { handleImportPage, importAllowsTransfer, maybeComplete } from "../imports/service";
 import { loadIntegration } from "../integrations/store";
 import { pollIntegration } from "./poll";
+import { reconcileIntegration } from "./reconcile";
 import { getLedgerRow, markFailed } from "./ledger-store";
 import type { TransferMessage } from "./messages";
 import { DONE, intakeOrder, TransferContext, transferRow, type Outcome } from "./transfer";
@@ -49,12 +50,15 @@ export async function handleMessage(ctx: TransferContext, body: TransferMessage,
     case "transfer": {
       const row = await getLedgerRow(ctx.db, integration.id, body.shopOrderId);
       if (!row || row.status !== "pending") return DONE;
+      if (row.importId && !(await importAllowsTransfer(ctx.db, row.importId))) return DONE; // resume enqueues it again
       const outcome = await transferRow(ctx, integration, row, attempts);
       if (outcome.done && row.importId) await maybeComplete(ctx.env, row.importId);
       return outcome;
     }
     case "poll":
       return pollIntegration(ctx, integration);
+    case "reconcile":
+      return reconcileIntegration(ctx, integration, body);
   }
 }
 
