@@ -27,7 +27,7 @@ button.secondary{background:#5b6675}button.danger{background:#b3261e}
 .req{color:#b3261e}.muted{color:#5b6675}.mono{font-family:ui-monospace,monospace;word-break:break-all}
 pre{background:#f0f2f5;padding:.6rem;overflow:auto;max-height:420px;font-size:.8rem}
 progress{width:100%;max-width:420px;height:1rem}
-.row{display:flex;gap:1rem;flex-wrap:wrap;align-items:flex-end}.row>*{flex:0 0 auto}
+.row{display:flex;gap:1rem;flex-wrap:wrap;align-items:center}.row form{margin:0}.row>*{flex:0 0 auto}
 .cols{display:grid;grid-template-columns:1fr 1fr;gap:1rem}@media(max-width:800px){.cols{grid-template-columns:1fr}}
 fieldset{border:1px solid #dde2e8;border-radius:6px;margin:.6rem 0}
 .price{font-size:1.6rem;font-weight:700}
