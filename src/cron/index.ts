@@ -8,22 +8,29 @@ import type { TransferMessage } from "../transfers/messages";
 export const RELAY_AFTER_MINUTES = 20;
 const RELAY_BATCH = 500;
 
+/** The 5-minute run whose minute is below this also starts the reconciliation sweeps: once an hour. */
+const RECONCILE_MINUTES = 5;
+
 /**
- * The 5-minute cron: fans out one poll message per active polled integration (never HTTP calls here),
- * and relays ledger rows stuck in `pending` back onto the queue. Both are safe to run twice at once:
- * polls advance a stored cursor and transfers are idempotent.
+ * The 5-minute cron: fans out one poll message per active polled integration and, once an hour, one
+ * reconciliation message per active webhook integration (never HTTP calls here), and relays ledger
+ * rows stuck in `pending` back onto the queue. All are safe to run twice at once: a poll holds a lease
+ * on its cursor, intake recognises versions it already holds, and transfers are idempotent.
  */
 export async function runCron(env: Env, now = new Date()) {
   const db = getDb(env);
-  const polled = listModules("shop")
-    .filter((m) => m.delivery === "poll")
-    .map((m) => m.id);
-  const toPoll = await db
-    .select({ id: integrations.id })
-    .from(integrations)
-    .where(and(eq(integrations.status, "active"), inArray(integrations.shopModule, polled)))
-    .all();
-  const messages: { body: TransferMessage }[] = toPoll.map((i) => ({ body: { type: "poll", integrationId: i.id } }));
+  const activeWith = (delivery: "poll" | "webhook") =>
+    db
+      .select({ id: integrations.id })
+      .from(integrations)
+      .where(and(eq(integrations.status, "active"), inArray(integrations.shopModule, listModules("shop").filter((m) => m.delivery === delivery).map((m) => m.id))))
+      .all();
+  const toPoll = await activeWith("poll");
+  const toReconcile = now.getUTCMinutes() < RECONCILE_MINUTES ? await activeWith("webhook") : [];
+  const messages: { body: TransferMessage }[] = [
+    ...toPoll.map((i) => ({ body: { type: "poll", integrationId: i.id } as const })),
+    ...toReconcile.map((i) => ({ body: { type: "reconcile", integrationId: i.id } as const })),
+  ];
 
   const cutoff = new Date(now.getTime() - RELAY_AFTER_MINUTES * 60_000).toISOString();
   const stuck = await db
@@ -35,5 +42,5 @@ export async function runCron(env: Env, now = new Date()) {
   for (const row of stuck) messages.push({ body: { type: "transfer", integrationId: row.integrationId, shopOrderId: row.shopOrderId } });
 
   for (let i = 0; i < messages.length; i += 100) await env.TRANSFERS.sendBatch(messages.slice(i, i + 100));
-  return { polls: toPoll.length, relayed: stuck.length };
+  return { polls: toPoll.length, reconciles: toReconcile.length, relayed: stuck.length };
 }

@@ -1,7 +1,7 @@
-import { and, asc, eq, gt, max } from "drizzle-orm";
+import { and, asc, eq, gte, lt, max } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { sandboxOrders } from "../../db/schema";
-import type { ShopAdapter } from "../types";
+import type { ShopAdapter, ShopClient, ShopContext } from "../types";
 import { woocommerceOrder } from "../woocommerce/mapper";
 
 /** The sandbox shop keeps WooCommerce REST v3 shaped orders in D1, so it maps with the same mapper. */
@@ -107,13 +107,26 @@ export async function updateSandboxOrder(db: Db, integrationId: string, id: stri
   return body;
 }
 
-/** Orders changed after `since` (exclusive), oldest change first, one page. */
-export async function changedSandboxOrders(db: Db, integrationId: string, since: string, limit = 100) {
-  return db
-    .select()
-    .from(sandboxOrders)
-    .where(and(eq(sandboxOrders.integrationId, integrationId), gt(sandboxOrders.updatedAt, since)))
-    .orderBy(asc(sandboxOrders.updatedAt), asc(sandboxOrders.id))
-    .limit(limit)
-    .all();
+/** The sandbox shop's order API: its orders in D1 by creation or last change, oldest first; the cursor is an offset. */
+export function sandboxShopClient(ctx: ShopContext): ShopClient {
+  let calls = 0;
+  return {
+    calls: () => calls,
+    async listOrders(q) {
+      calls++;
+      const column = q.by === "created" ? sandboxOrders.createdAt : sandboxOrders.updatedAt;
+      const offset = Number(q.cursor ?? 0);
+      const size = q.pageSize ?? 100;
+      const rows = await ctx.db
+        .select({ body: sandboxOrders.body })
+        .from(sandboxOrders)
+        .where(and(eq(sandboxOrders.integrationId, ctx.integrationId), gte(column, q.from), q.to ? lt(column, q.to) : undefined))
+        .orderBy(asc(column), asc(sandboxOrders.id))
+        .limit(size + 1)
+        .offset(offset)
+        .all();
+      const more = rows.length > size;
+      return { orders: rows.slice(0, size).map((r) => r.body), nextCursor: more ? String(offset + size) : null };
+    },
+  };
 }

@@ -1,0 +1,103 @@
+/**
+ * The one guarded fetch every shop client uses. A tenant chose the URL, so: the SSRF guard on every
+ * request (not only when the setting was saved), no redirects followed, a time-out and a cap on the
+ * answer's size. Every failure is a TransferError("shop_unavailable") with a message the merchant can act on.
+ */
+import { TransferError } from "../domain/errors";
+import type { FetchFn } from "./outbound";
+import { checkShopUrl } from "./ssrf";
+
+export const SHOP_TIMEOUT_MS = 20_000;
+export const SHOP_MAX_BYTES = 10 * 1024 * 1024;
+
+export interface ShopAnswer {
+  json: unknown;
+  headers: Headers;
+}
+
+const unavailable = (message: string, retryAfterSeconds?: number) => new TransferError("shop_unavailable", message, { retryAfterSeconds });
+
+/** Retry-After in seconds (a number of seconds or an HTTP date), if given. */
+export function retryAfterSeconds(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+export async function shopFetchJson(
+  fetchFn: FetchFn,
+  env: Pick<Env, "ALLOW_HTTP_SHOP_URLS">,
+  url: string,
+  init: RequestInit = {},
+): Promise<ShopAnswer> {
+  const check = checkShopUrl(url, env.ALLOW_HTTP_SHOP_URLS === "true");
+  if (!check.ok) throw unavailable(`The request to the shop was refused: the shop URL ${check.reason}`);
+  let res: Response;
+  try {
+    res = await fetchFn(check.url.toString(), { ...init, redirect: "manual", signal: AbortSignal.timeout(SHOP_TIMEOUT_MS) });
+  } catch (e) {
+    const timedOut = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
+    throw unavailable(timedOut ? `The shop did not answer within ${SHOP_TIMEOUT_MS / 1000} s` : `The shop could not be reached: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (res.status < 200 || res.status >= 300) {
+    await res.body?.cancel();
+    throw statusError(res);
+  }
+  let text: string;
+  try {
+    text = await readCapped(res);
+  } catch (e) {
+    if (e instanceof TransferError) throw e;
+    throw unavailable(`The shop's answer could not be read (${e instanceof Error ? e.name : "error"}): it was cut off or too slow`);
+  }
+  const type = res.headers.get("content-type") ?? "";
+  if (type.includes("html") || /^\s*</.test(text))
+    throw unavailable(`The shop answered HTML instead of JSON (HTTP ${res.status}): check the shop URL`);
+  try {
+    return { json: JSON.parse(text), headers: res.headers };
+  } catch {
+    throw unavailable(`The shop answered invalid JSON (HTTP ${res.status}): ${JSON.stringify(text.slice(0, 80))}`);
+  }
+}
+
+function statusError(res: Response): TransferError {
+  const s = res.status;
+  if (s >= 300 && s < 400)
+    return unavailable(`The shop answered with a redirect (${s}) to ${res.headers.get("location") ?? "an unknown place"}; redirects are not followed: check the shop URL`);
+  if (s === 401 || s === 403) return unavailable(`The shop refused the credentials (${s}): check the access token or API keys`);
+  if (s === 429) return unavailable("The shop's API rate limit was reached (429)", retryAfterSeconds(res.headers.get("retry-after")) ?? 60);
+  if (s >= 500) return unavailable(`The shop's API failed (${s})`, retryAfterSeconds(res.headers.get("retry-after")));
+  return unavailable(`The shop's API answered ${s}: check the shop URL`);
+}
+
+/** Reads the body as a stream and stops past SHOP_MAX_BYTES (an endless or huge answer never fills memory). */
+async function readCapped(res: Response): Promise<string> {
+  if (Number(res.headers.get("content-length") ?? 0) > SHOP_MAX_BYTES) {
+    await res.body?.cancel();
+    throw tooLarge();
+  }
+  if (!res.body) return "";
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > SHOP_MAX_BYTES) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.byteLength;
+  }
+  return new TextDecoder().decode(all);
+}
+
+const tooLarge = () => unavailable(`The shop's answer is larger than ${SHOP_MAX_BYTES / 1024 / 1024} MiB`);

@@ -1,0 +1,40 @@
+import { TransferError } from "../domain/errors";
+import { isWebhookShop, type Integration } from "../integrations/store";
+import type { ShopOrderPage } from "../modules/types";
+import type { TransferMessage } from "./messages";
+import { enqueueTransfers, openShopClient, setHealth, takeInPage, unhealthy } from "./poll";
+import { DONE, type Outcome, type TransferContext } from "./transfer";
+
+/** How far back a sweep looks: webhooks retried for hours (Shopify) or lost (WooCommerce) are inside it. */
+export const RECONCILE_WINDOW_HOURS = 48;
+/** A throttled page is tried again after the shop's wait, when that is this short; else the next sweep takes it. */
+const MAX_THROTTLE_WAIT_SECONDS = 900;
+
+type ReconcileMessage = Extract<TransferMessage, { type: "reconcile" }>;
+
+/**
+ * The sweep for webhook shops: the orders changed in the last 48 hours (never before the start point,
+ * R3) go through the same intake as a webhook, one page per message. Versions the ledger already holds
+ * are passed over, and a transferred order is never transferred again (R7), so the overlap is harmless.
+ */
+export async function reconcileIntegration(ctx: TransferContext, integration: Integration, msg: ReconcileMessage): Promise<Outcome> {
+  if (integration.status !== "active" || !integration.startAt || !isWebhookShop(integration)) return DONE;
+  const now = ctx.now();
+  const windowStart = new Date(now.getTime() - RECONCILE_WINDOW_HOURS * 3600_000).toISOString();
+  const from = msg.from ?? (windowStart > integration.startAt ? windowStart : integration.startAt);
+  let page: ShopOrderPage;
+  try {
+    page = await (await openShopClient(ctx, integration)).listOrders({ by: "updated", from, cursor: msg.cursor });
+  } catch (e) {
+    if (!(e instanceof TransferError)) throw e;
+    if (e.retryAfterSeconds !== undefined && e.retryAfterSeconds <= MAX_THROTTLE_WAIT_SECONDS) return { done: false, delaySeconds: e.retryAfterSeconds };
+    await setHealth(ctx.db, integration.id, unhealthy(e, now));
+    return DONE;
+  }
+  const { toTransfer } = await takeInPage(ctx, integration, page.orders);
+  await enqueueTransfers(ctx.env, integration.id, toTransfer);
+  if (integration.health?.status !== "ok") await setHealth(ctx.db, integration.id, { status: "ok", at: now.toISOString() });
+  if (page.nextCursor)
+    await ctx.env.TRANSFERS.send({ type: "reconcile", integrationId: integration.id, from, cursor: page.nextCursor } satisfies TransferMessage);
+  return DONE;
+}

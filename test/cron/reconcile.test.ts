@@ -1,0 +1,90 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { env } from "cloudflare:workers";
+import { setOutboundFetch } from "../../src/lib/outbound";
+import { demoOrder } from "../../src/modules/sandbox/shop";
+import { handleMessage } from "../../src/transfers/consumer";
+import { TransferContext } from "../../src/transfers/transfer";
+import { fakeShopify, fakeWooCommerce, shopifyOrderNode, shopRouter } from "../fakes/shops";
+import { postWoo, sandboxDocuments, waitForOrder } from "../helpers";
+import { activeIntegration, ledgerSummary, runScheduled, waitUntil } from "./cron-helpers";
+
+const SECRET = "webhook-secret";
+
+let router: ReturnType<typeof shopRouter>;
+beforeEach(() => {
+  router = shopRouter();
+  setOutboundFetch(router.fetch);
+});
+afterEach(() => setOutboundFetch());
+
+const later = (iso: string, seconds: number) => new Date(Date.parse(iso) + seconds * 1000).toISOString();
+
+describe("reconciliation of webhook shops (the hourly sweep)", () => {
+  it("finds a WooCommerce order whose webhook was never sent; an order delivered by webhook is not transferred again (R7)", async () => {
+    const woo = fakeWooCommerce();
+    router.routes.set("sweep.woo.example.com", woo.fetch);
+    const i = await activeIntegration({
+      module: "woocommerce",
+      settings: { siteUrl: "https://sweep.woo.example.com", consumerKey: "ck_x", consumerSecret: "cs_x", webhookSecret: SECRET },
+    });
+    const delivered = demoOrder(9101, 9101, {}, later(i.startAt, 1));
+    const lost = demoOrder(9102, 9102, {}, later(i.startAt, 2));
+    const beforeActivation = demoOrder(9103, 9103, {}, later(i.startAt, -3600)); // R3: never the sweep's business
+    for (const o of [delivered, lost, beforeActivation]) woo.put(o);
+    expect((await postWoo(i.id, delivered, SECRET)).status).toBe(200);
+    await waitForOrder(i.id, "9101", (e) => e.status === "transferred");
+
+    await runScheduled(0);
+    const found = await waitForOrder(i.id, "9102", (e) => e.status === "transferred");
+    expect(found).toMatchObject({ source: "poll", orderNumber: "9102", document: { type: "draft" } });
+    await runScheduled(0); // the next sweep reads the same orders again
+    await new Promise((r) => setTimeout(r, 1000));
+    const s = await ledgerSummary(i.id);
+    expect(s.transfersPerOrder).toEqual({ 9101: 1, 9102: 1 });
+    expect(s.rows).toBe(2);
+    expect(await sandboxDocuments(i.id)).toHaveLength(2);
+
+    const asked = router.requests.filter((r) => r.url.host === "sweep.woo.example.com");
+    expect(asked.length).toBeGreaterThanOrEqual(2);
+    const q = asked[0].url.searchParams;
+    expect(q.get("modified_after")! < i.startAt.slice(0, 19)).toBe(true); // from the start point on (inclusive)
+    expect(Date.parse(`${q.get("modified_after")}Z`)).toBeGreaterThan(Date.parse(i.startAt) - 2000);
+    expect(Object.fromEntries(["dates_are_gmt", "orderby", "order", "per_page"].map((k) => [k, q.get(k)]))).toEqual({ dates_are_gmt: "true", orderby: "date", order: "asc", per_page: "100" });
+  });
+
+  it("finds Shopify orders through the GraphQL Admin API, page by page, converted to the webhook's order shape", async () => {
+    const shopify = fakeShopify();
+    router.routes.set("shopify.fake", shopify.fetch);
+    const i = await activeIntegration({
+      module: "shopify",
+      settings: { shopDomain: "demo-shop.myshopify.com", accessToken: "shpat_x", webhookSecret: SECRET },
+    });
+    for (let n = 1; n <= 5; n++)
+      shopify.put(shopifyOrderNode(5001000 + n, { createdAt: later(i.startAt, n), financialStatus: n === 3 ? "PENDING" : "PAID" }));
+
+    await runScheduled(0);
+    await waitUntil(async () => expect((await ledgerSummary(i.id)).byStatus("transferred")).toEqual(["5001001", "5001002", "5001004", "5001005"]));
+    const entry = await waitForOrder(i.id, "5001001");
+    expect(entry).toMatchObject({ orderNumber: "#1001", source: "poll", status: "transferred" });
+    expect(entry.received).toMatchObject({ id: 5001001, financial_status: "paid", currency: "DKK", billing_address: { country_code: "DK" }, line_items: [{ sku: "SKU-1", quantity: 2, price: "100.00" }] });
+    expect((await waitForOrder(i.id, "5001003")).reason).toBe("state_not_allowed");
+
+    // Two pages (the cost limit keeps a page small), both with the token and a range on updated_at.
+    expect(shopify.state.queries.length).toBeGreaterThanOrEqual(2);
+    expect(shopify.state.queries[0].query).toContain("sortKey: UPDATED_AT");
+    expect(shopify.state.queries[0].variables.query).toMatch(/^updated_at:>='[^']+'$/);
+    expect(shopify.state.queries[1].variables.after).toBeTruthy();
+  });
+
+  it("a throttled Shopify query waits as long as the cost bucket needs (Retry-After style)", async () => {
+    const shopify = fakeShopify();
+    shopify.state.throttleNext = 1;
+    router.routes.set("shopify.fake", shopify.fetch);
+    const i = await activeIntegration({
+      module: "shopify",
+      settings: { shopDomain: "demo-shop.myshopify.com", accessToken: "shpat_x", webhookSecret: SECRET },
+    });
+    const outcome = await handleMessage(new TransferContext(env), { type: "reconcile", integrationId: i.id }, 1);
+    expect(outcome).toEqual({ done: false, delaySeconds: Math.ceil((942 - 142) / 50) });
+  });
+});

@@ -1,0 +1,196 @@
+/**
+ * Fake shop APIs as FetchFns, built from their public documentation (reference.md): Magento 2's REST
+ * order search (searchCriteria filters, sort, pageSize/currentPage, total_count; a page past the end
+ * answers the last page again), WooCommerce REST v3 orders (modified_after/after exclusive, page/per_page,
+ * X-WP-Total/X-WP-TotalPages, basic auth) and Shopify's GraphQL Admin API `orders` connection (search
+ * query on created_at/updated_at, cursor paging, cost extensions, THROTTLED). Every request is logged.
+ */
+import type { FetchFn } from "../../src/lib/outbound";
+
+type Obj = Record<string, any>;
+
+export interface LoggedShopRequest {
+  url: URL;
+  init?: RequestInit;
+}
+
+const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
+
+/** Routes by host to the fakes; an unknown host answers 404. `requests` logs every call. */
+export function shopRouter() {
+  const routes = new Map<string, FetchFn>();
+  const requests: LoggedShopRequest[] = [];
+  const fetch: FetchFn = async (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    requests.push({ url, init });
+    const route = routes.get(url.host);
+    return route ? route(input, init) : new Response("no such shop", { status: 404 });
+  };
+  return { routes, requests, fetch };
+}
+
+const headerOf = (init: RequestInit | undefined, name: string) => new Headers(init?.headers).get(name);
+
+// ---- Magento 2 ----
+
+const mgTime = (iso: string) => iso.slice(0, 19).replace("T", " ");
+
+/** A Magento order (DKK, 25 % VAT) for the sandbox accounting products: 2 × SKU-1 at 100 + shipping 39. */
+export function magentoOrder(id: number, o: { createdAt: string; updatedAt?: string; status?: string; sku?: string }) {
+  const status = o.status ?? "processing";
+  return {
+    entity_id: id,
+    increment_id: String(100000000 + id),
+    created_at: mgTime(o.createdAt),
+    updated_at: mgTime(o.updatedAt ?? o.createdAt),
+    state: status,
+    status,
+    order_currency_code: "DKK",
+    customer_email: "kunde@example.dk",
+    customer_firstname: "Mette",
+    customer_lastname: "Magento",
+    billing_address: { firstname: "Mette", lastname: "Magento", street: ["Testvej 1"], city: "Aarhus", postcode: "8000", country_id: "DK" },
+    items: [{ item_id: id * 10, name: "Demo T-shirt", product_type: "simple", sku: o.sku ?? "SKU-1", qty_ordered: 2, price: 100, row_total: 200, tax_percent: 25, tax_amount: 50 }],
+    shipping_amount: 39,
+    shipping_tax_amount: 9.75,
+    shipping_description: "Shipping",
+    tax_amount: 59.75,
+    grand_total: 298.75,
+  };
+}
+
+export function fakeMagento(token = "mg-token") {
+  const orders = new Map<number, ReturnType<typeof magentoOrder>>();
+  const fetch: FetchFn = async (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    if (headerOf(init, "authorization") !== `Bearer ${token}`) return json({ message: "The consumer isn't authorized to access %resources." }, 401);
+    if (url.pathname !== "/rest/V1/orders") return json({ message: "Request does not match any route." }, 404);
+    const q = url.searchParams;
+    const filters: { field: string; value: string; condition: string }[] = [];
+    for (let g = 0; q.has(`searchCriteria[filter_groups][${g}][filters][0][field]`); g++) {
+      const f = `searchCriteria[filter_groups][${g}][filters][0]`;
+      filters.push({ field: q.get(`${f}[field]`)!, value: q.get(`${f}[value]`)!, condition: q.get(`${f}[condition_type]`) ?? "eq" });
+    }
+    const sortField = q.get("searchCriteria[sortOrders][0][field]") ?? "entity_id";
+    const matching = [...orders.values()]
+      .filter((o) =>
+        filters.every(({ field, value, condition }) => {
+          const v = String((o as Obj)[field]);
+          return condition === "gteq" ? v >= value : condition === "lt" ? v < value : condition === "gt" ? v > value : v === value;
+        }),
+      )
+      .sort((a, b) => String((a as Obj)[sortField]).localeCompare(String((b as Obj)[sortField])) || a.entity_id - b.entity_id);
+    const pageSize = Number(q.get("searchCriteria[pageSize]") ?? 20);
+    const lastPage = Math.max(1, Math.ceil(matching.length / pageSize));
+    const page = Math.min(Number(q.get("searchCriteria[currentPage]") ?? 1), lastPage);
+    return json({
+      items: matching.slice((page - 1) * pageSize, page * pageSize),
+      search_criteria: { filter_groups: [], page_size: pageSize, current_page: page },
+      total_count: matching.length,
+    });
+  };
+  return { orders, fetch, put: (o: ReturnType<typeof magentoOrder>) => orders.set(o.entity_id, o) };
+}
+
+// ---- WooCommerce ----
+
+export function fakeWooCommerce(consumerKey = "ck_x", consumerSecret = "cs_x") {
+  const orders = new Map<number, Obj>();
+  const fetch: FetchFn = async (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    if (headerOf(init, "authorization") !== `Basic ${btoa(`${consumerKey}:${consumerSecret}`)}`)
+      return json({ code: "woocommerce_rest_cannot_view", message: "Sorry, you cannot list resources.", data: { status: 401 } }, 401);
+    if (url.pathname !== "/wp-json/wc/v3/orders") return json({ code: "rest_no_route", message: "No route was found", data: { status: 404 } }, 404);
+    const q = url.searchParams;
+    const bound = (name: string, field: string, test: (v: string, b: string) => boolean) => (o: Obj) => !q.has(name) || test(String(o[field]), q.get(name)!);
+    const tests = [
+      bound("after", "date_created_gmt", (v, b) => v > b),
+      bound("before", "date_created_gmt", (v, b) => v < b),
+      bound("modified_after", "date_modified_gmt", (v, b) => v > b),
+      bound("modified_before", "date_modified_gmt", (v, b) => v < b),
+    ];
+    const matching = [...orders.values()].filter((o) => tests.every((t) => t(o))).sort((a, b) => a.date_created_gmt.localeCompare(b.date_created_gmt) || a.id - b.id);
+    const perPage = Number(q.get("per_page") ?? 10);
+    const page = Number(q.get("page") ?? 1);
+    const totalPages = Math.ceil(matching.length / perPage);
+    return json(matching.slice((page - 1) * perPage, page * perPage), 200, { "x-wp-total": String(matching.length), "x-wp-totalpages": String(totalPages) });
+  };
+  return { orders, fetch, put: (o: Obj) => orders.set(o.id, o) };
+}
+
+// ---- Shopify GraphQL Admin API ----
+
+/** A Shopify GraphQL order node (DKK, 25 % VAT, taxes not included): 2 × SKU-1 at 100 + shipping 39. */
+export function shopifyOrderNode(id: number, o: { createdAt: string; updatedAt?: string; financialStatus?: string }) {
+  const money = (amount: string) => ({ shopMoney: { amount, currencyCode: "DKK" } });
+  return {
+    id: `gid://shopify/Order/${id}`,
+    name: `#${id - 5000000}`,
+    email: "kunde@example.dk",
+    note: null,
+    createdAt: o.createdAt,
+    updatedAt: o.updatedAt ?? o.createdAt,
+    cancelledAt: null,
+    displayFinancialStatus: o.financialStatus ?? "PAID",
+    currencyCode: "DKK",
+    taxesIncluded: false,
+    totalPriceSet: money("298.75"),
+    totalTaxSet: money("59.75"),
+    totalTipReceivedSet: money("0.0"),
+    billingAddress: { name: "Sofie Shopify", firstName: "Sofie", lastName: "Shopify", company: null, address1: "Testvej 1", address2: null, zip: "8000", city: "Aarhus", countryCodeV2: "DK" },
+    shippingAddress: null,
+    lineItems: {
+      pageInfo: { hasNextPage: false, endCursor: null },
+      nodes: [
+        {
+          sku: "SKU-1",
+          name: "Demo T-shirt",
+          quantity: 2,
+          originalUnitPriceSet: money("100.00"),
+          taxLines: [{ priceSet: money("50.00"), rate: 0.25, title: "Moms" }],
+          discountAllocations: [],
+        },
+      ],
+    },
+    shippingLines: { nodes: [{ title: "Shipping", code: "standard", originalPriceSet: money("39.00"), discountedPriceSet: money("39.00"), taxLines: [{ priceSet: money("9.75"), rate: 0.25, title: "Moms" }] }] },
+  };
+}
+
+export function fakeShopify(accessToken = "shpat_x") {
+  const orders = new Map<string, Obj>();
+  const bucket = { maximumAvailable: 1000, currentlyAvailable: 1000, restoreRate: 50 };
+  const state = { throttleNext: 0, queries: [] as { query: string; variables: Obj }[] };
+  const fetch: FetchFn = async (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    if (init?.method !== "POST" || !/^\/admin\/api\/[\d-]+\/graphql\.json$/.test(url.pathname)) return json({ errors: "Not Found" }, 404);
+    if (headerOf(init, "x-shopify-access-token") !== accessToken) return json({ errors: "[API] Invalid API key or access token (unrecognized login or wrong password)" }, 401);
+    const { query, variables } = JSON.parse(String(init.body)) as { query: string; variables: Obj };
+    state.queries.push({ query, variables });
+    const requestedQueryCost = 942;
+    if (state.throttleNext > 0) {
+      state.throttleNext--;
+      return json({
+        errors: [{ message: "Throttled", extensions: { code: "THROTTLED", documentation: "https://shopify.dev/api/usage/rate-limits" } }],
+        extensions: { cost: { requestedQueryCost, actualQueryCost: null, throttleStatus: { ...bucket, currentlyAvailable: 142 } } },
+      });
+    }
+    const sortField = /sortKey: CREATED_AT/.test(query) ? "createdAt" : "updatedAt";
+    const conditions = [...String(variables.query ?? "").matchAll(/(created_at|updated_at):(>=|<|>)'([^']+)'/g)].map(([, f, op, v]) => ({
+      field: f === "created_at" ? "createdAt" : "updatedAt",
+      op,
+      at: Date.parse(v),
+    }));
+    const matching = [...orders.values()]
+      .filter((o) => conditions.every(({ field, op, at }) => (op === ">=" ? Date.parse(o[field]) >= at : op === ">" ? Date.parse(o[field]) > at : Date.parse(o[field]) < at)))
+      .sort((a, b) => Date.parse(a[sortField]) - Date.parse(b[sortField]) || a.id.localeCompare(b.id));
+    const start = variables.after ? Number(atob(variables.after)) : 0;
+    const nodes = matching.slice(start, start + Number(variables.first));
+    const end = start + nodes.length;
+    return json({
+      data: { orders: { pageInfo: { hasNextPage: end < matching.length, endCursor: nodes.length ? btoa(String(end)) : null }, nodes } },
+      extensions: { cost: { requestedQueryCost, actualQueryCost: 10 * nodes.length + 2, throttleStatus: bucket } },
+    });
+  };
+  return { orders, state, fetch, put: (o: Obj) => orders.set(o.id, o) };
+}
