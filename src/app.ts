@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { d1Metrics } from "./db/metrics";
 import { errorBody } from "./lib/errors";
 import { onError } from "./http/errors";
 import type { AppEnv } from "./http/types";
@@ -26,6 +27,10 @@ export function createApp() {
     }
     await next();
   });
+  // Liveness for load balancers and monitors; also the benchmark's empty route.
+  app.get("/health", (c) => c.json({ ok: true }));
+  // D1 write counters, only when the benchmark turns them on.
+  app.get("/bench/metrics", (c) => (c.env.BENCH_METRICS === "true" ? c.json(d1Metrics) : c.json(errorBody("not_found", "No such endpoint"), 404)));
   app.route("/api/staff", createStaffApi());
   app.route("/webhooks", webhookRoutes());
   app.route("/", createPages());

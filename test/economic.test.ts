@@ -73,13 +73,16 @@ const reference = (o: CanonicalOrder, integrationId = "int-econ") => `Order ${o.
 // ---------------------------------------------------------------- e-conomic session helpers
 
 let fake: FakeEconomic;
+// Each test is its own integration (its own customer bindings) against a fresh fake.
+let integrationId = "";
 beforeEach(() => {
   fake = new FakeEconomic();
+  integrationId = `int-econ-${crypto.randomUUID()}`;
 });
 
-async function openEconomic(settings: Record<string, unknown> = {}, f: FakeEconomic = fake): Promise<AccountingSession> {
+async function openEconomic(settings: Record<string, unknown> = {}, f: FakeEconomic = fake, id = integrationId): Promise<AccountingSession> {
   return economicAdapter.open({
-    integrationId: "int-econ",
+    integrationId: id,
     tenantId: "tenant-econ",
     settings: economicSettings.parse({ ...economicSettingsComplete, ...settings }),
     env,
@@ -128,18 +131,24 @@ describe("e-conomic: an order end to end", () => {
     expect((sent as { references: { other: string } }).references.other).toBe(reference(o));
   });
 
-  it("finds the customer by email on the next order (a new session, nothing cached)", async () => {
+  it("remembers the customer across batches, and finds it by email where nothing is remembered", async () => {
     const first = order({ customer: { email: "Repeat@Example.com" } });
     await (await openEconomic()).createDocument(first, reference(first));
     const second = order({ customer: { email: "repeat@example.com" } });
     await (await openEconomic()).createDocument(second, reference(second));
-
+    // A new session (the next batch) knows the customer from the binding table: no lookup.
+    expect(fake.requests("GET", "/customers")).toHaveLength(1);
     expect(fake.customers).toHaveLength(1);
     expect(fake.requests("POST", "/customers")).toHaveLength(1);
+    expect(fake.drafts.get(2)!.customer.customerNumber).toBe(fake.customers[0].customerNumber);
+
+    // Another integration on the same agreement has no binding yet: it finds the customer by email.
+    const third = order({ customer: { email: "repeat@example.com" } });
+    await (await openEconomic({}, fake, `${integrationId}-other`)).createDocument(third, reference(third));
     const lookups = fake.requests("GET", "/customers");
     expect(lookups).toHaveLength(2);
     expect(lookups[1].query.get("filter")).toBe("email$eq:repeat@example.com");
-    expect(fake.drafts.get(2)!.customer.customerNumber).toBe(fake.customers[0].customerNumber);
+    expect(fake.requests("POST", "/customers")).toHaveLength(1);
   });
 
   it("books the draft when documentType is booked", async () => {

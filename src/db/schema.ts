@@ -268,3 +268,19 @@ export const usageMonths = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.month] })],
 );
+
+/**
+ * Which external record belongs to which of ours (e.g. the accounting system's customer for an email),
+ * remembered across batches so a known customer costs no lookup.
+ */
+export const bindings = sqliteTable(
+  "bindings",
+  {
+    integrationId: text("integration_id").notNull(),
+    kind: text("kind").notNull(),
+    externalKey: text("external_key").notNull(),
+    externalId: text("external_id").notNull(),
+    updatedAt: text("updated_at").notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.integrationId, t.kind, t.externalKey] })],
+);

@@ -8,9 +8,11 @@
  * distinct SKU. Only for a larger catalogue are the order's unknown product numbers looked up, in one
  * filtered GET per order (`productNumber$eq:A$or:productNumber$eq:B`), and remembered for the session.
  *
- * Per order after that: GET /customers by email (once per email per session), POST /customers when the
+ * Per order after that: GET /customers by email (once per email and integration: remembered in the
+ * binding table), POST /customers when the
  * customer is new, POST /invoices/drafts, and POST /invoices/booked when documents are booked.
  */
+import { bindingStore, type Bindings } from "../../integrations/bindings";
 import { checkOrder, productNumbersOf, vatZoneOf, type AccountingYear, type MasterData } from "../../domain/checks";
 import { TransferError } from "../../domain/errors";
 import { formatMinor } from "../../domain/money";
@@ -57,7 +59,7 @@ export const economicAdapter: AccountingAdapter = {
       agreementGrantToken: settings.agreementGrantToken,
       fetch: ctx.fetch,
     });
-    const session = new EconomicSession(client, settings);
+    const session = new EconomicSession(client, settings, bindingStore(ctx.db, ctx.integrationId, "economic.customer"));
     await session.load();
     return session;
   },
@@ -75,6 +77,8 @@ export class EconomicSession implements AccountingSession {
   constructor(
     private readonly client: EconomicClient,
     private readonly settings: EconomicSettings,
+    /** Customers found or created before (email → customer number), kept across batches. */
+    private readonly knownCustomers?: Bindings,
   ) {}
 
   async load() {
@@ -188,13 +192,16 @@ export class EconomicSession implements AccountingSession {
     }
   }
 
-  /** The customer with the order's email (found once per session), or a new one. */
+  /** The customer with the order's email (remembered in the binding table), or a new one. */
   private async customerFor(order: CanonicalOrder, vatZoneNumber: number): Promise<number> {
     const c = order.customer;
     const email = c.email!.trim();
     const key = email.toLowerCase();
-    const known = this.customers.get(key);
-    if (known !== undefined) return known;
+    const known = this.customers.get(key) ?? Number((await this.knownCustomers?.get(key)) ?? NaN);
+    if (!Number.isNaN(known)) {
+      this.customers.set(key, known);
+      return known;
+    }
     const found = await this.client.get<{ collection: CustomerItem[] }>("/customers", { filter: `email$eq:${filterValue(email)}`, pagesize: 20 });
     let number = found.collection?.find((x) => x.email?.trim().toLowerCase() === key)?.customerNumber;
     if (number === undefined) {
@@ -213,6 +220,7 @@ export class EconomicSession implements AccountingSession {
       number = (await this.client.post<CustomerItem>("/customers", body)).customerNumber;
     }
     this.customers.set(key, number);
+    await this.knownCustomers?.put(key, String(number));
     return number;
   }
 }

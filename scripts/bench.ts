@@ -1,0 +1,180 @@
+#!/usr/bin/env -S npx tsx
+/**
+ * `npm run bench`: the live-transfer benchmarks (issue 3), locally under `wrangler dev`, with a baseline
+ * measured in the same run.
+ *  1. Signed Shopify webhooks at rising concurrency: requests/s, p50, p99 of POST /webhooks/shopify/:id
+ *     next to GET /health (an empty route of the same Worker), and the p99 ratio.
+ *  2. A drain: N orders from webhook to a draft in a fake e-conomic (the test fake, served over HTTP):
+ *     orders/s, accounting API calls per order, D1 statements and rows written per order.
+ * Then the tenant account benchmark (scripts/bench-account.mjs).
+ *   npm run bench -- [drainOrders=300]
+ */
+import { spawn, execFileSync } from "node:child_process";
+import { createHmac, randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FakeEconomic } from "../test/fakes/economic";
+
+const DRAIN = Number(process.argv[2] ?? 300);
+const wrangler = "node_modules/.bin/wrangler";
+const persist = mkdtempSync(join(process.env.BENCH_TMP ?? tmpdir(), "bench-"));
+const port = 8700 + Math.floor(Math.random() * 200);
+const base = `http://127.0.0.1:${port}`;
+const token = randomBytes(16).toString("hex");
+const SECRET = "bench-webhook-secret";
+
+// ---- the fake e-conomic over HTTP ----
+const sample = JSON.parse(readFileSync("test/fixtures/shopify/own-dk-25-taxes-included-discount-shipping.json", "utf8"));
+const skus = [...new Set<string>(sample.line_items.map((l: { sku: string }) => l.sku))];
+const fake = new FakeEconomic({
+  products: [...skus, "SHIP"].map((productNumber) => ({ productNumber, name: productNumber, salesPrice: 100, productGroup: { productGroupNumber: 1 } })),
+});
+const fakeServer = createServer(async (req, res) => {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const body = chunks.length ? Buffer.concat(chunks) : undefined;
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
+  const answer = await fake.fetch(new Request(`${fake.origin}${req.url}`, { method: req.method, headers, body }));
+  res.writeHead(answer.status, Object.fromEntries(answer.headers));
+  res.end(Buffer.from(await answer.arrayBuffer()));
+});
+await new Promise<void>((r) => fakeServer.listen(0, "127.0.0.1", () => r()));
+const fakePort = (fakeServer.address() as { port: number }).port;
+
+// ---- the Worker ----
+const vars: Record<string, string> = {
+  STAFF_BOOTSTRAP_TOKEN: token,
+  ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+  ECONOMIC_APP_SECRET_TOKEN: fake.appSecretToken,
+  ECONOMIC_API_URL: `http://127.0.0.1:${fakePort}`,
+  PUBLIC_URL: base,
+  BENCH_METRICS: "true",
+};
+execFileSync(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], { stdio: "ignore", env: { ...process.env, CI: "true" } });
+const dev = spawn(wrangler, ["dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", persist, ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`])], {
+  stdio: ["ignore", "ignore", "inherit"],
+  env: { ...process.env, CI: "true" },
+});
+const stop = () => {
+  dev.kill("SIGTERM");
+  fakeServer.close();
+  rmSync(persist, { recursive: true, force: true });
+};
+process.on("exit", stop);
+
+for (let i = 0; ; i++) {
+  try {
+    if ((await fetch(`${base}/health`)).ok) break;
+  } catch {}
+  if (i > 240) throw new Error("wrangler dev did not start");
+  await new Promise((r) => setTimeout(r, 250));
+}
+
+const api = async (method: string, path: string, body?: unknown) => {
+  const r = await fetch(`${base}/api/staff${path}`, { method, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: body ? JSON.stringify(body) : undefined });
+  if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
+  return r.json() as Promise<any>;
+};
+const tenant = await api("POST", "/tenants", { name: "Bench ApS", planCode: "basic" });
+const integration = await api("POST", `/tenants/${tenant.id}/integrations`, {
+  shop: { module: "shopify", settings: { shopDomain: "bench.myshopify.com", accessToken: "x", webhookSecret: SECRET } },
+  accounting: {
+    module: "economic",
+    settings: { agreementGrantToken: fake.agreementGrantToken, layoutNumber: 19, paymentTermsNumber: 1, customerGroupNumber: 1, vatZones: { domestic: 1, eu: 2, abroad: 3 }, shippingProductNumber: "SHIP" },
+  },
+});
+await api("POST", `/integrations/${integration.id}/activate`);
+
+let orderSeq = 1;
+function webhook() {
+  const now = new Date(Date.now() + 1000).toISOString();
+  const id = 7_000_000 + orderSeq++;
+  const body = JSON.stringify({ ...sample, id, name: `#${id}`, order_number: id, created_at: now, updated_at: now, email: `buyer${id % 50}@example.dk` });
+  return {
+    id,
+    init: {
+      method: "POST",
+      body,
+      headers: {
+        "content-type": "application/json",
+        "x-shopify-topic": "orders/create",
+        "x-shopify-shop-domain": "bench.myshopify.com",
+        "x-shopify-event-id": `ev-${id}`,
+        "x-shopify-hmac-sha256": createHmac("sha256", SECRET).update(body).digest("base64"),
+      },
+    },
+  };
+}
+
+async function load(n: number, concurrency: number, request: () => Promise<Response>) {
+  const times: number[] = [];
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next++ < n) {
+        const s = performance.now();
+        const r = await request();
+        await r.arrayBuffer();
+        if (!r.ok) throw new Error(`status ${r.status}`);
+        times.push(performance.now() - s);
+      }
+    }),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  times.sort((a, b) => a - b);
+  const q = (p: number) => times[Math.min(times.length - 1, Math.floor(p * times.length))];
+  return { rps: n / seconds, p50: q(0.5), p99: q(0.99) };
+}
+
+const f = (x: number, d = 1) => x.toFixed(d);
+console.log(`\n1. Webhook route vs empty route (same Worker, same run; wrangler dev on this machine)`);
+console.log("concurrency | empty req/s  p50 ms  p99 ms | webhook req/s  p50 ms  p99 ms | p99 ratio");
+await load(200, 8, () => fetch(`${base}/health`)); // warm-up
+for (const c of [1, 8, 32]) {
+  const n = 100 * c > 1200 ? 1200 : Math.max(200, 100 * c);
+  const empty = await load(n, c, () => fetch(`${base}/health`));
+  const hook = await load(n, c, () => {
+    const w = webhook();
+    return fetch(`${base}/webhooks/shopify/${integration.id}`, w.init);
+  });
+  console.log(
+    `${String(c).padStart(11)} | ${f(empty.rps, 0).padStart(11)} ${f(empty.p50).padStart(7)} ${f(empty.p99).padStart(7)} | ${f(hook.rps, 0).padStart(13)} ${f(hook.p50).padStart(7)} ${f(hook.p99).padStart(7)} | ${f(hook.p99 / empty.p99, 2)}×`,
+  );
+}
+
+// Let the orders of part 1 reach e-conomic before measuring the drain on its own.
+async function settled(expectedDrafts: number) {
+  const t = performance.now();
+  while (fake.drafts.size < expectedDrafts) {
+    if (performance.now() - t > 600_000) throw new Error(`only ${fake.drafts.size} of ${expectedDrafts} drafts after 10 minutes`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+await settled(orderSeq - 1);
+
+console.log(`\n2. Drain: ${DRAIN} orders from webhook to a draft in the fake e-conomic`);
+const callsBefore = fake.log.length;
+const draftsBefore = fake.drafts.size;
+const m0 = await (await fetch(`${base}/bench/metrics`)).json();
+const t0 = performance.now();
+await load(DRAIN, 16, () => {
+  const w = webhook();
+  return fetch(`${base}/webhooks/shopify/${integration.id}`, w.init);
+});
+await settled(draftsBefore + DRAIN);
+const seconds = (performance.now() - t0) / 1000;
+await new Promise((r) => setTimeout(r, 1000)); // the last ledger writes after the last draft
+const m1 = await (await fetch(`${base}/bench/metrics`)).json();
+const calls = fake.log.length - callsBefore;
+console.log(`orders/s (webhook sent → draft created): ${f(DRAIN / seconds)}  (${f(seconds)} s for ${DRAIN})`);
+console.log(`accounting API calls per order: ${f(calls / DRAIN, 2)}  (${calls} calls; drafts created: ${fake.drafts.size - draftsBefore})`);
+console.log(`D1 statements per order: ${f((m1.statements - m0.statements) / DRAIN, 1)}, of them writes: ${f((m1.writeStatements - m0.writeStatements) / DRAIN, 1)}, rows written (D1 meta, where reported): ${f((m1.rowsWritten - m0.rowsWritten) / DRAIN, 1)}`);
+const byPath = new Map<string, number>();
+for (const r of fake.log.slice(callsBefore)) byPath.set(`${r.method} ${r.path.replace(/\/\d+/g, "/:n")}`, (byPath.get(`${r.method} ${r.path.replace(/\/\d+/g, "/:n")}`) ?? 0) + 1);
+console.log("accounting calls by endpoint:", Object.fromEntries(byPath));
+stop();
+process.exit(0);
