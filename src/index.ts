@@ -3,6 +3,7 @@ import { runCron } from "./cron";
 import { handleDeadLetters, handleTransferBatch } from "./transfers/consumer";
 import type { TransferMessage } from "./transfers/messages";
 export { TenantAccount } from "./account/account-do";
+export { AgreementRateLimiter } from "./modules/economic/rate-limiter";
 
 const app = createApp();
 

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import worker from "../../src/index";
+import { sha256Hex } from "../../src/lib/crypto";
 import { setOutboundFetch } from "../../src/lib/outbound";
 import { handleMessage } from "../../src/transfers/consumer";
 import type { TransferMessage } from "../../src/transfers/messages";
@@ -106,6 +107,22 @@ describe("end to end into a fake e-conomic", () => {
     expect((await waitForOrder(integration.id, "9001")).status).toBe("transferred");
     expect(fake.drafts.size).toBe(1);
     expect((await usage(tenant.id)).transferredOrders).toBe(1);
+  });
+
+  it("the agreement's shared request budget: when it is used up, nothing is sent and the order is retried later", async () => {
+    const grant = `grant-${crypto.randomUUID()}`;
+    fake = new FakeEconomic({ agreementGrantToken: grant, products: [{ productNumber: "MUG-01", name: "Mug", salesPrice: 1, productGroup: goods }] });
+    setOutboundFetch(fake.fetch);
+    const { integration } = await setup("shopify", { agreementGrantToken: grant });
+    // Another Worker (e.g. an import) used the agreement's whole burst a moment ago.
+    const limiter = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(`economic:${await sha256Hex(grant)}`));
+    expect((await limiter.take(2000, 0)).granted).toBe(true);
+    await limiter.take(300, 10_000); // and queued 10 s worth behind it
+    const outcome = await handleMessage(new TransferContext(env), delivery(integration.id, { ...shopifyDk, id: 9020, created_at: soon(), updated_at: soon() }), 1);
+    expect(outcome.done).toBe(false);
+    expect((outcome as { delaySeconds: number }).delaySeconds).toBeGreaterThanOrEqual(10);
+    expect(fake.log).toHaveLength(0);
+    expect((await waitForOrder(integration.id, "9020", () => true)).status).toBe("pending");
   });
 
   it("backoff is exponential and never undercuts Retry-After", () => {

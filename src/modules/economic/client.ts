@@ -13,6 +13,8 @@ export interface EconomicClientOptions {
   fetch: FetchFn;
   /** Per request; default 15 s. */
   timeoutMs?: number;
+  /** Waits for the agreement's request budget before each request (the shared token bucket). */
+  beforeRequest?: () => Promise<void>;
 }
 
 export interface Pagination {
@@ -83,6 +85,7 @@ export class EconomicClient {
     const url = new URL(this.base + path);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const timeoutMs = this.opts.timeoutMs ?? 15_000;
+    await this.opts.beforeRequest?.();
     this.count++;
     let res: Response;
     try {
