@@ -1,0 +1,72 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { env } from "cloudflare:workers";
+import { setOutboundFetch } from "../../src/lib/outbound";
+import { demoOrder } from "../../src/modules/sandbox/shop";
+import { handleMessage } from "../../src/transfers/consumer";
+import { TransferContext } from "../../src/transfers/transfer";
+import { fakeWooCommerce, shopRouter } from "../fakes/shops";
+import { activate, call, createIntegration, createTenant, sandboxDocuments } from "../helpers";
+
+afterEach(() => setOutboundFetch());
+const DAY = 86400_000;
+
+const waitImport = (id: string, until: (i: any) => boolean) =>
+  vi.waitFor(
+    async () => {
+      const i = (await call("GET", `/api/staff/imports/${id}`)).json;
+      if (!until(i)) throw new Error(`not yet: ${JSON.stringify(i).slice(0, 300)}`);
+      return i;
+    },
+    { timeout: 30000, interval: 200 },
+  );
+
+describe("an import fetching pages from WooCommerce", () => {
+  it("a shop that fails mid-run pauses the import with a clear reason; resume goes on from the stored page; nothing twice", async () => {
+    const woo = fakeWooCommerce("ck_x", "cs_x");
+    const router = shopRouter();
+    let failPage2 = true;
+    router.routes.set("shop.example.com", async (input, init) => {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      if (failPage2 && url.searchParams.get("page") === "2" && !url.searchParams.has("modified_after")) {
+        failPage2 = false;
+        return new Response("<html>502 Bad Gateway</html>", { status: 502, headers: { "content-type": "text/html" } });
+      }
+      return woo.fetch(input, init);
+    });
+    setOutboundFetch(router.fetch);
+    const t = await createTenant();
+    const i = await createIntegration(t.id, {
+      shop: { module: "woocommerce", settings: { siteUrl: "https://shop.example.com", consumerKey: "ck_x", consumerSecret: "cs_x", webhookSecret: "w" } },
+      accounting: { module: "sandbox", settings: {} },
+    });
+    await activate(i.id);
+    for (let n = 1; n <= 130; n++) {
+      const at = new Date(Date.now() - 30 * DAY + n * 60_000).toISOString();
+      woo.put(demoOrder(800000 + n, 5000 + n, { createdAt: at }, at));
+    }
+    const fromDate = new Date(Date.now() - 40 * DAY).toISOString().slice(0, 10);
+    const { id } = (await call("POST", "/api/staff/imports", { integrationId: i.id, fromDate, estimatedOrders: 130 })).json;
+    expect((await call("POST", `/api/staff/imports/${id}/test-transfer`)).json.testTransfer.orderId).toBe("800001");
+    await call("POST", `/api/staff/imports/${id}/approve`, { note: "ok by mail" });
+    await call("POST", `/api/staff/imports/${id}/start`);
+
+    const paused = await waitImport(id, (x) => x.status === "paused");
+    expect(paused.pauseReason).toBe("shop_unavailable");
+    expect(paused.progress.found).toBe(100); // page 1 recorded; page 2 not lost, not counted
+    const audit = await env.DB.prepare("SELECT details FROM audit_log WHERE target_id = ? AND action = 'import.shop_unavailable'").bind(id).first<{ details: string }>();
+    expect(audit!.details).toContain("502");
+
+    expect((await call("POST", `/api/staff/imports/${id}/resume`)).json.status).toBe("running");
+    const done = await waitImport(id, (x) => x.status === "completed");
+    expect(done.progress).toEqual({ found: 130, transferred: 130, failed: 0, skipped: 0, pending: 0 });
+    expect(done.billing.fromIncluded).toBe(130);
+    expect(await sandboxDocuments(i.id)).toHaveLength(130);
+    expect((await call("GET", `/api/staff/tenants/${t.id}/usage`)).json.transferredOrders).toBe(130);
+
+    // A page message delivered again (an old sequence number) changes nothing.
+    await handleMessage(new TransferContext(env), { type: "import_page", importId: id, phase: "run", seq: 1 }, 1);
+    const after = (await call("GET", `/api/staff/imports/${id}`)).json;
+    expect(after.progress.found).toBe(130);
+    expect(after.status).toBe("completed");
+  });
+});
