@@ -176,5 +176,34 @@ console.log(`D1 statements per order: ${f((m1.statements - m0.statements) / DRAI
 const byPath = new Map<string, number>();
 for (const r of fake.log.slice(callsBefore)) byPath.set(`${r.method} ${r.path.replace(/\/\d+/g, "/:n")}`, (byPath.get(`${r.method} ${r.path.replace(/\/\d+/g, "/:n")}`) ?? 0) + 1);
 console.log("accounting calls by endpoint:", Object.fromEntries(byPath));
+
+console.log(`\n3. Import: ${DRAIN} earlier orders from the sandbox shop into the fake e-conomic`);
+const skuSandbox = "SKU-1";
+fake.products.set(skuSandbox, { productNumber: skuSandbox, name: "Demo", salesPrice: 100, productGroup: { productGroupNumber: 1 } } as never);
+const imported = await api("POST", `/tenants/${tenant.id}/integrations`, {
+  shop: { module: "sandbox", settings: {} },
+  accounting: { module: "economic", settings: { agreementGrantToken: fake.agreementGrantToken, layoutNumber: 19, paymentTermsNumber: 1, customerGroupNumber: 1, vatZones: { domestic: 1, eu: 2, abroad: 3 }, shippingProductNumber: "SHIP" } },
+});
+const earlier = new Date(Date.now() - 10 * 86400_000).toISOString();
+for (let n = 0; n < DRAIN; n++) await api("POST", `/integrations/${imported.id}/sandbox/orders`, { createdAt: earlier, email: `import${n % 50}@example.dk` }); // inactive: not polled
+await api("POST", `/integrations/${imported.id}/activate`);
+const fromDate = new Date(Date.now() - 20 * 86400_000).toISOString().slice(0, 10);
+const job = await api("POST", "/imports", { integrationId: imported.id, fromDate, estimatedOrders: DRAIN });
+await api("POST", `/imports/${job.id}/test-transfer`);
+await api("POST", `/imports/${job.id}/approve`, { note: "bench" });
+const calls0 = fake.log.length;
+const ti = performance.now();
+await api("POST", `/imports/${job.id}/start`);
+let report;
+for (;;) {
+  report = await api("GET", `/imports/${job.id}`);
+  if (report.status === "completed") break;
+  if (performance.now() - ti > 600_000) throw new Error("import did not finish in 10 minutes");
+  await new Promise((r) => setTimeout(r, 200));
+}
+const importSeconds = (performance.now() - ti) / 1000;
+const imported_n = report.progress.transferred - 1; // the test transfer was before the start
+console.log(`import: ${imported_n} orders in ${f(importSeconds)} s = ${f(imported_n / importSeconds)} orders/s; e-conomic calls per order ${f((fake.log.length - calls0) / imported_n, 2)} (the agreement allows 30 calls/s sustained after a 2,000 burst)`);
+console.log(`billing: ${JSON.stringify(report.billing)}`);
 stop();
 process.exit(0);

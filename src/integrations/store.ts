@@ -41,13 +41,15 @@ export function modulesOf(row: Integration) {
   return { shop: getModule("shop", row.shopModule)!, accounting: getModule("accounting", row.accountingModule)! };
 }
 
-/** The complete settings of both sides, secrets decrypted: only for talking to the external systems. */
+/** One side's settings, secrets decrypted: only for talking to that external system. */
+export async function sideSettings(env: Env, row: Integration, side: Side): Promise<Record<string, unknown>> {
+  return { ...(side === "shop" ? row.shopSettings : row.accountingSettings), ...(await readSecrets(env, row, side)) };
+}
+
+/** The complete settings of both sides, secrets decrypted. */
 export async function integrationSettings(env: Env, row: Integration) {
-  const [shopSecrets, accountingSecrets] = await Promise.all([readSecrets(env, row, "shop"), readSecrets(env, row, "accounting")]);
-  return {
-    shop: { ...row.shopSettings, ...shopSecrets } as Record<string, unknown>,
-    accounting: { ...row.accountingSettings, ...accountingSecrets } as Record<string, unknown>,
-  };
+  const [shop, accounting] = await Promise.all([sideSettings(env, row, "shop"), sideSettings(env, row, "accounting")]);
+  return { shop, accounting };
 }
 
 /** Secret key names that are set, without decrypting (for redaction). */

@@ -5,7 +5,7 @@ import { deliveries } from "../db/schema";
 import { sha256Hex, verifyHmacBase64 } from "../lib/crypto";
 import { errorBody } from "../lib/errors";
 import { newId } from "../lib/ids";
-import { integrationSettings, loadIntegration, type Integration } from "../integrations/store";
+import { sideSettings, loadIntegration, type Integration } from "../integrations/store";
 import { INLINE_BODY_LIMIT, type TransferMessage } from "../transfers/messages";
 import type { AppEnv } from "../http/types";
 
@@ -65,7 +65,7 @@ export function webhookRoutes() {
     const text = new TextDecoder().decode(bytes);
     if (shop.isPing?.(c, text)) return c.json({ ok: true, ping: true }, 200);
 
-    const settings = (await integrationSettings(c.env, integration)).shop;
+    const settings = await sideSettings(c.env, integration, "shop");
     const secrets = [settings.webhookSecret, settings.previousWebhookSecret].filter((s): s is string => typeof s === "string");
     if (!(await verifyHmacBase64(bytes, shop.signature(c), secrets))) return c.json(errorBody("unauthorized", "Bad or missing signature"), 401);
     if (shop.checkOrigin && !shop.checkOrigin(c, settings)) return c.json(errorBody("unauthorized", "The shop domain does not match this integration"), 401);
