@@ -22,7 +22,9 @@ export function createApp() {
       const type = c.req.header("content-type") ?? "";
       const length = c.req.header("content-length");
       const hasBody = length ? Number(length) > 0 : c.req.raw.body !== null;
-      if (hasBody && !/^application\/(.+\+)?json\b/i.test(type))
+      // An action's empty body or `{}` is accepted whatever its declared type (api.md, Conventions).
+      const emptyAction = async () => ["", "{}"].includes((await c.req.text()).trim());
+      if (hasBody && !/^application\/(.+\+)?json\b/i.test(type) && !(await emptyAction()))
         return c.json(errorBody("unsupported_media_type", "Send JSON with Content-Type: application/json"), 415);
     }
     await next();

@@ -190,7 +190,10 @@ export async function handleImportPage(ctx: TransferContext, msg: { importId: st
     const err = e instanceof TransferError ? e : new TransferError("shop_unavailable", String(e));
     if (err.retryAfterSeconds !== undefined && err.retryAfterSeconds <= 60) throw err; // throttled: the queue retries this page
     // The shop refused or is down: pause with a clear reason instead of losing pages.
-    if (!preflight) await db.update(imports).set({ status: "paused", pauseReason: "shop_unavailable" }).where(and(eq(imports.id, row.id), eq(imports.status, "running")));
+    if (!preflight) {
+      await db.update(imports).set({ status: "paused", pauseReason: "shop_unavailable" }).where(and(eq(imports.id, row.id), eq(imports.status, "running")));
+      await accountStub(ctx.env, row.tenantId).release(row.id);
+    }
     else await db.update(imports).set({ preflight: { ...(row.preflight as Preflight), status: "done", shopError: err.message } }).where(eq(imports.id, row.id));
     await audit(db, "system", "import.shop_unavailable", row, { message: err.message });
     return;
@@ -266,6 +269,7 @@ export async function handleImportPage(ctx: TransferContext, msg: { importId: st
   if (!advanced) return;
   // Past the estimate the page's orders wait (pending) for a new quote: resume enqueues them.
   if (!exceeded) await enqueueTransfers(ctx.env, integration.id, toTransfer);
+  else await accountStub(ctx.env, row.tenantId).release(row.id);
   if (nextCursor && !exceeded) await ctx.env.TRANSFERS.send({ type: "import_page", importId: row.id, phase: "run", seq: msg.seq + 1 } satisfies TransferMessage);
   if (!nextCursor) await maybeComplete(ctx.env, row.id);
 }
@@ -392,11 +396,13 @@ async function run(env: Env, row: ImportRow, actor: string, action: string, extr
 }
 
 export async function pauseImport(env: Env, row: ImportRow, actor: string) {
-  return transition(env, row, ["running"], { status: "paused", pauseReason: "staff" }, actor, "import.pause");
+  const updated = await transition(env, row, ["running"], { status: "paused", pauseReason: "staff" }, actor, "import.pause");
+  await accountStub(env, row.tenantId).release(row.id); // a paused import holds nothing; resume holds again
+  return updated;
 }
 
 export async function cancelImport(env: Env, row: ImportRow, actor: string) {
-  const updated = await transition(env, row, ["draft", "approved", "running", "paused"], { status: "cancelled", completedAt: nowIso() }, actor, "import.cancel");
+  const updated = await transition(env, row, ["draft", "approved", "running", "paused"], { status: "cancelled", pauseReason: null, completedAt: nowIso() }, actor, "import.cancel");
   // Orders the import recorded but did not transfer stay in the ledger as not transferred (an update,
   // "transfer again" or a new import can still take them).
   await getDb(env)

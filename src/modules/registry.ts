@@ -106,8 +106,10 @@ export function splitSecrets(m: ModuleRegistration, input: Record<string, unknow
   const plain: Record<string, unknown> = {};
   const secret: Record<string, string> = {};
   for (const [k, v] of Object.entries(input)) {
-    if (secrets.has(k)) secret[k] = String(v);
-    else plain[k] = v;
+    // A secret sent back as shown ("********") keeps the stored value.
+    if (secrets.has(k)) {
+      if (v !== REDACTED) secret[k] = String(v);
+    } else plain[k] = v;
   }
   return { plain, secret };
 }

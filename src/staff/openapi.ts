@@ -31,6 +31,9 @@ export const commonErrors = {
   404: err("not_found"),
 };
 
+/** An order number as the merchant sees it: "#1001", "1001" or 1001. */
+export const OrderNumber = z.union([z.string().min(1).max(50), z.int().min(0)]).transform(String);
+
 export const IdParam = z.object({ id: z.string().min(1).max(100) });
 /** Action endpoints take no body: an empty body and {} are both accepted. */
 export const Empty = z.object({}).passthrough();

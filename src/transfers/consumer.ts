@@ -45,7 +45,7 @@ export async function handleMessage(ctx: TransferContext, body: TransferMessage,
         if (!d?.body) return DONE;
         text = d.body;
       }
-      return intakeOrder(ctx, integration, { raw: JSON.parse(text), rawText: text, source: "webhook", isUpdate: body.isUpdate, active: body.active }, attempts);
+      return intakeOrder(ctx, integration, { raw: JSON.parse(text), rawText: text, source: "webhook", isUpdate: body.isUpdate, active: body.active, receivedAt: body.receivedAt }, attempts);
     }
     case "transfer": {
       const row = await getLedgerRow(ctx.db, integration.id, body.shopOrderId);

@@ -37,6 +37,7 @@ interface Seen {
   source: Source;
   importId?: string | null;
   at: string;
+  receivedAt?: string;
 }
 
 /**
@@ -57,7 +58,7 @@ export async function recordSeen(db: Db, seen: Seen, status: "pending" | "skippe
     importId: seen.importId ?? null,
     orderCreatedAt: order.createdAt,
     orderUpdatedAt: order.updatedAt,
-    receivedAt: seen.at,
+    receivedAt: seen.receivedAt ?? seen.at,
     updatedAt: seen.at,
     pendingSince: status === "pending" ? seen.at : null,
     received: seen.raw,
@@ -155,9 +156,12 @@ export async function releaseForRetry(db: Db, row: LedgerRow, err: TransferError
   ]);
 }
 
-export async function recordNote(db: Db, row: LedgerRow, outcome: string, at: string, message?: string, sent?: unknown) {
+export async function recordNote(db: Db, row: LedgerRow, outcome: string, at: string, message?: string, sent?: unknown, reason?: SkipReason) {
   await db.batch([
-    db.update(ledger).set({ updatedAt: at, ...(sent !== undefined ? { sent: JSON.stringify(sent) } : {}) }).where(eq(ledger.id, row.id)),
+    db
+      .update(ledger)
+      .set({ updatedAt: at, ...(sent !== undefined ? { sent: JSON.stringify(sent) } : {}), ...(reason ? { reason } : {}) })
+      .where(eq(ledger.id, row.id)),
     attempt(db, row.id, at, outcome, null, message ?? null),
   ]);
 }

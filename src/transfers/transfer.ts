@@ -87,6 +87,8 @@ export interface SeenOrder {
   isUpdate: boolean;
   active: boolean;
   importId?: string | null;
+  /** When the order reached us (a webhook's arrival), if earlier than its handling. */
+  receivedAt?: string;
   /** Transfer in this call (webhooks: one message, one order) or leave the row pending for a transfer message (polls, imports). */
   inline?: boolean;
 }
@@ -115,13 +117,13 @@ export async function intakeOrder(ctx: TransferContext, integration: Integration
     isUpdate: seen.isUpdate,
     source: seen.source,
   });
-  const base = { integrationId: integration.id, tenantId: integration.tenantId, order, raw: seen.rawText, source: seen.source, importId: seen.importId, at };
+  const base = { integrationId: integration.id, tenantId: integration.tenantId, order, raw: seen.rawText, source: seen.source, importId: seen.importId, at, receivedAt: seen.receivedAt };
   switch (decision.action) {
     case "ignore":
       return DONE;
     case "skip": {
       if (decision.reason === "already_transferred") {
-        await recordNote(ctx.db, existing!, "already_transferred", at, "An update of an order that is already transferred: nothing created (R7)");
+        await recordNote(ctx.db, existing!, "already_transferred", at, "An update of an order that is already transferred: nothing created (R7)", undefined, "already_transferred");
         return DONE;
       }
       await recordSeen(ctx.db, base, "skipped", decision.reason);
@@ -220,9 +222,8 @@ export async function transferRow(ctx: TransferContext, integration: Integration
       await markFailed(ctx.db, row, err, at);
       return { done: false, delaySeconds: 0 };
     }
-    // A draft created with totals_mismatch counts: the accounting system confirmed a document (R9).
-    const doc = err.details?.document as { number: string } | undefined;
-    if (doc) await charge(ctx, integration, row, doc.number, at);
+    // A failed transfer does not count (R9), even when it left a draft (totals_mismatch): it counts once
+    // the order is transferred.
     await markFailed(ctx.db, row, err, at, err.details?.sent);
     return DONE;
   }

@@ -139,6 +139,19 @@ describe("imports of earlier orders", () => {
     expect((await call("POST", `/api/staff/imports/${id}/start`)).status).toBe(202);
   });
 
+  it("the range honours fromOrderNumber (a number or a string) and toDate", async () => {
+    const { integration, fromDate } = await setup([{ daysAgo: 30 }, { daysAgo: 29 }, { daysAgo: 28 }, { daysAgo: 2 }]);
+    const toDate = new Date(Date.now() - 10 * DAY).toISOString().slice(0, 10);
+    for (const fromOrderNumber of [1002, "#1002"]) {
+      const created = await call("POST", "/api/staff/imports", { integrationId: integration.id, fromDate, fromOrderNumber, toDate, estimatedOrders: 2 });
+      expect(created.status).toBe(201);
+      expect(created.json.fromOrderNumber).toBe(String(fromOrderNumber));
+      await call("POST", `/api/staff/imports/${created.json.id}/preflight`);
+      const pf = await waitImport(created.json.id, (i) => i.preflight?.status === "done");
+      expect(pf.preflight.ordersFound).toBe(2); // 1002 and 1003; 1001 is below the number, 1004 after toDate
+    }
+  });
+
   it("pause, resume and cancel; illegal steps answer 409 invalid_state", async () => {
     const { integration, fromDate } = await setup([{}]);
     const created = (await call("POST", "/api/staff/imports", { integrationId: integration.id, fromDate, estimatedOrders: 1 })).json;

@@ -77,5 +77,12 @@ describe("staff auth", () => {
     const form = await call("POST", "/api/staff/tenants", "name=x", undefined, { "content-type": "application/x-www-form-urlencoded" });
     expect(form.status).toBe(415);
     expect(form.json.error.code).toBe("unsupported_media_type");
+    // An action endpoint takes an empty body or {} whatever the declared type.
+    const t = (await call("POST", "/api/staff/tenants", { name: "Action", planCode: "basic" })).json;
+    const i = (await call("POST", `/api/staff/tenants/${t.id}/integrations`, { shop: { module: "sandbox" }, accounting: { module: "sandbox" } })).json;
+    for (const [body, type] of [["{}", "text/plain"], ["", "text/plain"], ["{}", "application/json"]]) {
+      const r = await call("POST", `/api/staff/integrations/${i.id}/deactivate`, body, undefined, { "content-type": type });
+      expect(r.status, `${type} ${body}`).toBe(200);
+    }
   });
 });

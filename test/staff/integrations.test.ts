@@ -31,6 +31,12 @@ describe("integrations", () => {
     expect(JSON.stringify(row)).not.toContain("grant-secret-value");
     const got = await call("GET", `/api/staff/integrations/${i.id}`);
     expect(got.text).not.toContain("shpat_secret");
+    // Sending the settings back as shown keeps the stored secrets.
+    expect((await call("PATCH", `/api/staff/integrations/${i.id}`, { shop: { settings: got.json.shop.settings } })).status).toBe(200);
+    const { integrationSettings, loadIntegration } = await import("../../src/integrations/store");
+    const kept = await integrationSettings(env, (await loadIntegration(env, i.id))!);
+    expect(kept.shop.accessToken).toBe("shpat_secret");
+    expect(kept.shop.webhookSecret).toBe("whsec_1");
   });
 
   it("refuses unknown modules, unknown fields, wrong types and bad shop domains, writing nothing", async () => {
@@ -76,6 +82,10 @@ describe("integrations", () => {
       ].sort(),
     );
     expect((await call("GET", `/api/staff/integrations/${i.id}`)).json.status).toBe("inactive");
+    const other = await createIntegration(t.id, { shop: { module: "sandbox", settings: {} }, accounting: { module: "economic", settings: { autoCreateProducts: true } } });
+    const all = await call("POST", `/api/staff/integrations/${other.id}/activate`);
+    expect(all.json.error.details.missing).toContain("accounting.productGroupNumber");
+    expect(all.json.error.details.missing).toContain("accounting.layoutNumber");
 
     const patched = await call("PATCH", `/api/staff/integrations/${i.id}`, {
       shop: { settings: { accessToken: "a", webhookSecret: "w" } },

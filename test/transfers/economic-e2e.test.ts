@@ -164,6 +164,20 @@ describe("end to end into a fake e-conomic", () => {
     expect((await usage(tenant.id)).transferredOrders).toBe(0);
   });
 
+  it("totals that differ beyond the threshold: a draft with totals_mismatch, failed, and not counted (R9)", async () => {
+    const { tenant, integration } = await setup("shopify");
+    const total = (Number(shopifyDk.total_price) + 5).toFixed(2);
+    const r = await runBatch([{ body: delivery(integration.id, { ...shopifyDk, id: 9030, total_price: total, created_at: soon(), updated_at: soon() }) }]);
+    expect(r.explicitAcks).toHaveLength(1);
+    const entry = await waitForOrder(integration.id, "9030");
+    expect(entry.status).toBe("failed");
+    expect(entry.error.category).toBe("totals_mismatch");
+    expect(entry.document.type).toBe("draft"); // the draft is there for the merchant to check
+    expect(fake.drafts.size).toBe(1);
+    expect(fake.booked.size).toBe(0);
+    expect((await usage(tenant.id)).transferredOrders).toBe(0);
+  });
+
   it("credentials refused: failed at once with accounting_auth_failed, no pointless retries", async () => {
     const { integration } = await setup("shopify", { agreementGrantToken: "revoked" });
     const r = await runBatch([{ body: delivery(integration.id, { ...shopifyDk, id: 9004, created_at: soon(), updated_at: soon() }) }]);

@@ -139,6 +139,20 @@ describe("WooCommerce webhooks → ledger → queue → sandbox accounting", () 
     expect(docs[0].reference).not.toBe(docs[1].reference);
   });
 
+  it("R7: an update of a booked order creates nothing and is recorded as already_transferred", async () => {
+    const i = await wooIntegration();
+    await call("PATCH", `/api/staff/integrations/${i.id}`, { accounting: { settings: { documentType: "booked" } } });
+    const order = wooOrder();
+    await postWoo(i.id, order, SECRET);
+    await waitForOrder(i.id, String(order.id));
+    const later = new Date(Date.now() + 2000).toISOString().replace(/\.\d+Z$/, "");
+    await postWoo(i.id, { ...order, date_modified_gmt: later, status: "completed" }, SECRET, "order.updated");
+    const entry = await waitForOrder(i.id, String(order.id), (e) => e.reason === "already_transferred");
+    expect(entry.status).toBe("transferred");
+    expect(entry.document.type).toBe("booked");
+    expect(await sandboxDocuments(i.id)).toHaveLength(1);
+  });
+
   it("a merchant-fixable failure is failed at once with category, message and hint", async () => {
     const i = await wooIntegration();
     const order = wooOrder({ sku: "NOT-IN-BOOKS" });
@@ -166,6 +180,8 @@ describe("WooCommerce webhooks → ledger → queue → sandbox accounting", () 
     const skipped = await call("GET", `/api/staff/integrations/${i.id}/orders?status=skipped`);
     expect(skipped.json.items).toHaveLength(1);
     expect((await call("GET", `/api/staff/integrations/${i.id}/orders?limit=abc`)).status).toBe(400);
+    expect((await call("GET", `/api/staff/integrations/${i.id}/orders?limit=5000`)).json.items).toHaveLength(3);
+    expect((await call("GET", `/api/staff/integrations/${i.id}/orders?limit=0`)).json.items).toHaveLength(1);
     expect((await call("GET", `/api/staff/integrations/${i.id}/orders?cursor=garbage`)).status).toBe(400);
   });
 });

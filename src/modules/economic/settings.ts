@@ -22,6 +22,7 @@ export const economicSettings = z
   .superRefine((s, ctx) => {
     if (s.autoCreateProducts && s.productGroupNumber === undefined)
       ctx.addIssue({ code: "custom", path: ["productGroupNumber"], message: "required when autoCreateProducts is on", input: undefined });
-  });
+    // Also while other settings are missing, so activation lists every missing setting at once (R1).
+  }, { when: (payload) => typeof payload.value === "object" && payload.value !== null });
 
 export type EconomicSettings = z.output<typeof economicSettings>;

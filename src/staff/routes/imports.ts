@@ -19,14 +19,14 @@ import {
   startPreflight,
   testTransfer,
 } from "../../imports/service";
-import { commonErrors, IdParam, json, jsonBody, staff } from "../openapi";
+import { commonErrors, IdParam, json, jsonBody, OrderNumber, staff } from "../openapi";
 
 const MAX_ORDERS = 1_000_000;
 const Import = z.record(z.string(), z.unknown()).openapi("Import");
 const CreateImport = z.strictObject({
   integrationId: z.string().min(1).max(100),
   fromDate: z.string().max(10),
-  fromOrderNumber: z.string().min(1).max(50).optional(),
+  fromOrderNumber: OrderNumber.optional(),
   toDate: z.string().max(10).optional(),
   estimatedOrders: z.int().min(0).max(MAX_ORDERS),
   acceptedHalfHours: z.int().min(0).max(10_000).optional(),

@@ -19,7 +19,19 @@ import { requireIntegration } from "./integrations";
 export const ListQuery = z.object({
   status: z.enum(["pending", "transferred", "failed", "skipped"]).optional(),
   category: z.enum(ERROR_CATEGORIES).optional(),
-  limit: z.coerce.number().int().min(1).default(50).transform((n) => Math.min(n, 200)),
+  // A larger value is clamped to 200 (a smaller one to 1); only a non-number is refused.
+  limit: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === "") return 50;
+      const n = Number(v);
+      if (!Number.isFinite(n)) {
+        ctx.addIssue({ code: "custom", message: "limit must be a number" });
+        return z.NEVER;
+      }
+      return Math.min(200, Math.max(1, Math.trunc(n)));
+    }),
   cursor: z.string().max(500).optional(),
 });
 const OrderParams = z.object({ id: z.string().min(1).max(100), orderId: z.string().min(1).max(100) });

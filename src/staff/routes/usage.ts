@@ -9,7 +9,7 @@ import { invalid, notFound } from "../../lib/errors";
 import { copenhagenDate, copenhagenMonth, isValidDate, MONTH_RE } from "../../lib/time";
 import type { StaffApp } from "../../http/types";
 import { auditStatement } from "../audit";
-import { commonErrors, IdParam, json, jsonBody, staff } from "../openapi";
+import { commonErrors, IdParam, json, jsonBody, OrderNumber, staff } from "../openapi";
 import { requireIntegration } from "./integrations";
 
 /** Counts above this are refused as absurd (400). */
@@ -46,7 +46,7 @@ const TopUpDone = z
 const ImportQuoteBody = z.strictObject({
   integrationId: z.string().min(1).max(100),
   fromDate: z.string(),
-  fromOrderNumber: z.string().max(100).optional(),
+  fromOrderNumber: OrderNumber.optional(),
   estimatedOrders: z.int().min(0).max(MAX_ORDERS),
   technicianMinutes: z.int().min(0).max(MAX_MINUTES).optional(),
 });
