@@ -16,7 +16,6 @@
  * line net = row_total − discount_amount + discount_tax_compensation_amount, VAT = tax_amount.
  * Times ("YYYY-MM-DD HH:MM:SS") are UTC.
  */
-import { TransferError } from "../../domain/errors";
 import {
   impliedRate,
   minorField,
@@ -26,61 +25,18 @@ import {
   vatOfNet,
 } from "../../domain/money";
 import type { CanonicalOrder, ChargeLine, Customer, OrderLine } from "../../domain/order";
+import { isObj, joined, type Obj, orderReader, stateList, text } from "../order-json";
 import type { ShopAdapter } from "../types";
 
-type Obj = Record<string, unknown>;
-
-const invalid = (message: string) => new TransferError("invalid_order", `Magento order: ${message}`);
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function list(v: unknown, field: string): Obj[] {
-  if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) throw invalid(`${field} is not a list`);
-  return v.map((x, i) => {
-    if (!isObj(x)) throw invalid(`${field}[${i}] is not an object`);
-    return x;
-  });
-}
-
-function text(v: unknown): string | null {
-  if (typeof v === "number") return String(v);
-  if (typeof v !== "string") return null;
-  const t = v.trim();
-  return t === "" ? null : t;
-}
-
+const read = orderReader("Magento");
 /** Magento times are "YYYY-MM-DD HH:MM:SS" in UTC. */
-function utcTime(v: unknown, field: string): string {
-  if (typeof v !== "string" || v.trim() === "") throw invalid(`${field} is missing`);
-  const s = v.trim();
-  const d = new Date(/(Z|[+-]\d\d:?\d\d)$/i.test(s) ? s : `${s.replace(" ", "T")}Z`);
-  if (Number.isNaN(d.getTime())) throw invalid(`${field} is not a valid time: ${JSON.stringify(v)}`);
-  return d.toISOString();
-}
+const { order, orderId, requiredText, list, utcTime } = read;
 
-function quantity(v: unknown, field: string): number {
-  let n: number;
-  try {
-    n = parseQuantity(v as string | number);
-  } catch {
-    throw invalid(`${field} is not a number: ${JSON.stringify(v)}`);
-  }
-  if (n < 0) throw invalid(`${field} is negative: ${n}`);
-  if (!Number.isInteger(n)) throw invalid(`${field} is not a whole number: ${n}`);
-  return n;
-}
+/** Magento quantities are decimals ("1.0000"). */
+const quantity = (v: unknown, field: string) => read.quantity(v, field, (x) => parseQuantity(x as string | number));
 
-function rate(v: unknown, field: string): number {
-  if (v === undefined || v === null || v === "") return 0;
-  try {
-    return percentToBasisPoints(v as string | number);
-  } catch {
-    throw invalid(`${field} is not a number: ${JSON.stringify(v)}`);
-  }
-}
+/** Magento tax rates are percentages (25, "25.0000"). */
+const rate = (v: unknown, field: string) => read.rate(v, field, percentToBasisPoints);
 
 function itemLine(item: Obj, f: string, sku: string | null): OrderLine {
   const qty = quantity(item.qty_ordered, `${f}.qty_ordered`);
@@ -154,13 +110,12 @@ function customerOf(o: Obj): Customer {
   const assignment = Array.isArray(ext.shipping_assignments) ? ext.shipping_assignments[0] : undefined;
   const shipAddr: Obj =
     isObj(assignment) && isObj(assignment.shipping) && isObj(assignment.shipping.address) ? assignment.shipping.address : {};
-  const join = (parts: unknown[], sep: string) => text(parts.map(text).filter(Boolean).join(sep));
-  const street = Array.isArray(b.street) ? join(b.street, ", ") : text(b.street);
+  const street = Array.isArray(b.street) ? joined(b.street, ", ") : text(b.street);
   return {
     name:
-      join([o.customer_firstname, o.customer_lastname], " ") ??
-      join([b.firstname, b.lastname], " ") ??
-      join([shipAddr.firstname, shipAddr.lastname], " "),
+      joined([o.customer_firstname, o.customer_lastname], " ") ??
+      joined([b.firstname, b.lastname], " ") ??
+      joined([shipAddr.firstname, shipAddr.lastname], " "),
     email: text(o.customer_email) ?? text(b.email),
     company: text(b.company),
     countryCode: (text(b.country_id) ?? text(shipAddr.country_id))?.toUpperCase() ?? null,
@@ -187,15 +142,11 @@ function shippingOf(o: Obj, lines: OrderLine[]): ChargeLine[] {
 }
 
 export function magentoOrder(raw: unknown): CanonicalOrder {
-  if (!isObj(raw)) throw invalid("the body is not an order object");
-  const o = raw;
-  if (o.entity_id === undefined || o.entity_id === null || o.entity_id === "") throw invalid("entity_id is missing");
-  if (typeof o.entity_id !== "number" && typeof o.entity_id !== "string") throw invalid("entity_id is not a number or string");
-  const shopOrderId = String(o.entity_id);
+  const o = order(raw);
+  const shopOrderId = orderId(o.entity_id, "entity_id");
   const createdAt = utcTime(o.created_at, "created_at");
   const updatedAt = o.updated_at == null ? createdAt : utcTime(o.updated_at, "updated_at");
-  const currency = text(o.order_currency_code);
-  if (!currency) throw invalid("order_currency_code is missing");
+  const currency = requiredText(o.order_currency_code, "order_currency_code");
   const lines = linesOf(o);
   const gross = minorField(o.grand_total, "grand_total");
   const vat = minorField(o.tax_amount, "tax_amount", 0);
@@ -222,8 +173,5 @@ export function magentoOrder(raw: unknown): CanonicalOrder {
 
 export const magentoAdapter: ShopAdapter = {
   toOrder: magentoOrder,
-  allowedStates(settings) {
-    const s = settings.allowedStatuses;
-    return Array.isArray(s) ? s.map(String) : ["processing", "complete"];
-  },
+  allowedStates: (settings) => stateList(settings, "allowedStatuses", ["processing", "complete"]),
 };

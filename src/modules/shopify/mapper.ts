@@ -8,59 +8,16 @@
  * line's `price` include VAT, and the line's `tax_lines` hold the VAT included in the discounted line
  * total: net = gross − discounts − tax.
  */
-import { TransferError } from "../../domain/errors";
 import { fractionToBasisPoints, minorField, splitGross, sumMinor, unitAndDiscount } from "../../domain/money";
 import type { CanonicalOrder, ChargeLine, Customer, OrderLine } from "../../domain/order";
+import { isObj, joined, type Obj, orderReader, stateList, text } from "../order-json";
 import type { ShopAdapter } from "../types";
 
-type Obj = Record<string, unknown>;
+const read = orderReader("Shopify");
+const { order, orderId, requiredText, list, time, quantity } = read;
 
-const invalid = (message: string) => new TransferError("invalid_order", `Shopify order: ${message}`);
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function list(v: unknown, field: string): Obj[] {
-  if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) throw invalid(`${field} is not a list`);
-  return v.map((x, i) => {
-    if (!isObj(x)) throw invalid(`${field}[${i}] is not an object`);
-    return x;
-  });
-}
-
-/** A non-empty trimmed string, else null. */
-function text(v: unknown): string | null {
-  if (typeof v === "number") return String(v);
-  if (typeof v !== "string") return null;
-  const t = v.trim();
-  return t === "" ? null : t;
-}
-
-function time(v: unknown, field: string): string {
-  if (typeof v !== "string" || v.trim() === "") throw invalid(`${field} is missing`);
-  const d = new Date(v);
-  if (Number.isNaN(d.getTime())) throw invalid(`${field} is not a valid time: ${JSON.stringify(v)}`);
-  return d.toISOString();
-}
-
-function quantity(v: unknown, field: string): number {
-  const n = typeof v === "string" && v.trim() !== "" ? Number(v) : v;
-  if (typeof n !== "number" || !Number.isFinite(n)) throw invalid(`${field} is not a number: ${JSON.stringify(v)}`);
-  if (n < 0) throw invalid(`${field} is negative: ${n}`);
-  if (!Number.isInteger(n)) throw invalid(`${field} is not a whole number: ${n}`);
-  return n;
-}
-
-function rate(v: unknown, field: string): number {
-  if (v === undefined || v === null || v === "") return 0;
-  try {
-    return fractionToBasisPoints(v as number | string);
-  } catch {
-    throw invalid(`${field} is not a number: ${JSON.stringify(v)}`);
-  }
-}
+/** Shopify tax rates are fractions (0.25). */
+const rate = (v: unknown, field: string) => read.rate(v, field, fractionToBasisPoints);
 
 /** Sum of a list's tax lines: amount and rate (rates add up, e.g. state + county tax). */
 function taxes(v: unknown, field: string): { vat: number; rate: number } {
@@ -77,7 +34,7 @@ function allocations(v: unknown, field: string): number {
 
 function nameOf(a: Obj | null): string | null {
   if (!a) return null;
-  return text(a.name) ?? text([text(a.first_name), text(a.last_name)].filter(Boolean).join(" "));
+  return text(a.name) ?? joined([a.first_name, a.last_name], " ");
 }
 
 function customerOf(o: Obj): Customer {
@@ -85,28 +42,23 @@ function customerOf(o: Obj): Customer {
   const shipping = isObj(o.shipping_address) ? o.shipping_address : null;
   const cust = isObj(o.customer) ? o.customer : null;
   const address = billing ?? shipping;
-  const street = address ? [text(address.address1), text(address.address2)].filter(Boolean).join(", ") : "";
   return {
     name: nameOf(billing) ?? nameOf(cust) ?? nameOf(shipping),
     email: text(o.email) ?? text(o.contact_email) ?? text(cust?.email),
     company: text(billing?.company) ?? text(shipping?.company),
     countryCode: (text(billing?.country_code) ?? text(shipping?.country_code))?.toUpperCase() ?? null,
-    address: text(street),
+    address: address ? joined([address.address1, address.address2], ", ") : null,
     zip: text(address?.zip),
     city: text(address?.city),
   };
 }
 
 export function shopifyOrder(raw: unknown): CanonicalOrder {
-  if (!isObj(raw)) throw invalid("the body is not an order object");
-  const o = raw;
-  if (o.id === undefined || o.id === null || o.id === "") throw invalid("id is missing");
-  if (typeof o.id !== "number" && typeof o.id !== "string") throw invalid("id is not a number or string");
-  const shopOrderId = String(o.id);
+  const o = order(raw);
+  const shopOrderId = orderId(o.id, "id");
   const createdAt = time(o.created_at, "created_at");
   const updatedAt = o.updated_at == null ? createdAt : time(o.updated_at, "updated_at");
-  const currency = text(o.currency);
-  if (!currency) throw invalid("currency is missing");
+  const currency = requiredText(o.currency, "currency");
   const taxesIncluded = o.taxes_included === true;
 
   const lines: OrderLine[] = list(o.line_items, "line_items").map((l, i) => {
@@ -186,8 +138,5 @@ export function shopifyOrder(raw: unknown): CanonicalOrder {
 
 export const shopifyAdapter: ShopAdapter = {
   toOrder: shopifyOrder,
-  allowedStates(settings) {
-    const s = settings.allowedFinancialStatuses;
-    return Array.isArray(s) ? s.map(String) : ["paid", "partially_paid"];
-  },
+  allowedStates: (settings) => stateList(settings, "allowedFinancialStatuses", ["paid", "partially_paid"]),
 };

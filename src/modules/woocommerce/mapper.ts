@@ -8,51 +8,13 @@
  * percentage comes from the order's `tax_lines[].rate_percent` (WooCommerce ≥ 3.7), otherwise it is
  * derived from the order's amounts taxed at that rate id.
  */
-import { TransferError } from "../../domain/errors";
 import { impliedRate, minorField, percentToBasisPoints, sumMinor, unitAndDiscount } from "../../domain/money";
 import type { CanonicalOrder, ChargeLine, Customer, OrderLine } from "../../domain/order";
+import { isObj, joined, type Obj, orderReader, stateList, text } from "../order-json";
 import type { ShopAdapter } from "../types";
 
-type Obj = Record<string, unknown>;
-
-const invalid = (message: string) => new TransferError("invalid_order", `WooCommerce order: ${message}`);
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function list(v: unknown, field: string): Obj[] {
-  if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) throw invalid(`${field} is not a list`);
-  return v.map((x, i) => {
-    if (!isObj(x)) throw invalid(`${field}[${i}] is not an object`);
-    return x;
-  });
-}
-
-function text(v: unknown): string | null {
-  if (typeof v === "number") return String(v);
-  if (typeof v !== "string") return null;
-  const t = v.trim();
-  return t === "" ? null : t;
-}
-
 /** WooCommerce's `*_gmt` times have no zone designator: they are UTC. */
-function gmtTime(v: unknown, field: string): string {
-  if (typeof v !== "string" || v.trim() === "") throw invalid(`${field} is missing`);
-  const s = v.trim();
-  const d = new Date(/(Z|[+-]\d\d:?\d\d)$/i.test(s) ? s : `${s.replace(" ", "T")}Z`);
-  if (Number.isNaN(d.getTime())) throw invalid(`${field} is not a valid time: ${JSON.stringify(v)}`);
-  return d.toISOString();
-}
-
-function quantity(v: unknown, field: string): number {
-  const n = typeof v === "string" && v.trim() !== "" ? Number(v) : v;
-  if (typeof n !== "number" || !Number.isFinite(n)) throw invalid(`${field} is not a number: ${JSON.stringify(v)}`);
-  if (n < 0) throw invalid(`${field} is negative: ${n}`);
-  if (!Number.isInteger(n)) throw invalid(`${field} is not a whole number: ${n}`);
-  return n;
-}
+const { order, orderId, requiredText, list, utcTime: gmtTime, quantity, rate } = orderReader("WooCommerce");
 
 interface TaxEntry {
   id: string;
@@ -69,29 +31,23 @@ function taxEntries(v: unknown, field: string): TaxEntry[] {
 function customerOf(o: Obj): Customer {
   const b = isObj(o.billing) ? o.billing : {};
   const s = isObj(o.shipping) ? o.shipping : {};
-  const name = [text(b.first_name), text(b.last_name)].filter(Boolean).join(" ");
-  const street = [text(b.address_1), text(b.address_2)].filter(Boolean).join(", ");
   return {
-    name: text(name) ?? text([text(s.first_name), text(s.last_name)].filter(Boolean).join(" ")),
+    name: joined([b.first_name, b.last_name], " ") ?? joined([s.first_name, s.last_name], " "),
     email: text(b.email),
     company: text(b.company) ?? text(s.company),
     countryCode: (text(b.country) ?? text(s.country))?.toUpperCase() ?? null,
-    address: text(street),
+    address: joined([b.address_1, b.address_2], ", "),
     zip: text(b.postcode),
     city: text(b.city),
   };
 }
 
 export function woocommerceOrder(raw: unknown): CanonicalOrder {
-  if (!isObj(raw)) throw invalid("the body is not an order object");
-  const o = raw;
-  if (o.id === undefined || o.id === null || o.id === "") throw invalid("id is missing");
-  if (typeof o.id !== "number" && typeof o.id !== "string") throw invalid("id is not a number or string");
-  const shopOrderId = String(o.id);
+  const o = order(raw);
+  const shopOrderId = orderId(o.id, "id");
   const createdAt = gmtTime(o.date_created_gmt, "date_created_gmt");
   const updatedAt = o.date_modified_gmt == null ? createdAt : gmtTime(o.date_modified_gmt, "date_modified_gmt");
-  const currency = text(o.currency);
-  if (!currency) throw invalid("currency is missing");
+  const currency = requiredText(o.currency, "currency");
 
   // Read every taxable part first: its net amount and its tax entries.
   type Part = { net: number; vat: number; taxes: TaxEntry[] };
@@ -121,11 +77,7 @@ export function woocommerceOrder(raw: unknown): CanonicalOrder {
   list(o.tax_lines, "tax_lines").forEach((t, i) => {
     const id = String(t.rate_id);
     if (t.rate_percent === undefined || t.rate_percent === null || t.rate_percent === "") return;
-    try {
-      rates.set(id, percentToBasisPoints(t.rate_percent as string | number));
-    } catch {
-      throw invalid(`tax_lines[${i}].rate_percent is not a number: ${JSON.stringify(t.rate_percent)}`);
-    }
+    rates.set(id, rate(t.rate_percent, `tax_lines[${i}].rate_percent`, percentToBasisPoints));
   });
   const rateOf = (id: string): number => {
     const known = rates.get(id);
@@ -188,8 +140,5 @@ export function woocommerceOrder(raw: unknown): CanonicalOrder {
 
 export const woocommerceAdapter: ShopAdapter = {
   toOrder: woocommerceOrder,
-  allowedStates(settings) {
-    const s = settings.allowedStatuses;
-    return Array.isArray(s) ? s.map(String) : ["processing", "completed"];
-  },
+  allowedStates: (settings) => stateList(settings, "allowedStatuses", ["processing", "completed"]),
 };
