@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { env } from "cloudflare:workers";
 import { setOutboundFetch } from "../../src/lib/outbound";
 import { demoOrder } from "../../src/modules/sandbox/shop";
@@ -38,7 +38,8 @@ describe("reconciliation of webhook shops (the hourly sweep)", () => {
     const found = await waitForOrder(i.id, "9102", (e) => e.status === "transferred");
     expect(found).toMatchObject({ source: "poll", orderNumber: "9102", document: { type: "draft" } });
     await runScheduled(0); // the next sweep reads the same orders again
-    await new Promise((r) => setTimeout(r, 1000));
+    await vi.waitFor(() => expect(router.requests.filter((r) => r.url.host === "sweep.woo.example.com").length).toBeGreaterThanOrEqual(2), { timeout: 15000, interval: 100 });
+    await new Promise((r) => setTimeout(r, 500)); // what the second sweep read is recorded
     const s = await ledgerSummary(i.id);
     expect(s.transfersPerOrder).toEqual({ 9101: 1, 9102: 1 });
     expect(s.rows).toBe(2);
