@@ -5,6 +5,7 @@ import { handleImportPage, importAllowsTransfer, maybeComplete } from "../import
 import { loadIntegration } from "../integrations/store";
 import { pollIntegration } from "./poll";
 import { reconcileIntegration } from "./reconcile";
+import { claimDelivery } from "./deliveries";
 import { getLedgerRow, markFailed } from "./ledger-store";
 import type { TransferMessage } from "./messages";
 import { DONE, intakeOrder, TransferContext, transferRow, type Outcome } from "./transfer";
@@ -44,6 +45,17 @@ export async function handleMessage(ctx: TransferContext, body: TransferMessage,
         const d = await ctx.db.select().from(deliveries).where(eq(deliveries.id, body.deliveryId)).get();
         if (!d?.body) return DONE;
         text = d.body;
+      } else {
+        const own = await claimDelivery(ctx.db, {
+          id: body.deliveryId,
+          integrationId: integration.id,
+          dedupeKey: body.dedupeKey,
+          topic: body.topic,
+          status: "accepted",
+          body: null,
+          receivedAt: body.receivedAt,
+        });
+        if (!own) return DONE; // the same event delivered again by the shop
       }
       return intakeOrder(ctx, integration, { raw: JSON.parse(text), rawText: text, source: "webhook", isUpdate: body.isUpdate, active: body.active, receivedAt: body.receivedAt }, attempts);
     }

@@ -5,6 +5,8 @@ export type TransferMessage =
       type: "delivery";
       integrationId: string;
       deliveryId: string;
+      /** The shop's stable identity of the event (Shopify event id; WooCommerce order id + modification time). */
+      dedupeKey: string;
       topic: string;
       isUpdate: boolean;
       /** Whether the integration was active when the delivery arrived (R4). */

@@ -6,6 +6,7 @@ import { sha256Hex, verifyHmacBase64 } from "../lib/crypto";
 import { errorBody } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { sideSettings, loadIntegration, type Integration } from "../integrations/store";
+import { claimDelivery } from "../transfers/deliveries";
 import { INLINE_BODY_LIMIT, type TransferMessage } from "../transfers/messages";
 import type { AppEnv } from "../http/types";
 
@@ -78,7 +79,16 @@ export function webhookRoutes() {
       order = JSON.parse(text);
       if (!order || typeof order !== "object" || Array.isArray(order)) throw new Error("not an object");
     } catch {
-      await keepDelivery(c.env, integration, `unreadable:${await sha256Hex(text)}`, topic.name, "unreadable", text);
+      // Kept for inspection (once per distinct body).
+      await claimDelivery(getDb(c.env), {
+        id: newId("dlv"),
+        integrationId: integration.id,
+        dedupeKey: `unreadable:${await sha256Hex(text)}`,
+        topic: topic.name,
+        status: "unreadable",
+        body: text,
+        receivedAt: new Date().toISOString(),
+      });
       return c.json(errorBody("invalid_request", "The body is not a JSON order"), 400);
     }
     return accept(c, integration, await shop.dedupeKey(c, order, text), topic, text);
@@ -86,36 +96,34 @@ export function webhookRoutes() {
   return app;
 }
 
-async function keepDelivery(env: Env, integration: Integration, dedupeKey: string, topic: string, status: string, body: string | null) {
-  const id = newId("dlv");
-  const inserted = await getDb(env)
-    .insert(deliveries)
-    .values({ id, integrationId: integration.id, dedupeKey, topic, status, body, receivedAt: new Date().toISOString() })
-    .onConflictDoNothing()
-    .returning({ id: deliveries.id })
-    .get();
-  return inserted?.id ?? null;
-}
-
+/**
+ * Persist durably, enqueue, answer. A small body travels in the queue message (durable once sent) and the
+ * duplicate check happens in the consumer, off the shop's clock; a body too big for a message is stored
+ * in D1 first, under its dedupe key, and the message carries the reference.
+ */
 async function accept(c: Context<AppEnv>, integration: Integration, dedupeKey: string, topic: { name: string; isUpdate: boolean }, text: string) {
   const large = text.length > INLINE_BODY_LIMIT;
-  const deliveryId = await keepDelivery(c.env, integration, dedupeKey, topic.name, "accepted", large ? text : null);
-  if (!deliveryId) return c.json({ ok: true, duplicate: true }, 200);
+  const deliveryId = newId("dlv");
+  const receivedAt = new Date().toISOString();
+  const db = getDb(c.env);
+  if (large && !(await claimDelivery(db, { id: deliveryId, integrationId: integration.id, dedupeKey, topic: topic.name, status: "accepted", body: text, receivedAt })))
+    return c.json({ ok: true, duplicate: true }, 200);
   const message: TransferMessage = {
     type: "delivery",
     integrationId: integration.id,
     deliveryId,
+    dedupeKey,
     topic: topic.name,
     isUpdate: topic.isUpdate,
     active: integration.status === "active",
-    receivedAt: new Date().toISOString(),
+    receivedAt,
     ...(large ? {} : { body: text }),
   };
   try {
     await c.env.TRANSFERS.send(message, { contentType: "json" });
   } catch (e) {
-    // Not enqueued: forget the delivery so the shop's retry is not taken for a duplicate.
-    await getDb(c.env).delete(deliveries).where(eq(deliveries.id, deliveryId));
+    // Not enqueued: forget the stored body so the shop's retry is not taken for a duplicate.
+    if (large) await db.delete(deliveries).where(eq(deliveries.id, deliveryId));
     console.error("enqueue failed", integration.id, e instanceof Error ? e.message : String(e));
     return c.json(errorBody("unavailable", "Could not accept the delivery right now; please retry"), 503);
   }

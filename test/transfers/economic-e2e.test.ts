@@ -51,10 +51,11 @@ async function runBatch(messages: { body: TransferMessage; attempts?: number }[]
   return getQueueResult(batch, ctx);
 }
 
-const delivery = (integrationId: string, order: unknown): TransferMessage => ({
+const delivery = (integrationId: string, order: unknown, deliveryId = crypto.randomUUID()): TransferMessage => ({
   type: "delivery",
   integrationId,
-  deliveryId: crypto.randomUUID(),
+  deliveryId,
+  dedupeKey: `event:${deliveryId}`,
   topic: "orders/create",
   isUpdate: false,
   active: true,
@@ -78,6 +79,23 @@ describe("end to end into a fake e-conomic", () => {
     expect(draft.lines.map((l) => l.product?.productNumber)).toEqual(expect.arrayContaining(["MUG-01", "TEE-RED-M", "SHIP"]));
     expect(entry.sent.references.other).toBe(draft.references?.other);
     expect((await usage(tenant.id)).transferredOrders).toBe(1);
+  });
+
+  it("a Shopify redelivery of the same event (X-Shopify-Event-Id) is recognised and dropped before the intake", async () => {
+    const { integration } = await setup("shopify");
+    const order = { ...shopifyDk, id: 9040, created_at: soon(), updated_at: soon() };
+    expect((await postShopify(integration.id, order, "shp-secret", { eventId: "ev-9040" })).status).toBe(200);
+    await waitForOrder(integration.id, "9040");
+    expect((await postShopify(integration.id, order, "shp-secret", { eventId: "ev-9040" })).status).toBe(200);
+    expect((await postShopify(integration.id, order, "shp-secret", { eventId: "ev-9040-b", topic: "orders/paid" })).status).toBe(200);
+    // The other event (orders/paid) reaches the intake and is recorded as already transferred; the repeat does not.
+    const entry = await waitForOrder(integration.id, "9040", (e) => e.attempts.length === 2);
+    expect(entry.attempts.map((a: { outcome: string }) => a.outcome)).toEqual(["transferred", "already_transferred"]);
+    await new Promise((r) => setTimeout(r, 2500)); // every message of the three deliveries has been handled
+    const keys = await env.DB.prepare("SELECT dedupe_key FROM deliveries WHERE integration_id = ? ORDER BY dedupe_key").bind(integration.id).all();
+    expect(keys.results).toEqual([{ dedupe_key: "event:ev-9040" }, { dedupe_key: "event:ev-9040-b" }]);
+    expect((await waitForOrder(integration.id, "9040", () => true)).attempts).toHaveLength(2);
+    expect(fake.drafts.size).toBe(1);
   });
 
   it("a WooCommerce order (sample payload) is booked when documentType is booked", async () => {
