@@ -133,7 +133,10 @@ async function load(n: number, concurrency: number, request: () => Promise<Respo
 const f = (x: number, d = 1) => x.toFixed(d);
 console.log(`\n1. Webhook route vs empty route (same Worker, same run; wrangler dev on this machine)`);
 console.log("concurrency | empty req/s  p50 ms  p99 ms | webhook req/s  p50 ms  p99 ms | p99 ratio");
-await load(200, 8, () => fetch(`${base}/health`)); // warm-up
+// Warm-up of both routes (first D1 statements, key imports, the consumer's first batch).
+await load(200, 8, () => fetch(`${base}/health`));
+await load(50, 4, () => fetch(`${base}/webhooks/shopify/${integration.id}`, webhook().init));
+await new Promise((r) => setTimeout(r, 3000));
 for (const c of [1, 8, 32]) {
   const n = 100 * c > 1200 ? 1200 : Math.max(200, 100 * c);
   const empty = await load(n, c, () => fetch(`${base}/health`));
