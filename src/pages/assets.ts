@@ -24,7 +24,7 @@ button.secondary{background:#5b6675}button.danger{background:#b3261e}
 .badge{display:inline-block;padding:0 .5rem;border-radius:10px;font-size:.8rem;background:#e6e9ee}
 .badge.transferred,.badge.active,.badge.completed,.badge.approved{background:#d5f0dd}.badge.failed,.badge.cancelled{background:#fbd9d6}
 .badge.pending,.badge.running{background:#fff1c9}
-.req{color:#b3261e}.muted{color:#5b6675}.mono{font-family:ui-monospace,monospace;word-break:break-all}
+.req{color:#b3261e}.setting-key{font-size:.75em;color:#5b6675;font-weight:400}.muted{color:#5b6675}.mono{font-family:ui-monospace,monospace;word-break:break-all}
 pre{background:#f0f2f5;padding:.6rem;overflow:auto;max-height:420px;font-size:.8rem}
 progress{width:100%;max-width:420px;height:1rem}
 .row{display:flex;gap:1rem;flex-wrap:wrap;align-items:center}.row form{margin:0}.row>*{flex:0 0 auto}

@@ -367,3 +367,66 @@ export function translator(lang: Lang) {
 }
 
 export type T = ReturnType<typeof translator>;
+
+/** Setting names in the merchant's words, by setting path (the code name is shown beside it). */
+const settingLabels: Record<Lang, Record<string, string>> = {
+  da: {
+    shopDomain: "Butikkens myshopify-domæne",
+    accessToken: "Adgangstoken",
+    webhookSecret: "Webhook-hemmelighed",
+    previousWebhookSecret: "Forrige webhook-hemmelighed (under skift)",
+    allowedFinancialStatuses: "Betalingsstatusser der overføres",
+    allowedStatuses: "Ordrestatusser der overføres",
+    siteUrl: "Butikkens adresse",
+    baseUrl: "Butikkens adresse",
+    consumerKey: "Consumer key",
+    consumerSecret: "Consumer secret",
+    agreementGrantToken: "Aftale-token (Agreement Grant Token)",
+    layoutNumber: "Layout-nummer",
+    paymentTermsNumber: "Betalingsbetingelse (nummer)",
+    customerGroupNumber: "Kundegruppe (nummer)",
+    vatZones: "Momszoner",
+    "vatZones.domestic": "Momszone for Danmark",
+    "vatZones.eu": "Momszone for EU uden moms",
+    "vatZones.abroad": "Momszone for udlandet",
+    shippingProductNumber: "Varenummer for fragt",
+    documentType: "Bilagstype (kladde eller bogført)",
+    autoCreateProducts: "Opret manglende varer",
+    productGroupNumber: "Varegruppe for nye varer",
+    allowDraftUpdates: "Opdatér kladder når ordren ændres",
+    roundingProductNumber: "Varenummer for øreafrunding",
+    roundingThreshold: "Største afrunding (øre)",
+  },
+  en: {
+    shopDomain: "Shop's myshopify domain",
+    accessToken: "Access token",
+    webhookSecret: "Webhook secret",
+    previousWebhookSecret: "Previous webhook secret (during a rotation)",
+    allowedFinancialStatuses: "Financial statuses to transfer",
+    allowedStatuses: "Order statuses to transfer",
+    siteUrl: "Shop address",
+    baseUrl: "Shop address",
+    consumerKey: "Consumer key",
+    consumerSecret: "Consumer secret",
+    agreementGrantToken: "Agreement grant token",
+    layoutNumber: "Layout number",
+    paymentTermsNumber: "Payment terms (number)",
+    customerGroupNumber: "Customer group (number)",
+    vatZones: "VAT zones",
+    "vatZones.domestic": "VAT zone for Denmark",
+    "vatZones.eu": "VAT zone for the EU without VAT",
+    "vatZones.abroad": "VAT zone for abroad",
+    shippingProductNumber: "Product number for shipping",
+    documentType: "Document type (draft or booked)",
+    autoCreateProducts: "Create missing products",
+    productGroupNumber: "Product group for new products",
+    allowDraftUpdates: "Update drafts when the order changes",
+    roundingProductNumber: "Product number for rounding",
+    roundingThreshold: "Largest rounding (minor units)",
+  },
+};
+
+/** A setting's label; `path` is the setting's path within its module ("vatZones.eu"). */
+export function settingLabel(lang: Lang, path: string): string | null {
+  return settingLabels[lang][path] ?? null;
+}

@@ -14,7 +14,7 @@ import { ApiError, notFound } from "../lib/errors";
 import { nowIso } from "../lib/time";
 import { getModule, listModules, secretFields, validateSettings, type ModuleRegistration, type Side } from "../modules/registry";
 import type { PageContext, PagesEnv } from "./auth";
-import type { T } from "./i18n";
+import { settingLabel, type T } from "./i18n";
 import { Badge, Csrf, FieldError, Flash, render, tr } from "./layout";
 
 /** An integration of the signed-in user's tenant, or 404 (another tenant's id looks like no id at all). */
@@ -118,9 +118,11 @@ function Field(p: { t: T; f: FieldSpec; settings: Record<string, unknown>; typed
   const { t, f } = p;
   const id = `f-${f.name.replace(/\./g, "-")}`;
   const err = p.errors[f.name] ?? (p.missing.has(f.name) ? t.t("required") : undefined);
+  const title = settingLabel(t.lang, f.name.split(".").slice(1).join("."));
   const label = (
     <label for={id}>
-      {f.key}
+      {title ?? f.key}
+      {title && <code class="setting-key"> {f.key}</code>}
       {f.required && (
         <span class="req" title={t.t("required")}>
           {" "}*
@@ -133,7 +135,7 @@ function Field(p: { t: T; f: FieldSpec; settings: Record<string, unknown>; typed
     return (
       <fieldset>
         <legend>
-          {f.key}
+          {settingLabel(t.lang, f.name.split(".").slice(1).join(".")) ?? f.key}
           {f.required && <span class="req"> *</span>}
         </legend>
         {f.children!.map((ch) => (

@@ -18,7 +18,7 @@ describe("settings page: integration setup", () => {
     expect(page.status).toBe(200);
     for (const f of ["shop.shopDomain", "shop.accessToken", "shop.webhookSecret", "shop.allowedFinancialStatuses", "accounting.layoutNumber", "accounting.vatZones.domestic", "accounting.documentType"])
       expect(page.text, f).toContain(`name="${f}"`);
-    expect(page.text).toMatch(/for="f-accounting-layoutNumber">layoutNumber<span class="req"/);
+    expect(page.text).toMatch(/for="f-accounting-layoutNumber">Layout-nummer<code class="setting-key"> layoutNumber<\/code><span class="req"/);
     expect(page.text).toContain(`/webhooks/shopify/${id}`);
     expect(page.text).toContain("Ordrer oprettet fra det tidspunkt, du aktiverer integrationen, overføres.");
 
