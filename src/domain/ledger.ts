@@ -36,6 +36,12 @@ export type IntakeDecision =
   /** An older or identical version of an order we already hold: nothing to do. */
   | { action: "ignore" };
 
+/**
+ * The start point to the whole second: shops send creation times in whole seconds, so an order made in
+ * the same second as the activation counts as after it (and is not also an import's).
+ */
+export const startSecond = (startAt: string) => Math.floor(Date.parse(startAt) / 1000) * 1000;
+
 export function decideIntake(order: CanonicalOrder, existing: LedgerState | null, ctx: IntakeContext): IntakeDecision {
   // A transfer already under way goes on (a retried message after a crash).
   if (existing?.status === "pending") return { action: "transfer" };
@@ -51,7 +57,7 @@ export function decideIntake(order: CanonicalOrder, existing: LedgerState | null
   if (!ctx.active) return { action: "skip", reason: "integration_inactive" }; // R4
   // R2/R3: orders created before the start point are not transferred, unless an update of the order
   // (R6) or an import asks for it.
-  const beforeStart = ctx.startAt === null || order.createdAt < ctx.startAt;
+  const beforeStart = ctx.startAt === null || Date.parse(order.createdAt) < startSecond(ctx.startAt);
   if (beforeStart && !ctx.isUpdate && ctx.source !== "import") return { action: "skip", reason: "before_start" };
   if (!ctx.allowedStates.includes(order.state)) return { action: "skip", reason: "state_not_allowed" }; // R5
   return { action: "transfer" };

@@ -1,4 +1,5 @@
 /** The import's range (api.md, Imports) as pure functions. */
+import { startSecond } from "../domain/ledger";
 import { copenhagenMidnightUtc, nextDate } from "../lib/time";
 
 export interface ImportRange {
@@ -13,7 +14,8 @@ export interface ImportRange {
 export function createdWindow(r: ImportRange) {
   const from = copenhagenMidnightUtc(r.fromDate).toISOString();
   const endOfTo = copenhagenMidnightUtc(nextDate(r.toDate)).toISOString();
-  return { from, to: endOfTo < r.startAt ? endOfTo : r.startAt };
+  const start = new Date(startSecond(r.startAt)).toISOString();
+  return { from, to: endOfTo < start ? endOfTo : start };
 }
 
 /** The number part of an order number ("#1001" → 1001), for "order number ≥ fromOrderNumber". */

@@ -76,6 +76,12 @@ export interface AccountingSession {
   findDocument(reference: string): Promise<DocumentRef | null>;
   /** Creates the document (draft or booked per settings). Throws TransferError on failure. */
   createDocument(order: CanonicalOrder, reference: string): Promise<{ document: DocumentRef; sent: unknown }>;
+  /**
+   * Brings a document that already exists for this order and generation (left by a failed or interrupted
+   * attempt) up to date with the order and to the configured type: a draft is updated, then booked when
+   * documents are booked; a booked one is taken as it is. Never creates a second document.
+   */
+  completeDocument(document: DocumentRef, order: CanonicalOrder, reference: string): Promise<{ document: DocumentRef; sent: unknown }>;
   /** Updates a draft in place (R7, when allowDraftUpdates). */
   updateDraft(document: DocumentRef, order: CanonicalOrder, reference: string): Promise<{ document: DocumentRef; sent: unknown }>;
   /** Calls made to the external system in this session (for benchmarks). */

@@ -103,7 +103,8 @@ export async function claim(db: Db, id: string, now: Date) {
 const attempt = (db: Db, ledgerId: string, at: string, outcome: string, category?: string | null, message?: string | null) =>
   db.insert(ledgerAttempts).values({ ledgerId, at, outcome, category: category ?? null, message: message ?? null });
 
-export async function markTransferred(db: Db, row: LedgerRow, document: DocumentRef, sent: unknown, at: string, note = "transferred") {
+/** `orderUpdatedAt` is the version that was sent, so a later update of the order is seen as newer (R7). */
+export async function markTransferred(db: Db, row: LedgerRow, document: DocumentRef, sent: unknown, at: string, orderUpdatedAt: string, note = "transferred") {
   await db.batch([
     db
       .update(ledger)
@@ -117,6 +118,7 @@ export async function markTransferred(db: Db, row: LedgerRow, document: Document
         documentNumber: document.number,
         transferredAt: at,
         updatedAt: at,
+        orderUpdatedAt,
         pendingSince: null,
         leaseUntil: null,
         sent: sent === undefined ? row.sent : JSON.stringify(sent),
@@ -149,9 +151,12 @@ export async function markFailed(db: Db, row: LedgerRow, err: TransferError, at:
 }
 
 /** A transient failure: the row stays pending and a later attempt may take it at once. */
-export async function releaseForRetry(db: Db, row: LedgerRow, err: TransferError, at: string) {
+export async function releaseForRetry(db: Db, row: LedgerRow, err: TransferError, at: string, document?: DocumentRef) {
   await db.batch([
-    db.update(ledger).set({ leaseUntil: null, updatedAt: at }).where(eq(ledger.id, row.id)),
+    db
+      .update(ledger)
+      .set({ leaseUntil: null, updatedAt: at, ...(document ? { documentType: document.type, documentNumber: document.number } : {}) })
+      .where(eq(ledger.id, row.id)),
     attempt(db, row.id, at, "retry", err.category, err.message),
   ]);
 }

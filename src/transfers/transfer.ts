@@ -2,7 +2,7 @@ import { chargeOrder } from "../account/client";
 import { getDb, type Db } from "../db/client";
 import { TransferError } from "../domain/errors";
 import { decideIntake, type Source } from "../domain/ledger";
-import type { CanonicalOrder } from "../domain/order";
+import type { CanonicalOrder, DocumentRef } from "../domain/order";
 import { integrationSettings, type Integration } from "../integrations/store";
 import { outboundFetch, type FetchFn } from "../lib/outbound";
 import { accountingAdapters, shopAdapters } from "../modules/adapters";
@@ -196,25 +196,23 @@ export async function transferRow(ctx: TransferContext, integration: Integration
   }
   try {
     const session = await ctx.session(integration);
-    // An earlier attempt may have created the document and died before recording it.
-    if (row.attempts > 1) {
-      const found = await session.findDocument(reference);
-      if (found) {
-        await charge(ctx, integration, row, found.number, at);
-        await markTransferred(ctx.db, row, found, undefined, at, "transferred (found after an interrupted attempt)");
-        return DONE;
-      }
-    }
     const problem = await session.check(order);
     if (problem) throw problem;
-    const created = await session.createDocument(order, reference);
-    await charge(ctx, integration, row, created.document.number, at);
-    await markTransferred(ctx.db, row, created.document, created.sent, at);
+    // A document of this order and generation may exist already: left by a failed attempt (recorded on
+    // the row), or created by an attempt that died before recording it (looked up by our reference).
+    const earlier: DocumentRef | null = row.documentNumber
+      ? { type: row.documentType === "booked" ? "booked" : "draft", number: row.documentNumber }
+      : row.attempts > 1
+        ? await session.findDocument(reference)
+        : null;
+    const result = earlier ? await session.completeDocument(earlier, order, reference) : await session.createDocument(order, reference);
+    await charge(ctx, integration, row, result.document.number, at);
+    await markTransferred(ctx.db, row, result.document, result.sent, at, order.updatedAt, earlier ? "transferred (completed the document of an earlier attempt)" : "transferred");
     return DONE;
   } catch (e) {
     const err = e instanceof TransferError ? e : new TransferError("accounting_unavailable", `Unexpected error: ${e instanceof Error ? e.message : String(e)}`);
     if (err.transient && messageAttempts <= MAX_RETRIES) {
-      await releaseForRetry(ctx.db, row, err, at);
+      await releaseForRetry(ctx.db, row, err, at, err.details?.document as DocumentRef | undefined);
       return { done: false, delaySeconds: backoffSeconds(messageAttempts, err.retryAfterSeconds) };
     }
     if (err.transient) {

@@ -38,6 +38,8 @@ describe("decideIntake", () => {
   it("R2/R3: an order created before the start point is skipped as before_start", () => {
     expect(decideIntake(order({ createdAt: "2026-03-03T10:14:59.999Z" }), null, ctx())).toEqual({ action: "skip", reason: "before_start" });
     expect(decideIntake(order({ createdAt: START }), null, ctx())).toEqual({ action: "transfer" });
+    // Shops send whole seconds: an order of the activation's own second is after the start point.
+    expect(decideIntake(order({ createdAt: "2026-03-03T10:15:00.000Z" }), null, ctx({ startAt: "2026-03-03T10:15:00.640Z" }))).toEqual({ action: "transfer" });
   });
 
   it("R4: an inactive integration records the order as integration_inactive", () => {

@@ -120,6 +120,7 @@ describe("imports of earlier orders", () => {
     expect(resume.status).toBe(409);
     expect(resume.json.error.code).toBe("scope_exceeded");
     expect((await imp(id)).status).toBe("paused");
+    expect((await call("PATCH", `/api/staff/imports/${id}`, {})).status).toBe(400);
     expect((await call("PATCH", `/api/staff/imports/${id}`, { estimatedOrders: 6 })).status).toBe(200);
     expect((await call("POST", `/api/staff/imports/${id}/resume`)).json.status).toBe("running");
     const done = await waitImport(id, (i) => i.status === "completed");

@@ -51,13 +51,13 @@ async function runBatch(messages: { body: TransferMessage; attempts?: number }[]
   return getQueueResult(batch, ctx);
 }
 
-const delivery = (integrationId: string, order: unknown, deliveryId = crypto.randomUUID()): TransferMessage => ({
+const delivery = (integrationId: string, order: unknown, opts: { isUpdate?: boolean } = {}, deliveryId = crypto.randomUUID()): TransferMessage => ({
   type: "delivery",
   integrationId,
   deliveryId,
   dedupeKey: `event:${deliveryId}`,
-  topic: "orders/create",
-  isUpdate: false,
+  topic: opts.isUpdate ? "orders/updated" : "orders/create",
+  isUpdate: opts.isUpdate ?? false,
   active: true,
   receivedAt: new Date().toISOString(),
   body: JSON.stringify(order),
@@ -194,6 +194,79 @@ describe("end to end into a fake e-conomic", () => {
     expect(fake.drafts.size).toBe(1);
     expect(fake.booked.size).toBe(0);
     expect((await usage(tenant.id)).transferredOrders).toBe(0);
+  });
+
+  it("a booking that fails once is completed on the retry: one booked invoice, no draft left behind", async () => {
+    const { tenant, integration } = await setup("shopify", { documentType: "booked" });
+    let failBooking = true;
+    setOutboundFetch(async (input, init) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if (failBooking && url.endsWith("/invoices/booked") && (init?.method ?? "GET") === "POST") {
+        failBooking = false;
+        return new Response(JSON.stringify({ message: "Service unavailable", httpStatusCode: 503 }), { status: 503 });
+      }
+      return fake.fetch(input, init);
+    });
+    const msg = delivery(integration.id, { ...shopifyDk, id: 9050, created_at: soon(), updated_at: soon() });
+    expect((await runBatch([{ body: msg }])).retryMessages).toHaveLength(1);
+    expect(fake.drafts.size).toBe(1);
+    expect((await runBatch([{ body: msg, attempts: 2 }])).explicitAcks).toHaveLength(1);
+    const entry = await waitForOrder(integration.id, "9050");
+    expect(entry.status).toBe("transferred");
+    expect(entry.document.type).toBe("booked");
+    expect(fake.booked.size).toBe(1);
+    expect(fake.drafts.size).toBe(0);
+    expect((await usage(tenant.id)).transferredOrders).toBe(1);
+  });
+
+  it("R6 after totals_mismatch: the update corrects the draft it left (no second document); transfer again does the same (R8)", async () => {
+    const { tenant, integration } = await setup("shopify");
+    const base = { ...shopifyDk, id: 9060, created_at: soon(), updated_at: soon() };
+    const wrongTotal = (Number(shopifyDk.total_price) + 5).toFixed(2);
+    await runBatch([{ body: delivery(integration.id, { ...base, total_price: wrongTotal }) }]);
+    expect((await waitForOrder(integration.id, "9060")).error.category).toBe("totals_mismatch");
+    expect(fake.drafts.size).toBe(1);
+    // The merchant corrects the order in the shop: an update (R6).
+    const fixed = { ...base, updated_at: new Date(Date.now() + 5000).toISOString() };
+    await runBatch([{ body: delivery(integration.id, fixed, { isUpdate: true }) }]);
+    const entry = await waitForOrder(integration.id, "9060");
+    expect(entry.status).toBe("transferred");
+    expect(entry.document).toEqual({ type: "draft", number: String([...fake.drafts.keys()][0]) });
+    expect(fake.drafts.size).toBe(1);
+    expect(fake.requests("PUT").length).toBe(1);
+    expect((await usage(tenant.id)).transferredOrders).toBe(1);
+
+    // Another order left a mismatched draft; "transfer again" after allowing a rounding line completes it.
+    const other = { ...shopifyDk, id: 9061, created_at: soon(), updated_at: soon(), total_price: (Number(shopifyDk.total_price) + 0.3).toFixed(2) };
+    await runBatch([{ body: delivery(integration.id, other) }]);
+    expect((await waitForOrder(integration.id, "9061")).error.category).toBe("totals_mismatch");
+    await call("PATCH", `/api/staff/integrations/${integration.id}`, { accounting: { settings: { roundingProductNumber: "SHIP", roundingThreshold: 50 } } });
+    expect((await call("POST", `/api/staff/integrations/${integration.id}/orders/9061/transfer-again`)).status).toBe(202);
+    const again = await waitForOrder(integration.id, "9061", (e) => e.status === "transferred");
+    expect(fake.drafts.size).toBe(2);
+    expect(again.document.number).toBe(String([...fake.drafts.keys()][1]));
+    expect((await usage(tenant.id)).transferredOrders).toBe(2);
+  });
+
+  it("R7: an update that arrives while the order is being transferred updates the draft afterwards (not lost)", async () => {
+    const { integration } = await setup("shopify");
+    const v1 = { ...shopifyDk, id: 9070, created_at: soon(), updated_at: soon() };
+    const v2 = { ...v1, updated_at: new Date(Date.now() + 5000).toISOString(), note: "second version" };
+    const update = delivery(integration.id, v2, { isUpdate: true });
+    let during: unknown;
+    setOutboundFetch(async (input, init) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if (during === undefined && url.endsWith("/invoices/drafts") && init?.method === "POST") during = await handleMessage(new TransferContext(env), update, 1);
+      return fake.fetch(input, init);
+    });
+    await runBatch([{ body: delivery(integration.id, v1) }]);
+    expect(during).toEqual({ done: false, delaySeconds: 30 }); // the transfer held the order
+    expect(fake.requests("PUT")).toHaveLength(0);
+    await runBatch([{ body: update, attempts: 2 }]);
+    const entry = await waitForOrder(integration.id, "9070", (e) => e.attempts.some((a: { outcome: string }) => a.outcome === "draft_updated"));
+    expect(entry.received.note).toBe("second version");
+    expect(fake.requests("PUT")).toHaveLength(1);
+    expect(fake.drafts.size).toBe(1);
   });
 
   it("credentials refused: failed at once with accounting_auth_failed, no pointless retries", async () => {

@@ -162,9 +162,19 @@ export class EconomicSession implements AccountingSession {
     // Totals that do not match are never booked: the draft is left for the merchant to correct.
     if (totals.error) throw withDocument(totals.error, draft, body, ` It was created as draft ${draft.number} and not booked.`);
     if (this.settings.documentType !== "booked") return { document: draft, sent: body };
+    return this.book(draft, body);
+  }
+
+  async completeDocument(document: DocumentRef, order: CanonicalOrder, reference: string) {
+    if (document.type === "booked") return { document, sent: undefined };
+    const updated = await this.updateDraft(document, order, reference);
+    return this.settings.documentType === "booked" ? this.book(document, updated.sent) : updated;
+  }
+
+  private async book(draft: DocumentRef, body: unknown) {
     try {
       const booked = await this.client.post<{ bookedInvoiceNumber: number }>("/invoices/booked", {
-        draftInvoice: { draftInvoiceNumber: created.draftInvoiceNumber },
+        draftInvoice: { draftInvoiceNumber: Number(draft.number) },
       });
       return { document: { type: "booked" as const, number: String(booked.bookedInvoiceNumber) }, sent: body };
     } catch (e) {

@@ -83,6 +83,18 @@ class SandboxAccountingSession implements AccountingSession {
     return { document, sent: body };
   }
 
+  async completeDocument(document: DocumentRef, order: CanonicalOrder, reference: string) {
+    if (document.type === "booked") return { document, sent: undefined };
+    const updated = await this.updateDraft(document, order, reference);
+    if (this.documentType !== "booked") return updated;
+    this.count++;
+    await this.db
+      .update(sandboxDocuments)
+      .set({ type: "booked" })
+      .where(and(eq(sandboxDocuments.integrationId, this.integrationId), eq(sandboxDocuments.number, Number(document.number))));
+    return { document: { type: "booked" as const, number: document.number }, sent: updated.sent };
+  }
+
   async updateDraft(document: DocumentRef, order: CanonicalOrder, reference: string) {
     const { body, error } = this.prepare(order, reference);
     this.count++;

@@ -31,7 +31,9 @@ const CreateImport = z.strictObject({
   estimatedOrders: z.int().min(0).max(MAX_ORDERS),
   acceptedHalfHours: z.int().min(0).max(10_000).optional(),
 });
-const PatchImport = z.strictObject({ estimatedOrders: z.int().min(0).max(MAX_ORDERS).optional(), acceptedHalfHours: z.int().min(0).max(10_000).optional() });
+const PatchImport = z
+  .strictObject({ estimatedOrders: z.int().min(0).max(MAX_ORDERS).optional(), acceptedHalfHours: z.int().min(0).max(10_000).optional() })
+  .refine((p) => p.estimatedOrders !== undefined || p.acceptedHalfHours !== undefined, { message: "give estimatedOrders or acceptedHalfHours" });
 const TestTransferBody = z.union([z.strictObject({ orderId: z.string().min(1).max(100).optional() }), z.strictObject({ useExistingOrderId: z.string().min(1).max(100) })]);
 const Approve = z.strictObject({ note: z.string().trim().min(1).max(2000) });
 const Time = z.strictObject({ minutes: z.int().min(1).max(100_000), note: z.string().trim().min(1).max(2000) });

@@ -164,6 +164,8 @@ export async function requestTransferAgain(env: Env, row: LedgerRow, audit: Batc
           errorHint: null,
           source: "manual",
           generation: sql`${ledger.generation} + ${bump}`,
+          // A new generation gets a new document; a failed one keeps the draft it left, to complete it.
+          ...(bump ? { documentType: null, documentNumber: null } : {}),
           pendingSince: at,
           leaseUntil: null,
           attempts: 0,
