@@ -65,13 +65,6 @@ export class TransferContext {
     }
     return s;
   }
-
-  /** Accounting API calls made in this batch (benchmarks). */
-  async accountingCalls() {
-    let n = 0;
-    for (const s of this.sessions.values()) n += await s.then((x) => x.calls()).catch(() => 0);
-    return n;
-  }
 }
 
 /** Our reference on the accounting document: the order's number and id, unique per integration and generation. */

@@ -93,20 +93,6 @@ export async function createSandboxOrder(db: Db, integrationId: string, input: D
   return body;
 }
 
-/** Changes a sandbox order (as a merchant editing it in the shop would), bumping its modification time. */
-export async function updateSandboxOrder(db: Db, integrationId: string, id: string, patch: { status?: string; email?: string; sku?: string }) {
-  const row = await db.select().from(sandboxOrders).where(and(eq(sandboxOrders.integrationId, integrationId), eq(sandboxOrders.id, id))).get();
-  if (!row) return null;
-  const at = new Date().toISOString();
-  const body = structuredClone(row.body) as ReturnType<typeof demoOrder>;
-  if (patch.status) body.status = patch.status;
-  if (patch.email) body.billing.email = patch.email;
-  if (patch.sku !== undefined) body.line_items[0].sku = patch.sku;
-  body.date_modified_gmt = at.replace(/\.\d+Z$|Z$/, "");
-  await db.update(sandboxOrders).set({ body, updatedAt: at }).where(and(eq(sandboxOrders.integrationId, integrationId), eq(sandboxOrders.id, id)));
-  return body;
-}
-
 /** The sandbox shop's order API: its orders in D1 by creation or last change, oldest first; the cursor is an offset. */
 export function sandboxShopClient(ctx: ShopContext): ShopClient {
   let calls = 0;

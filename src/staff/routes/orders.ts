@@ -13,7 +13,7 @@ import { ledgerDetail, ledgerEntry, listLedger } from "../../transfers/ledger-vi
 import type { TransferMessage } from "../../transfers/messages";
 import type { StaffApp } from "../../http/types";
 import { auditStatement } from "../audit";
-import { commonErrors, IdParam, json, jsonBody, staff } from "../openapi";
+import { commonErrors, IdParam, json, staff } from "../openapi";
 import { requireIntegration } from "./integrations";
 
 export const ListQuery = z.object({
