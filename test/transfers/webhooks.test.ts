@@ -187,3 +187,18 @@ describe("WooCommerce webhooks → ledger → queue → sandbox accounting", () 
     expect((await call("GET", `/api/staff/integrations/${i.id}/orders?cursor=garbage`)).status).toBe(400);
   });
 });
+
+describe("the sandbox shop", () => {
+  it("numbers concurrent demo orders without collisions, and each is polled and transferred once", async () => {
+    const t = await createTenant();
+    const i = await createIntegration(t.id, { shop: { module: "sandbox", settings: {} }, accounting: { module: "sandbox", settings: {} } });
+    await new Promise((r) => setTimeout(r, 1000)); // orders are made after the integration's start second
+    await activate(i.id);
+    const made = await Promise.all(Array.from({ length: 8 }, () => call("POST", `/api/staff/integrations/${i.id}/sandbox/orders`, {})));
+    expect(made.map((m) => m.status)).toEqual(Array(8).fill(201));
+    const numbers = made.map((m) => m.json.number);
+    expect(new Set(numbers).size).toBe(8);
+    for (const m of made) expect((await waitForOrder(i.id, String(m.json.id))).status).toBe("transferred");
+    expect(await sandboxDocuments(i.id)).toHaveLength(8);
+  });
+});

@@ -82,15 +82,23 @@ export function demoOrder(id: number, number: number, input: DemoOrderInput, at:
   };
 }
 
-/** Creates a demo order in the sandbox shop. */
+/** Creates a demo order in the sandbox shop (numbered max + 1; a concurrent creation takes the next number). */
 export async function createSandboxOrder(db: Db, integrationId: string, input: DemoOrderInput = {}) {
-  const at = new Date().toISOString();
-  const last = await db.select({ n: max(sandboxOrders.number) }).from(sandboxOrders).where(eq(sandboxOrders.integrationId, integrationId)).get();
-  const number = (last?.n ?? 1000) + 1;
-  const id = String(number * 7 + 100000);
-  const body = demoOrder(Number(id), number, input, at);
-  await db.insert(sandboxOrders).values({ integrationId, id, number, body, createdAt: input.createdAt ?? at, updatedAt: at });
-  return body;
+  for (let attempt = 0; ; attempt++) {
+    const at = new Date().toISOString();
+    const last = await db.select({ n: max(sandboxOrders.number) }).from(sandboxOrders).where(eq(sandboxOrders.integrationId, integrationId)).get();
+    const number = (last?.n ?? 1000) + 1;
+    const id = String(number * 7 + 100000);
+    const body = demoOrder(Number(id), number, input, at);
+    const inserted = await db
+      .insert(sandboxOrders)
+      .values({ integrationId, id, number, body, createdAt: input.createdAt ?? at, updatedAt: at })
+      .onConflictDoNothing()
+      .returning({ id: sandboxOrders.id })
+      .get();
+    if (inserted) return body;
+    if (attempt >= 20) throw new Error("could not number the sandbox order");
+  }
 }
 
 /** The sandbox shop's order API: its orders in D1 by creation or last change, oldest first; the cursor is an offset. */
