@@ -151,6 +151,22 @@ describe("e-conomic: an order end to end", () => {
     expect(fake.requests("POST", "/customers")).toHaveLength(1);
   });
 
+  it("a remembered customer that was deleted in e-conomic is looked up again (or re-created) and the invoice sent once more", async () => {
+    const first = order({ customer: { email: "gone@example.com" } });
+    await (await openEconomic()).createDocument(first, reference(first));
+    fake.customers.length = 0; // the merchant deleted the customer in e-conomic
+    const second = order({ customer: { email: "gone@example.com" } });
+    const { document } = await (await openEconomic()).createDocument(second, reference(second));
+    expect(document.type).toBe("draft");
+    expect(fake.requests("POST", "/customers")).toHaveLength(2);
+    expect(fake.requests("POST", "/invoices/drafts")).toHaveLength(3); // refused once, then sent again
+    expect(fake.drafts.get(Number(document.number))!.customer.customerNumber).toBe(fake.customers[0].customerNumber);
+    // The binding now holds the new customer: a third batch needs no lookup.
+    const third = order({ customer: { email: "gone@example.com" } });
+    await (await openEconomic()).createDocument(third, reference(third));
+    expect(fake.requests("GET", "/customers")).toHaveLength(2);
+  });
+
   it("books the draft when documentType is booked", async () => {
     const session = await openEconomic({ documentType: "booked" });
     const o = order();

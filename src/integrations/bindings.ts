@@ -6,6 +6,7 @@ import { bindings } from "../db/schema";
 export interface Bindings {
   get(key: string): Promise<string | undefined>;
   put(key: string, externalId: string): Promise<void>;
+  forget(key: string): Promise<void>;
 }
 
 export function bindingStore(db: Db, integrationId: string, kind: string): Bindings {
@@ -13,6 +14,9 @@ export function bindingStore(db: Db, integrationId: string, kind: string): Bindi
   return {
     async get(key) {
       return (await db.select({ id: bindings.externalId }).from(bindings).where(where(key)).get())?.id;
+    },
+    async forget(key) {
+      await db.delete(bindings).where(where(key));
     },
     async put(key, externalId) {
       await db

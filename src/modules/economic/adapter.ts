@@ -20,7 +20,7 @@ import { formatMinor } from "../../domain/money";
 import type { CanonicalOrder, DocumentRef } from "../../domain/order";
 import type { AccountingAdapter, AccountingContext, AccountingSession } from "../types";
 import { EconomicClient, filterValue } from "./client";
-import { buildDraftInvoice, countryName, referenceText } from "./invoice";
+import { buildDraftInvoice, countryName, referenceText, type EconomicDraftInvoice } from "./invoice";
 import type { EconomicSettings } from "./settings";
 
 interface VatZoneItem {
@@ -91,6 +91,8 @@ export class EconomicSession implements AccountingSession {
   private catalogueComplete = false;
   private lookedUp = new Set<string>();
   private customers = new Map<string, number>();
+  /** Emails whose customer number came from the binding table, not from e-conomic in this session. */
+  private remembered = new Set<string>();
 
   constructor(
     private readonly client: EconomicClient,
@@ -156,8 +158,9 @@ export class EconomicSession implements AccountingSession {
   }
 
   async createDocument(order: CanonicalOrder, reference: string) {
-    const { body, totals } = await this.prepare(order, reference);
-    const created = await this.client.post<{ draftInvoiceNumber: number }>("/invoices/drafts", body);
+    const { body, totals, created } = await this.withCustomer(order, reference, (body) =>
+      this.client.post<{ draftInvoiceNumber: number }>("/invoices/drafts", body),
+    );
     const draft: DocumentRef = { type: "draft", number: String(created.draftInvoiceNumber) };
     // Totals that do not match are never booked: the draft is left for the merchant to correct.
     if (totals.error) throw withDocument(totals.error, draft, body, ` It was created as draft ${draft.number} and not booked.`);
@@ -186,11 +189,33 @@ export class EconomicSession implements AccountingSession {
   async updateDraft(document: DocumentRef, order: CanonicalOrder, reference: string) {
     if (document.type !== "draft")
       throw new TransferError("accounting_rejected", `Invoice ${document.number} is booked; a booked invoice cannot be changed.`);
-    const { body, totals } = await this.prepare(order, reference);
+    const { body, totals } = await this.withCustomer(order, reference, (body) =>
+      this.client.put(`/invoices/drafts/${encodeURIComponent(document.number)}`, { ...body, draftInvoiceNumber: Number(document.number) }),
+    );
     const sent = { ...body, draftInvoiceNumber: Number(document.number) };
-    await this.client.put(`/invoices/drafts/${encodeURIComponent(document.number)}`, sent);
     if (totals.error) throw withDocument(totals.error, document, sent, ` Draft ${document.number} was updated.`);
     return { document, sent };
+  }
+
+  /**
+   * Builds the invoice and sends it. A customer number remembered from an earlier batch may point to a
+   * customer deleted in e-conomic since: then it is forgotten, looked up by email (or created) and the
+   * invoice sent once more.
+   */
+  private async withCustomer<R>(order: CanonicalOrder, reference: string, send: (body: EconomicDraftInvoice) => Promise<R>) {
+    let prepared = await this.prepare(order, reference);
+    try {
+      return { ...prepared, created: await send(prepared.body) };
+    } catch (e) {
+      const key = order.customer.email?.trim().toLowerCase() ?? "";
+      const customerRefused = e instanceof TransferError && e.category === "accounting_rejected" && !!(e.details?.errors as Record<string, unknown> | undefined)?.customer;
+      if (!customerRefused || !this.remembered.has(key)) throw e;
+      this.remembered.delete(key);
+      this.customers.delete(key);
+      await this.knownCustomers?.forget(key);
+      prepared = await this.prepare(order, reference);
+      return { ...prepared, created: await send(prepared.body) };
+    }
   }
 
   /** Checks the order, creates what is missing (products when allowed, the customer) and builds the invoice. */
@@ -225,9 +250,12 @@ export class EconomicSession implements AccountingSession {
     const c = order.customer;
     const email = c.email!.trim();
     const key = email.toLowerCase();
-    const known = this.customers.get(key) ?? Number((await this.knownCustomers?.get(key)) ?? NaN);
+    const inSession = this.customers.get(key);
+    if (inSession !== undefined) return inSession;
+    const known = Number((await this.knownCustomers?.get(key)) ?? NaN);
     if (!Number.isNaN(known)) {
       this.customers.set(key, known);
+      this.remembered.add(key);
       return known;
     }
     const found = await this.client.get<{ collection: CustomerItem[] }>("/customers", { filter: `email$eq:${filterValue(email)}`, pagesize: 20 });
