@@ -331,8 +331,11 @@ export async function testTransfer(env: Env, row: ImportRow, body: { orderId?: s
       throw e;
     }
     if (!raw) throw body.orderId ? notFound("Order in the import's range") : unprocessable("no_test_order", "No order in the range passes the checks; see the preflight");
-    await intakeOrder(ctx, integration, { raw, rawText: JSON.stringify(raw), source: "import", importId: row.id, isUpdate: false, active: true });
+    const outcome = await intakeOrder(ctx, integration, { raw, rawText: JSON.stringify(raw), source: "import", importId: row.id, isUpdate: false, active: true });
     const order = shopAdapters[integration.shopModule].toOrder(raw);
+    // A temporary failure: the queue retries the test order (its answer says pending meanwhile).
+    if (!outcome.done)
+      await env.TRANSFERS.send({ type: "transfer", integrationId: integration.id, shopOrderId: order.shopOrderId } satisfies TransferMessage, { delaySeconds: outcome.delaySeconds });
     const ledgerRow = (await getLedgerRow(ctx.db, integration.id, order.shopOrderId))!;
     result = {
       orderId: ledgerRow.shopOrderId,

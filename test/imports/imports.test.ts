@@ -202,3 +202,24 @@ describe("imports of earlier orders", () => {
     expect((await call("GET", "/api/staff/imports/imp_nope")).status).toBe(404);
   });
 });
+
+describe("a test transfer that meets a temporary failure", () => {
+  it("answers pending and is retried by the queue until it is transferred", async () => {
+    const { integration, fromDate } = await setup([{}]);
+    // The sandbox accounting is "down" for @fail.test customers; the order's customer is changed to one.
+    await env.DB.prepare("UPDATE sandbox_orders SET body = json_set(body, '$.billing.email', 'x@fail.test') WHERE integration_id = ?").bind(integration.id).run();
+    const { id } = (await call("POST", "/api/staff/imports", { integrationId: integration.id, fromDate, estimatedOrders: 1 })).json;
+    const test = await call("POST", `/api/staff/imports/${id}/test-transfer`);
+    expect(test.json.testTransfer.status).toBe("pending");
+    const row = await env.DB.prepare("SELECT status, attempts FROM ledger WHERE integration_id = ?").bind(integration.id).first<{ status: string; attempts: number }>();
+    expect(row!.status).toBe("pending");
+    // The message was enqueued with the backoff: the queue takes it again (here it keeps failing, so it stays pending with more attempts).
+    await vi.waitFor(
+      async () => {
+        const r = await env.DB.prepare("SELECT attempts FROM ledger WHERE integration_id = ?").bind(integration.id).first<{ attempts: number }>();
+        if (r!.attempts < 2) throw new Error("not retried yet");
+      },
+      { timeout: 20000, interval: 200 },
+    );
+  });
+});
