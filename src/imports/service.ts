@@ -6,7 +6,7 @@
 import { and, count, eq, isNotNull, sql } from "drizzle-orm";
 import { accountStub } from "../account/client";
 import { getDb, type Db } from "../db/client";
-import { auditLog, importTimeEntries, imports, ledger, prices } from "../db/schema";
+import { auditLog, importTimeEntries, imports, ledger } from "../db/schema";
 import { TransferError } from "../domain/errors";
 import { halfHoursFor } from "../domain/pricing";
 import { conflict, invalid, notFound, unprocessable } from "../lib/errors";
@@ -15,7 +15,7 @@ import { copenhagenDate, isValidDate, nowIso } from "../lib/time";
 import { loadIntegration, missingForActivation, type Integration } from "../integrations/store";
 import { shopAdapters } from "../modules/adapters";
 import type { ShopClient } from "../modules/types";
-import { tenantPlan } from "../staff/routes/usage";
+import { priceList, tenantPlan } from "../account/prices";
 import { getLedgerRow } from "../transfers/ledger-store";
 import type { TransferMessage } from "../transfers/messages";
 import { enqueueTransfers } from "../transfers/poll";
@@ -473,7 +473,7 @@ export async function addOffer(env: Env, row: ImportRow, halfHours: number, acto
 }
 
 async function technician(db: Db, row: ImportRow) {
-  const price = (await db.select().from(prices).where(eq(prices.id, 1)).get())!;
+  const price = await priceList(db);
   const technicianHalfHours = halfHoursFor(row.technicianMinutes);
   const billed = Math.min(technicianHalfHours, row.acceptedHalfHours);
   return {

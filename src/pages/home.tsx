@@ -5,7 +5,7 @@ import { accountStub } from "../account/client";
 import { getDb } from "../db/client";
 import { ledger } from "../db/schema";
 import { copenhagenDate, copenhagenMonth } from "../lib/time";
-import { tenantPlan } from "../staff/routes/usage";
+import { tenantPlan } from "../account/prices";
 import type { PageContext, PagesEnv } from "./auth";
 import type { T } from "./i18n";
 import { render, tr } from "./layout";

@@ -11,7 +11,7 @@ import { getDb } from "../db/client";
 import { auditLog, plans, tenants } from "../db/schema";
 import { topUpQuote } from "../domain/pricing";
 import { randomToken } from "../lib/crypto";
-import { priceList } from "../staff/routes/usage";
+import { priceList } from "../account/prices";
 import type { PageContext, PagesEnv } from "./auth";
 import { tenantUsage, UsageStats } from "./home";
 import { Csrf, FieldError, Flash, render, tr } from "./layout";

@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
+import { priceList } from "../../account/prices";
 import { getDb, type Db } from "../../db/client";
 import { plans, prices } from "../../db/schema";
 import { tierTableProblem } from "../../domain/pricing";
@@ -26,8 +27,8 @@ const PutPrices = z.strictObject({ topUpTiers: z.array(Tier).min(1).max(50), tec
 const PlanCode = z.object({ code: z.string().regex(/^[a-z0-9_-]{1,40}$/) });
 
 export async function loadPriceList(db: Db) {
-  const [allPlans, p] = await Promise.all([db.select().from(plans).all(), db.select().from(prices).where(eq(prices.id, 1)).get()]);
-  return { plans: allPlans, topUpTiers: p!.topUpTiers, technicianHalfHourPrice: p!.technicianHalfHourPrice, currency: p!.currency };
+  const [allPlans, p] = await Promise.all([db.select().from(plans).all(), priceList(db)]);
+  return { plans: allPlans, topUpTiers: p.topUpTiers, technicianHalfHourPrice: p.technicianHalfHourPrice, currency: p.currency };
 }
 
 export function planRoutes(app: StaffApp) {

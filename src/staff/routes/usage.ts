@@ -1,11 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { eq } from "drizzle-orm";
 import { accountStub } from "../../account/client";
-import { getDb, type Db } from "../../db/client";
-import { plans, prices, tenants } from "../../db/schema";
+import { priceList, tenantPlan } from "../../account/prices";
+import { getDb } from "../../db/client";
 import { topUpQuote } from "../../domain/pricing";
-import type { PlanTerms } from "../../domain/quota";
-import { invalid, notFound } from "../../lib/errors";
+import { invalid } from "../../lib/errors";
 import { copenhagenDate, copenhagenMonth, isValidDate, MONTH_RE } from "../../lib/time";
 import type { StaffApp } from "../../http/types";
 import { auditStatement } from "../audit";
@@ -66,23 +64,6 @@ const ImportQuote = z
     currency: z.string(),
   })
   .openapi("ImportQuote");
-
-/** The tenant and the terms of its plan; 404 for an unknown tenant. */
-export async function tenantPlan(db: Db, tenantId: string): Promise<{ plan: PlanTerms; currency: string }> {
-  const row = await db
-    .select({ code: plans.code, includedOrders: plans.includedOrders, extraOrderPrice: plans.extraOrderPrice, currency: plans.currency })
-    .from(tenants)
-    .innerJoin(plans, eq(plans.code, tenants.planCode))
-    .where(eq(tenants.id, tenantId))
-    .get();
-  if (!row) throw notFound("Tenant");
-  return { plan: { code: row.code, includedOrders: row.includedOrders, extraOrderPrice: row.extraOrderPrice }, currency: row.currency };
-}
-
-export async function priceList(db: Db) {
-  const p = await db.select().from(prices).where(eq(prices.id, 1)).get();
-  return p!;
-}
 
 export function usageRoutes(app: StaffApp) {
   app.openapi(
