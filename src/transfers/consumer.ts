@@ -36,7 +36,8 @@ export async function handleMessage(ctx: TransferContext, body: TransferMessage,
     await handleImportPage(ctx, body);
     return DONE;
   }
-  const integration = await loadIntegration(ctx.env, body.integrationId);
+  // Orders of one batch share their integration's row; polls and sweeps read it fresh (their cursor).
+  const integration = body.type === "delivery" || body.type === "transfer" ? await ctx.integration(body.integrationId) : await loadIntegration(ctx.env, body.integrationId);
   if (!integration) return DONE; // deleted: nothing to do
   switch (body.type) {
     case "delivery": {

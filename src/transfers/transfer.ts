@@ -3,7 +3,7 @@ import { getDb, type Db } from "../db/client";
 import { TransferError } from "../domain/errors";
 import { decideIntake, type Source } from "../domain/ledger";
 import type { CanonicalOrder, DocumentRef } from "../domain/order";
-import { integrationSettings, type Integration } from "../integrations/store";
+import { integrationSettings, loadIntegration, type Integration } from "../integrations/store";
 import { outboundFetch, type FetchFn } from "../lib/outbound";
 import { accountingAdapters, shopAdapters } from "../modules/adapters";
 import { effectiveSettings, getModule } from "../modules/registry";
@@ -25,12 +25,20 @@ export class TransferContext {
   readonly db: Db;
   private sessions = new Map<string, Promise<AccountingSession>>();
   private settings = new Map<string, ReturnType<typeof integrationSettings>>();
+  private integrations = new Map<string, Promise<Integration | undefined>>();
   constructor(
     readonly env: Env,
     readonly fetch: FetchFn = outboundFetch,
     readonly now: () => Date = () => new Date(),
   ) {
     this.db = getDb(env);
+  }
+
+  /** The integration's row, read once per batch. */
+  integration(id: string) {
+    let i = this.integrations.get(id);
+    if (!i) this.integrations.set(id, (i = loadIntegration(this.env, id)));
+    return i;
   }
 
   settingsOf(integration: Integration) {
