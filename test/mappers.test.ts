@@ -7,7 +7,7 @@ import {
   formatMinorString,
   fractionToBasisPoints,
   impliedRate,
-  minorField,
+  moneyField,
   parseMinor,
   parseQuantity,
   percentToBasisPoints,
@@ -64,62 +64,62 @@ function expectInvalid(fn: () => unknown, field: string) {
 
 describe("money", () => {
   it("parses decimal strings and numbers exactly into minor units", () => {
-    expect(parseMinor("10.00")).toBe(1000);
-    expect(parseMinor("100.000000")).toBe(10000);
-    expect(parseMinor("2.5")).toBe(250);
-    expect(parseMinor(19.99)).toBe(1999);
-    expect(parseMinor(3)).toBe(300);
-    expect(parseMinor("0")).toBe(0);
-    expect(parseMinor(".5")).toBe(50);
-    expect(parseMinor("5.")).toBe(500);
-    expect(parseMinor("+1.5")).toBe(150);
-    expect(parseMinor(" 10.00 ")).toBe(1000);
-    expect(parseMinor("1e3")).toBe(100000);
-    expect(parseMinor("1.5E-1")).toBe(15);
-    expect(parseMinor("-12.34")).toBe(-1234);
-    expect(parseMinor("53.9725")).toBe(5397);
-    expect(parseMinor("1234567890123.45")).toBe(123456789012345);
+    expect(parseMinor("10.00", 2)).toBe(1000);
+    expect(parseMinor("100.000000", 2)).toBe(10000);
+    expect(parseMinor("2.5", 2)).toBe(250);
+    expect(parseMinor(19.99, 2)).toBe(1999);
+    expect(parseMinor(3, 2)).toBe(300);
+    expect(parseMinor("0", 2)).toBe(0);
+    expect(parseMinor(".5", 2)).toBe(50);
+    expect(parseMinor("5.", 2)).toBe(500);
+    expect(parseMinor("+1.5", 2)).toBe(150);
+    expect(parseMinor(" 10.00 ", 2)).toBe(1000);
+    expect(parseMinor("1e3", 2)).toBe(100000);
+    expect(parseMinor("1.5E-1", 2)).toBe(15);
+    expect(parseMinor("-12.34", 2)).toBe(-1234);
+    expect(parseMinor("53.9725", 2)).toBe(5397);
+    expect(parseMinor("1234567890123.45", 2)).toBe(123456789012345);
   });
 
   it("adds 0.1 + 0.2 exactly", () => {
-    expect(parseMinor("0.1") + parseMinor("0.2")).toBe(30);
-    expect(parseMinor(0.1) + parseMinor(0.2)).toBe(parseMinor("0.3"));
+    expect(parseMinor("0.1", 2) + parseMinor("0.2", 2)).toBe(30);
+    expect(parseMinor(0.1, 2) + parseMinor(0.2, 2)).toBe(parseMinor("0.3", 2));
     // a float sum that already went wrong is still read as the nearest cent
-    expect(parseMinor(0.1 + 0.2)).toBe(30);
-    expect(parseMinor(1.005)).toBe(101); // String(1.005) is "1.005": no binary error creeps in
+    expect(parseMinor(0.1 + 0.2, 2)).toBe(30);
+    expect(parseMinor(1.005, 2)).toBe(101); // String(1.005) is "1.005": no binary error creeps in
   });
 
   it("rounds half away from zero at the second decimal", () => {
-    expect(parseMinor("2.345")).toBe(235);
-    expect(parseMinor("2.3449999")).toBe(234);
-    expect(parseMinor("-2.345")).toBe(-235);
-    expect(parseMinor("-3.005")).toBe(-301);
-    expect(parseMinor("-0.004")).toBe(0);
-    expect(parseMinor("-0.005")).toBe(-1);
-    expect(parseMinor("0.005")).toBe(1);
+    expect(parseMinor("2.345", 2)).toBe(235);
+    expect(parseMinor("2.3449999", 2)).toBe(234);
+    expect(parseMinor("-2.345", 2)).toBe(-235);
+    expect(parseMinor("-3.005", 2)).toBe(-301);
+    expect(parseMinor("-0.004", 2)).toBe(0);
+    expect(parseMinor("-0.005", 2)).toBe(-1);
+    expect(parseMinor("0.005", 2)).toBe(1);
     expect(parseMinor("1234.5", 0)).toBe(1235);
     expect(parseMinor("1.2345", 3)).toBe(1235);
   });
 
   it("refuses what is not a decimal number", () => {
     for (const bad of ["", " ", "abc", "1.2.3", "12,00", "1e", "--1", ".", "0x10", "1 000"]) {
-      expect(() => parseMinor(bad), bad).toThrow();
-      expect(tryParseMinor(bad)).toBeNull();
+      expect(() => parseMinor(bad, 2), bad).toThrow();
+      expect(tryParseMinor(bad, 2)).toBeNull();
     }
-    expect(() => parseMinor(Number.NaN)).toThrow();
-    expect(() => parseMinor(Number.POSITIVE_INFINITY)).toThrow();
-    expect(() => parseMinor(null as unknown as string)).toThrow();
-    expect(() => parseMinor("1e30")).toThrow(/range/);
-    expect(tryParseMinor({})).toBeNull();
+    expect(() => parseMinor(Number.NaN, 2)).toThrow();
+    expect(() => parseMinor(Number.POSITIVE_INFINITY, 2)).toThrow();
+    expect(() => parseMinor(null as unknown as string, 2)).toThrow();
+    expect(() => parseMinor("1e30", 2)).toThrow(/range/);
+    expect(tryParseMinor({}, 2)).toBeNull();
   });
 
-  it("minorField names the field and applies a fallback only for missing values", () => {
-    expect(minorField(undefined, "x", 0)).toBe(0);
-    expect(minorField(null, "x", 7)).toBe(7);
-    expect(minorField("", "x", 0)).toBe(0);
-    expect(minorField("1.25", "x")).toBe(125);
-    expectInvalid(() => minorField(undefined, "line_items[0].price"), "line_items[0].price is missing");
-    expectInvalid(() => minorField("abc", "line_items[0].price", 0), "line_items[0].price is not a number");
+  it("moneyField names the field and applies a fallback only for missing values", () => {
+    expect(moneyField(2)(undefined, "x", 0)).toBe(0);
+    expect(moneyField(2)(null, "x", 7)).toBe(7);
+    expect(moneyField(2)("", "x", 0)).toBe(0);
+    expect(moneyField(2)("1.25", "x")).toBe(125);
+    expectInvalid(() => moneyField(2)(undefined, "line_items[0].price"), "line_items[0].price is missing");
+    expectInvalid(() => moneyField(2)("abc", "line_items[0].price", 0), "line_items[0].price is not a number");
   });
 
   it("parses quantities", () => {
@@ -178,17 +178,17 @@ describe("money", () => {
   });
 
   it("formats minor units for external APIs", () => {
-    expect(formatMinor(12345)).toBe(123.45);
-    expect(formatMinor(-5)).toBe(-0.05);
-    expect(formatMinor(0)).toBe(0);
-    expect(formatMinor(100)).toBe(1);
-    expect(formatMinorString(100)).toBe("1.00");
-    expect(formatMinorString(-12345)).toBe("-123.45");
-    expect(formatMinorString(7)).toBe("0.07");
+    expect(formatMinor(12345, 2)).toBe(123.45);
+    expect(formatMinor(-5, 2)).toBe(-0.05);
+    expect(formatMinor(0, 2)).toBe(0);
+    expect(formatMinor(100, 2)).toBe(1);
+    expect(formatMinorString(100, 2)).toBe("1.00");
+    expect(formatMinorString(-12345, 2)).toBe("-123.45");
+    expect(formatMinorString(7, 2)).toBe("0.07");
     expect(formatMinorString(5, 0)).toBe("5");
     expect(formatMinorString(1235, 3)).toBe("1.235");
-    expect(() => formatMinor(1.5)).toThrow();
-    fc.assert(fc.property(fc.integer({ min: -1e12, max: 1e12 }), (n) => parseMinor(formatMinor(n)) === n));
+    expect(() => formatMinor(1.5, 2)).toThrow();
+    fc.assert(fc.property(fc.integer({ min: -1e12, max: 1e12 }), (n) => parseMinor(formatMinor(n, 2), 2) === n));
   });
 
   it("derives unit price and discount so that the line adds up", () => {
@@ -356,7 +356,7 @@ describe("shopify mapper", () => {
   it("adapter: allowed states default to paid and partially_paid", () => {
     expect(shopifyAdapter.allowedStates({})).toEqual(["paid", "partially_paid"]);
     expect(shopifyAdapter.allowedStates({ allowedFinancialStatuses: ["paid"] })).toEqual(["paid"]);
-    expect(shopifyAdapter.toOrder(shopifyDk).shopOrderId).toBe("5820000000001");
+    expect(shopifyAdapter.toOrder(shopifyDk, {}).shopOrderId).toBe("5820000000001");
   });
 });
 
@@ -549,9 +549,12 @@ describe("magento mapper", () => {
     expectInvalid(mut((r) => (r.created_at = "not a date")), "created_at is not a valid time");
     expectInvalid(mut((r) => (r.items[2].qty_ordered = "-1.0000")), "items[2].qty_ordered is negative");
     expectInvalid(mut((r) => (r.items[2].qty_ordered = "abc")), "items[2].qty_ordered is not a number");
-    expectInvalid(mut((r) => (r.items[2].price = "18,00")), "items[2].price is not a number");
-    expectInvalid(mut((r) => (r.grand_total = undefined)), "grand_total is missing");
+    // The document is in the base currency by default (R24): its base_* amounts are read.
+    expectInvalid(mut((r) => (r.items[2].base_price = "18,00")), "items[2].base_price is not a number");
+    expectInvalid(() => magentoOrder({ ...clone(magentoDk), items: [{ ...clone(magentoDk).items[2], price: "18,00" }] }, { documentCurrency: "presentment" }), "items[0].price is not a number");
+    expectInvalid(mut((r) => ((r.grand_total = undefined), (r.base_grand_total = undefined))), "grand_total is missing");
     expectInvalid(mut((r) => delete r.order_currency_code), "order_currency_code is missing");
+    expectInvalid(mut((r) => (r.order_currency_code = "XYZ")), 'order currency "XYZ" is not an ISO 4217 currency code');
   });
 
   it("adapter: allowed states default to processing and complete", () => {

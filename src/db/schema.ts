@@ -147,6 +147,9 @@ export const ledger = sqliteTable(
     attempts: integer("attempts").notNull().default(0),
     received: text("received"),
     sent: text("sent"),
+    /** The document currency (R24) and the order's gross total in its minor units, as last received. */
+    currency: text("currency"),
+    totalGross: integer("total_gross"),
   },
   (t) => [
     uniqueIndex("ledger_integration_order").on(t.integrationId, t.shopOrderId),

@@ -5,7 +5,8 @@
  */
 import { copenhagenDate } from "../lib/time";
 import { TransferError } from "./errors";
-import { formatMinorString, vatOfNet } from "./money";
+import { decimalsOf } from "./currency";
+import { formatMinorString, representable, vatOfNet } from "./money";
 import type { CanonicalOrder } from "./order";
 import { vatTreatment, zoneVatRate, type VatTreatment } from "./vat";
 
@@ -105,6 +106,12 @@ export interface TotalsOptions {
   roundingProductNumber?: string;
   /** Minor units; a difference up to this is corrected with a rounding line. */
   roundingThreshold?: number;
+  /**
+   * The most decimals the accounting system holds in an amount (e-conomic: 2). When the document currency
+   * has more (KWD: 3), amounts are held at the system's decimals, and what it cannot hold is never
+   * rounded silently: it goes on the rounding line within the threshold, else it is totals_mismatch.
+   */
+  systemDecimals?: number;
 }
 
 export interface DocumentTotals {
@@ -125,15 +132,23 @@ export interface DocumentTotals {
  * any difference without a rounding product, is totals_mismatch.
  */
 export function documentTotals(documentNet: number, treatment: VatTreatment, order: CanonicalOrder, opts: TotalsOptions): DocumentTotals {
-  const vat = vatOfNet(documentNet, zoneVatRate(treatment));
+  const decimals = decimalsOf(order.currency);
+  const held = (m: number) => representable(m, decimals, opts.systemDecimals ?? decimals).minor;
+  const vat = held(vatOfNet(documentNet, zoneVatRate(treatment)));
   const gross = documentNet + vat;
   const diff = order.totals.gross - gross;
   if (diff === 0) return { net: documentNet, vat, gross, rounding: 0, error: null };
   const threshold = opts.roundingThreshold ?? 0;
+  const rounding = held(diff);
   if (opts.roundingProductNumber && Math.abs(diff) <= threshold)
-    return { net: documentNet + diff, vat, gross: gross + diff, rounding: diff, error: null };
-  const fmt = (m: number) => `${formatMinorString(m)} ${order.currency}`;
-  const allowed = opts.roundingProductNumber ? `more than the rounding threshold of ${fmt(threshold)}` : "and no rounding product is set";
+    return { net: documentNet + rounding, vat, gross: gross + rounding, rounding, error: null };
+  const fmt = (m: number) => `${formatMinorString(m, decimals)} ${order.currency}`;
+  const unholdable =
+    held(order.totals.gross) !== order.totals.gross
+      ? ` The accounting system holds amounts with at most ${opts.systemDecimals} decimals, so ${fmt(order.totals.gross)} cannot be held exactly.`
+      : "";
+  const allowed =
+    (opts.roundingProductNumber ? `more than the rounding threshold of ${fmt(threshold)}` : "and no rounding product is set") + "." + unholdable;
   return {
     net: documentNet,
     vat,
@@ -141,7 +156,7 @@ export function documentTotals(documentNet: number, treatment: VatTreatment, ord
     rounding: 0,
     error: new TransferError(
       "totals_mismatch",
-      `The document's total ${fmt(gross)} (net ${fmt(documentNet)}, VAT ${fmt(vat)}) differs from the order's total ${fmt(order.totals.gross)} by ${fmt(diff)}, ${allowed}.`,
+      `The document's total ${fmt(gross)} (net ${fmt(documentNet)}, VAT ${fmt(vat)}) differs from the order's total ${fmt(order.totals.gross)} by ${fmt(diff)}, ${allowed}`,
       { details: { documentTotals: { net: documentNet, vat, gross }, orderTotals: order.totals } },
     ),
   };

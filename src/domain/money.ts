@@ -1,13 +1,11 @@
 /**
- * Exact money arithmetic for the canonical order: amounts are integer minor units (øre/cents), VAT rates
- * are integer basis points (2500 = 25 %). Decimal strings are parsed digit by digit (BigInt), never via
+ * Exact money arithmetic for the canonical order: amounts are integer minor units of their currency's own
+ * size (ISO 4217, see currency.ts: øre, cents, yen, fils), VAT rates are integer basis points (2500 = 25 %).
+ * Nothing here assumes a number of decimals: every reader and writer is given the currency's. Decimal strings are parsed digit by digit (BigInt), never via
  * floating point sums; JSON numbers are parsed through their shortest string form (19.99 → "19.99").
  * Rounding everywhere is half away from zero.
  */
 import { TransferError } from "./errors";
-
-/** Minor units per major unit by default (2 decimals: øre, cents). */
-export const DEFAULT_DECIMALS = 2;
 
 export class MoneyFormatError extends Error {}
 
@@ -63,15 +61,16 @@ function scaled(value: unknown, decimals: number): number {
 }
 
 /**
- * "10.00" → 1000, "100.000000" → 10000, "2.5" → 250, 19.99 → 1999, "-3.005" → -301 (half away from zero).
+ * With 2 decimals: "10.00" → 1000, "100.000000" → 10000, "2.5" → 250, 19.99 → 1999, "-3.005" → -301 (half
+ * away from zero); with 0 decimals (JPY) "1224" → 1224; with 3 (KWD) "1.234" → 1234.
  * Throws MoneyFormatError for anything that is not a decimal number.
  */
-export function parseMinor(value: string | number, decimals = DEFAULT_DECIMALS): number {
+export function parseMinor(value: string | number, decimals: number): number {
   return scaled(value, decimals);
 }
 
 /** Like parseMinor, but null for values that cannot be parsed. */
-export function tryParseMinor(value: unknown, decimals = DEFAULT_DECIMALS): number | null {
+export function tryParseMinor(value: unknown, decimals: number): number | null {
   try {
     return scaled(value, decimals);
   } catch {
@@ -79,18 +78,24 @@ export function tryParseMinor(value: unknown, decimals = DEFAULT_DECIMALS): numb
   }
 }
 
+/** Reads one money field of a shop order in the order's currency (see moneyField). */
+export type MoneyField = (value: unknown, field: string, fallback?: number) => number;
+
 /**
- * A money field of a shop order. Missing (undefined/null/"") gives `fallback` when one is given;
- * otherwise, and for anything unreadable, throws TransferError("invalid_order") naming the field.
+ * The reader of an order's money fields in a currency with `decimals` minor units. Missing
+ * (undefined/null/"") gives `fallback` when one is given; otherwise, and for anything unreadable, it
+ * throws TransferError("invalid_order") naming the field.
  */
-export function minorField(value: unknown, field: string, fallback?: number): number {
-  if ((value === undefined || value === null || value === "") && fallback !== undefined) return fallback;
-  if (value === undefined || value === null) throw new TransferError("invalid_order", `${field} is missing`);
-  try {
-    return scaled(value, DEFAULT_DECIMALS);
-  } catch {
-    throw new TransferError("invalid_order", `${field} is not a number: ${JSON.stringify(value)}`);
-  }
+export function moneyField(decimals: number): MoneyField {
+  return (value, field, fallback) => {
+    if ((value === undefined || value === null || value === "") && fallback !== undefined) return fallback;
+    if (value === undefined || value === null) throw new TransferError("invalid_order", `${field} is missing`);
+    try {
+      return scaled(value, decimals);
+    } catch {
+      throw new TransferError("invalid_order", `${field} is not a number: ${JSON.stringify(value)}`);
+    }
+  };
 }
 
 /** A decimal quantity ("1.0000", 2) as an exact number; throws MoneyFormatError. Fractions are kept (4 decimals). */
@@ -148,8 +153,8 @@ export function impliedRate(netMinor: number, vatMinor: number): number {
   return divideRounded(vatMinor * 10000, netMinor);
 }
 
-/** Minor units → decimal string with a fixed number of decimals: 12345 → "123.45", -5 → "-0.05". */
-export function formatMinorString(minor: number, decimals = DEFAULT_DECIMALS): string {
+/** Minor units → decimal string with the currency's decimals: (12345, 2) → "123.45", (-5, 2) → "-0.05", (1224, 0) → "1224". */
+export function formatMinorString(minor: number, decimals: number): string {
   if (!Number.isSafeInteger(minor)) throw new RangeError(`not an integer amount: ${minor}`);
   const neg = minor < 0;
   const s = String(Math.abs(minor)).padStart(decimals + 1, "0");
@@ -157,8 +162,8 @@ export function formatMinorString(minor: number, decimals = DEFAULT_DECIMALS): s
   return neg ? `-${out}` : out;
 }
 
-/** Minor units → a JSON number for external APIs: 12345 → 123.45 (the nearest double to the exact decimal). */
-export function formatMinor(minor: number, decimals = DEFAULT_DECIMALS): number {
+/** Minor units → a JSON number for external APIs: (12345, 2) → 123.45 (the nearest double to the exact decimal). */
+export function formatMinor(minor: number, decimals: number): number {
   return Number(formatMinorString(minor, decimals));
 }
 
@@ -184,4 +189,34 @@ export function unitAndDiscount(
   if (quantity <= 0) return { unitPriceNet: 0, discountNet: netTotal === 0 ? 0 : -netTotal };
   const unitPriceNet = divideCeil(netBeforeDiscount, quantity);
   return { unitPriceNet, discountNet: quantity * unitPriceNet - netTotal };
+}
+
+/**
+ * The exchange rate as e-conomic defines it: the amount in the base currency of 100 units of the document
+ * currency, from the same total in both (each in its own minor units), as a decimal string with 6 decimals
+ * ("746.123400"). Null when the document total is zero (no rate is implied).
+ */
+export function impliedExchangeRate(
+  document: { gross: number; decimals: number },
+  base: { gross: number; decimals: number },
+): string | null {
+  if (document.gross === 0) return null;
+  const RATE_DECIMALS = 6;
+  // rate = (base / 10^db) / (doc / 10^dd) × 100, scaled by 10^6.
+  const num = BigInt(base.gross) * 10n ** BigInt(document.decimals + RATE_DECIMALS) * 100n;
+  const den = BigInt(document.gross) * 10n ** BigInt(base.decimals);
+  const r = divRound(den < 0n ? -num : num, den < 0n ? -den : den);
+  return formatMinorString(Number(r), RATE_DECIMALS);
+}
+
+/**
+ * An amount in `from` decimals written with at most `to` decimals (an accounting system that holds fewer
+ * decimals than the currency has, e.g. KWD's 3 in e-conomic's 2): the amount in `from` minor units that
+ * the system can hold, rounded half away from zero, and whether that is exact.
+ */
+export function representable(minor: number, from: number, to: number): { minor: number; exact: boolean } {
+  if (to >= from) return { minor, exact: true };
+  const step = 10 ** (from - to);
+  const held = divideRounded(minor, step) * step;
+  return { minor: held, exact: held === minor };
 }

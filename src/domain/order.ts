@@ -1,7 +1,7 @@
 /**
  * The canonical order: one shop-independent model that every shop mapper produces and every
- * accounting module reads. Money is integer minor units (øre/cents); VAT rates are basis points
- * (2500 = 25 %). Times are ISO 8601 UTC strings.
+ * accounting module reads. Money is integer minor units of `currency` (its ISO 4217 decimals: øre, cents,
+ * yen, fils); VAT rates are basis points (2500 = 25 %). Times are ISO 8601 UTC strings.
  */
 export interface CanonicalOrder {
   /** The shop's own id, as a string (Shopify `id`, WooCommerce `id`, Magento `entity_id`). */
@@ -13,7 +13,13 @@ export interface CanonicalOrder {
   /** The shop's state that allowed-states rules look at (Shopify financial_status, WooCommerce/Magento status). */
   state: string;
   cancelled: boolean;
+  /** The document currency (R24): every amount of the order is in it. An ISO 4217 code. */
   currency: string;
+  /**
+   * The same order's total in the shop's other currency, when the shop states both (Shopify shop and
+   * presentment money, Magento base and order amounts) and they differ: the exchange rate it implies.
+   */
+  otherTotal?: { currency: string; gross: number };
   /** Whether the shop's prices were entered including VAT (informational; amounts below are split already). */
   pricesIncludeVat: boolean;
   customer: Customer;

@@ -199,10 +199,11 @@ export async function handleImportPage(ctx: TransferContext, msg: { importId: st
     return;
   }
   const shop = shopAdapters[integration.shopModule];
+  const shopSettings = await ctx.shopSettings(integration);
   const orders = [];
   for (const raw of page.orders) {
     try {
-      const order = shop.toOrder(raw);
+      const order = shop.toOrder(raw, shopSettings);
       if (inRange(range, order)) orders.push({ raw, order });
     } catch {
       // Unreadable orders are recorded by the run's intake as invalid_order; the preflight counts them.
@@ -213,7 +214,7 @@ export async function handleImportPage(ctx: TransferContext, msg: { importId: st
   if (preflight) {
     const pf = structuredClone(row.preflight as Preflight);
     const session = await ctx.session(integration);
-    const allowed = shop.allowedStates(await ctx.shopSettings(integration));
+    const allowed = shop.allowedStates(shopSettings);
     for (const { raw, order } of orders) {
       pf.ordersFound++;
       const problem = order
@@ -282,7 +283,8 @@ async function findTestOrder(ctx: TransferContext, row: ImportRow, integration: 
   const window = createdWindow(range);
   const client = shopClient(ctx, integration, await ctx.shopSettings(integration));
   const shop = shopAdapters[integration.shopModule];
-  const allowed = shop.allowedStates(await ctx.shopSettings(integration));
+  const shopSettings = await ctx.shopSettings(integration);
+  const allowed = shop.allowedStates(shopSettings);
   const session = await ctx.session(integration);
   let cursor: string | null | undefined = null;
   let best: { raw: unknown; n: number } | null = null;
@@ -291,7 +293,7 @@ async function findTestOrder(ctx: TransferContext, row: ImportRow, integration: 
     for (const raw of page.orders) {
       let order;
       try {
-        order = shop.toOrder(raw);
+        order = shop.toOrder(raw, shopSettings);
       } catch {
         continue;
       }
@@ -332,7 +334,7 @@ export async function testTransfer(env: Env, row: ImportRow, body: { orderId?: s
     }
     if (!raw) throw body.orderId ? notFound("Order in the import's range") : unprocessable("no_test_order", "No order in the range passes the checks; see the preflight");
     const outcome = await intakeOrder(ctx, integration, { raw, rawText: JSON.stringify(raw), source: "import", importId: row.id, isUpdate: false, active: true });
-    const order = shopAdapters[integration.shopModule].toOrder(raw);
+    const order = shopAdapters[integration.shopModule].toOrder(raw, await ctx.shopSettings(integration));
     // A temporary failure: the queue retries the test order (its answer says pending meanwhile).
     if (!outcome.done)
       await env.TRANSFERS.send({ type: "transfer", integrationId: integration.id, shopOrderId: order.shopOrderId } satisfies TransferMessage, { delaySeconds: outcome.delaySeconds });

@@ -4,8 +4,11 @@ import type { FetchFn } from "../lib/outbound";
 
 /** What a shop module offers the core: its orders mapped to the canonical order. */
 export interface ShopAdapter {
-  /** Maps the shop's order JSON; throws TransferError("invalid_order") when it cannot be read. */
-  toOrder(raw: unknown): CanonicalOrder;
+  /**
+   * Maps the shop's order JSON with the module's settings (e.g. `documentCurrency`, R24); throws
+   * TransferError("invalid_order") when it cannot be read.
+   */
+  toOrder(raw: unknown, settings: Record<string, unknown>): CanonicalOrder;
   /** The allowed order states from the module's settings (R5). */
   allowedStates(settings: Record<string, unknown>): string[];
   /** Reads orders from the shop's API (polling, reconciliation, imports). */

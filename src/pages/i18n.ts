@@ -1,3 +1,4 @@
+import { formatAmount } from "../domain/currency";
 /** The settings page's words: Danish first, English available (`?lang=en` or the `lang` cookie). */
 export type Lang = "da" | "en";
 export const LANGS: Lang[] = ["da", "en"];
@@ -355,8 +356,8 @@ export function translator(lang: Lang) {
   /** A status, reason or category code in words. */
   const code = (c: string | null | undefined) => (c ? (codes[lang][c] ?? c.charAt(0).toUpperCase() + c.slice(1).replace(/_/g, " ")) : "");
   const locale = lang === "da" ? "da-DK" : "en-GB";
-  const money = (minor: number, currency = "DKK") =>
-    new Intl.NumberFormat(locale, { style: "currency", currency, minimumFractionDigits: 2 }).format(minor / 100);
+  /** Money in the currency's own decimals, the Danish way on Danish pages: 1.234,50 EUR, 1.234 JPY. */
+  const money = (minor: number, currency = "DKK") => formatAmount(minor, currency, lang);
   const num = (n: number) => new Intl.NumberFormat(locale).format(n);
   /** "3. marts 2026 kl. 10.15" / "3 March 2026 10:15" in Copenhagen time. */
   const when = (iso: string | null | undefined) =>
@@ -396,6 +397,7 @@ const settingLabels: Record<Lang, Record<string, string>> = {
     allowDraftUpdates: "Opdatér kladder når ordren ændres",
     roundingProductNumber: "Varenummer for øreafrunding",
     roundingThreshold: "Største afrunding (øre)",
+    documentCurrency: "Fakturaens valuta: butikkens valuta eller den valuta kunden betalte i",
   },
   en: {
     shopDomain: "Shop's myshopify domain",
@@ -423,6 +425,7 @@ const settingLabels: Record<Lang, Record<string, string>> = {
     allowDraftUpdates: "Update drafts when the order changes",
     roundingProductNumber: "Product number for rounding",
     roundingThreshold: "Largest rounding (minor units)",
+    documentCurrency: "Invoice currency: the shop's currency or the currency the customer paid in",
   },
 };
 

@@ -62,6 +62,8 @@ export async function recordSeen(db: Db, seen: Seen, status: "pending" | "skippe
     updatedAt: seen.at,
     pendingSince: status === "pending" ? seen.at : null,
     received: seen.raw,
+    currency: order.currency || null,
+    totalGross: order.currency ? order.totals.gross : null,
   };
   return db
     .insert(ledger)
@@ -73,6 +75,8 @@ export async function recordSeen(db: Db, seen: Seen, status: "pending" | "skippe
         orderCreatedAt: values.orderCreatedAt,
         orderUpdatedAt: values.orderUpdatedAt,
         received: values.received,
+        currency: values.currency,
+        totalGross: values.totalGross,
         updatedAt: values.updatedAt,
         // Pending and transferred rows keep their state; others take the new decision.
         status: sql`CASE WHEN ${ledger.status} IN ('pending','transferred') THEN ${ledger.status} ELSE ${status} END`,

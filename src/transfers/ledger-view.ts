@@ -19,6 +19,8 @@ export function ledgerEntry(row: LedgerRow) {
     ...(row.importId ? { importId: row.importId } : {}),
     receivedAt: row.receivedAt,
     ...(row.transferredAt ? { transferredAt: row.transferredAt } : {}),
+    /** The document currency (R24); null while the order could not be read. */
+    currency: row.currency,
   };
 }
 

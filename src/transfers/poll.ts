@@ -118,9 +118,10 @@ export async function openShopClient(ctx: TransferContext, integration: Integrat
  */
 export async function takeInPage(ctx: TransferContext, integration: Integration, raws: unknown[]) {
   const shop = shopAdapters[integration.shopModule];
+  const shopSettings = await ctx.shopSettings(integration);
   const seen = raws.map((raw) => {
     try {
-      return { raw, order: shop.toOrder(raw) as CanonicalOrder | null };
+      return { raw, order: shop.toOrder(raw, shopSettings) as CanonicalOrder | null };
     } catch {
       return { raw, order: null }; // the intake records why it cannot be read
     }

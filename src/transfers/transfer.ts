@@ -101,9 +101,10 @@ export interface SeenOrder {
 export async function intakeOrder(ctx: TransferContext, integration: Integration, seen: SeenOrder, messageAttempts = 1): Promise<Outcome> {
   const at = ctx.now().toISOString();
   const shop = shopAdapters[integration.shopModule];
+  const shopSettings = await ctx.shopSettings(integration);
   let order: CanonicalOrder;
   try {
-    order = shop.toOrder(seen.raw);
+    order = shop.toOrder(seen.raw, shopSettings);
   } catch (e) {
     if (e instanceof TransferError) return recordUnreadable(ctx, integration, seen, e, at);
     throw e;
@@ -113,7 +114,7 @@ export async function intakeOrder(ctx: TransferContext, integration: Integration
   const decision = decideIntake(order, ledgerState(existing), {
     active: seen.active,
     startAt: integration.startAt,
-    allowedStates: shop.allowedStates(await ctx.shopSettings(integration)),
+    allowedStates: shop.allowedStates(shopSettings),
     allowDraftUpdates: accountingSettings.allowDraftUpdates !== false,
     isUpdate: seen.isUpdate,
     source: seen.source,
@@ -189,7 +190,7 @@ export async function transferRow(ctx: TransferContext, integration: Integration
   const reference = documentReference(integration.id, row);
   let order: CanonicalOrder;
   try {
-    order = shopAdapters[integration.shopModule].toOrder(JSON.parse(row.received ?? "null"));
+    order = shopAdapters[integration.shopModule].toOrder(JSON.parse(row.received ?? "null"), await ctx.shopSettings(integration));
   } catch (e) {
     const err = e instanceof TransferError ? e : new TransferError("invalid_order", "The order data cannot be read");
     await markFailed(ctx.db, row, err, at);

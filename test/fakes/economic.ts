@@ -5,6 +5,7 @@
  * 400 errors, filters on the documented filterable properties only, paging (skippages/pagesize ≤ 1000),
  * and programmable failures. State is public for assertions.
  */
+import { currencyDecimals } from "../../src/domain/currency";
 import type { FetchFn } from "../../src/lib/outbound";
 
 export interface FakeAccountingYear {
@@ -62,6 +63,8 @@ export interface FakeEconomicOptions {
   /** Product groups whose sales account has no VAT (the rounding product's group). Default [2]. */
   vatFreeProductGroups?: number[];
   customers?: Omit<FakeCustomer, "customerNumber">[];
+  /** The agreement's base currency (GET /self `settings.baseCurrency`). Default DKK. */
+  baseCurrency?: string;
 }
 
 /** Filterable properties per collection (slate schemas, "Filterable properties"). */
@@ -101,6 +104,7 @@ export class FakeEconomic {
   booked = new Map<number, FakeInvoice>();
   log: LoggedRequest[] = [];
   vatFreeProductGroups: number[];
+  baseCurrency: string;
   private nextDraft = 1;
   private nextBooked = 10001;
   private failures: { status: number; retryAfter?: string }[] = [];
@@ -117,6 +121,7 @@ export class FakeEconomic {
       { year: "2026", fromDate: "2026-01-01", toDate: "2026-12-31" },
     ];
     this.vatFreeProductGroups = opts.vatFreeProductGroups ?? [2];
+    this.baseCurrency = opts.baseCurrency ?? "DKK";
     const goods = { productGroupNumber: 1 };
     for (const p of opts.products ?? [
       { productNumber: "SKU-1", name: "T-shirt", salesPrice: 100, productGroup: goods },
@@ -205,6 +210,8 @@ export class FakeEconomic {
     const path = url.pathname.replace(/\/+$/, "");
     const segs = path.split("/").filter(Boolean);
     const key = `${method} ${path}`;
+    if (key === "GET /self")
+      return ok({ agreementNumber: 123456, company: { name: "Demo ApS" }, settings: { baseCurrency: this.baseCurrency, internationalLedger: false } });
     if (key === "GET /vat-zones") return ok(this.collection(url, "/vat-zones", VAT_ZONES));
     if (key === "GET /accounting-years") return ok(this.collection(url, "/accounting-years", this.accountingYears));
     if (key === "GET /products") return ok(this.collection(url, "/products", [...this.products.values()]));
@@ -281,6 +288,7 @@ export class FakeEconomic {
 
   private createCustomer(body: Record<string, unknown>) {
     const errors = requiredErrors(body, ["currency", "customerGroup", "name", "paymentTerms", "vatZone"]);
+    if (typeof body.currency === "string" && currencyDecimals(body.currency) === undefined) errors.currency = fieldError("E06000", "currency does not exist.", body.currency);
     const zone = (body.vatZone as { vatZoneNumber?: number } | undefined)?.vatZoneNumber;
     if (body.vatZone && !VAT_ZONES.some((z) => z.vatZoneNumber === zone)) errors.vatZone = fieldError("E06000", "vatZone does not exist.", zone);
     if (Object.keys(errors).length) throw validation(errors);
@@ -295,6 +303,12 @@ export class FakeEconomic {
       body,
       create ? ["currency", "customer", "date", "layout", "paymentTerms", "recipient", "recipient.name", "recipient.vatZone"] : ["recipient", "recipient.vatZone"],
     );
+    if (typeof body.currency === "string" && currencyDecimals(body.currency) === undefined) errors.currency = fieldError("E06000", "currency does not exist.", body.currency);
+    // exchangeRate: the base-currency amount of 100 units (a positive decimal); the base currency's own is 100.
+    if (body.exchangeRate !== undefined && !(typeof body.exchangeRate === "number" && body.exchangeRate > 0))
+      errors.exchangeRate = fieldError("E04700", "exchangeRate must be a positive number.", body.exchangeRate);
+    if (body.exchangeRate !== undefined && body.currency === this.baseCurrency && body.exchangeRate !== 100)
+      errors.exchangeRate = fieldError("E04700", "exchangeRate must be 100 for the base currency.", body.exchangeRate);
     const customerNumber = (body.customer as { customerNumber?: number } | undefined)?.customerNumber;
     if (body.customer && !this.customers.some((c) => c.customerNumber === customerNumber))
       errors.customer = fieldError("E06000", "customer does not exist.", customerNumber);

@@ -16,11 +16,12 @@ import { bindingStore, type Bindings } from "../../integrations/bindings";
 import { sha256Hex } from "../../lib/crypto";
 import { checkOrder, productNumbersOf, vatZoneOf, type AccountingYear, type MasterData } from "../../domain/checks";
 import { TransferError } from "../../domain/errors";
-import { formatMinor } from "../../domain/money";
+import { decimalsOf } from "../../domain/currency";
+import { formatMinor, impliedExchangeRate, representable } from "../../domain/money";
 import type { CanonicalOrder, DocumentRef } from "../../domain/order";
 import type { AccountingAdapter, AccountingContext, AccountingSession } from "../types";
 import { EconomicClient, filterValue } from "./client";
-import { buildDraftInvoice, countryName, referenceText, type EconomicDraftInvoice } from "./invoice";
+import { buildDraftInvoice, countryName, ECONOMIC_DECIMALS, referenceText, type EconomicDraftInvoice } from "./invoice";
 import type { EconomicSettings } from "./settings";
 
 interface VatZoneItem {
@@ -93,6 +94,8 @@ export class EconomicSession implements AccountingSession {
   private customers = new Map<string, number>();
   /** Emails whose customer number came from the binding table, not from e-conomic in this session. */
   private remembered = new Set<string>();
+  /** The agreement's base currency (GET /self), read when an order first needs it. */
+  private baseCurrency?: Promise<string | null>;
 
   constructor(
     private readonly client: EconomicClient,
@@ -226,7 +229,22 @@ export class EconomicSession implements AccountingSession {
     if (zone.error) throw zone.error;
     if (this.settings.autoCreateProducts) await this.createMissingProducts(order);
     const customerNumber = await this.customerFor(order, zone.vatZoneNumber);
-    return buildDraftInvoice({ order, settings: this.settings, customerNumber, vatZoneNumber: zone.vatZoneNumber, treatment: zone.treatment, reference });
+    const exchangeRate = await this.exchangeRateFor(order);
+    return buildDraftInvoice({ order, settings: this.settings, customerNumber, vatZoneNumber: zone.vatZoneNumber, treatment: zone.treatment, reference, exchangeRate });
+  }
+
+  /**
+   * R24: the rate the shop's two totals imply, when the document currency is not the agreement's base
+   * currency and the shop stated the order's total in the base currency too; otherwise none (e-conomic
+   * then uses its daily rate). The base currency (GET /self) is read only for such orders, once a session.
+   */
+  private async exchangeRateFor(order: CanonicalOrder): Promise<string | null> {
+    const other = order.otherTotal;
+    if (!other || other.currency === order.currency) return null;
+    this.baseCurrency ??= this.client.get<{ settings?: { baseCurrency?: string } }>("/self").then((s) => s.settings?.baseCurrency?.toUpperCase() ?? null);
+    const base = await this.baseCurrency;
+    if (base !== other.currency || base === order.currency) return null;
+    return impliedExchangeRate({ gross: order.totals.gross, decimals: decimalsOf(order.currency) }, { gross: other.gross, decimals: decimalsOf(other.currency) });
   }
 
   private async createMissingProducts(order: CanonicalOrder) {
@@ -239,7 +257,8 @@ export class EconomicSession implements AccountingSession {
         name: (line?.description || (number === shipping ? "Shipping" : number)).slice(0, 300),
         productGroup: { productGroupNumber: this.settings.productGroupNumber },
       };
-      if (line) product.salesPrice = formatMinor(line.unitPriceNet);
+      // The product's list price, in e-conomic's two decimals (it is not on the invoice: the lines carry the price).
+      if (line) product.salesPrice = formatMinor(representable(line.unitPriceNet, decimalsOf(order.currency), ECONOMIC_DECIMALS).minor, decimalsOf(order.currency));
       await this.client.post("/products", product);
       this.products.add(number);
     }

@@ -10,9 +10,15 @@
  * 3. the discounted net divides by the quantity: that as the unit price;
  * 4. otherwise two lines of the same product, (quantity − r) at ⌊net/quantity⌋ and r at one minor unit
  *    more, where r = net mod quantity.
+ * Amounts are written with the document currency's own decimals (JPY 1224, EUR 12.24). A currency with
+ * more decimals than e-conomic's two (KWD) is written in steps of what e-conomic holds (10 fils); what
+ * cannot be held goes on the rounding line within the threshold, else the order is totals_mismatch.
+ * When the document currency is not the agreement's base currency and the shop gave the order's total
+ * in the base currency too, `exchangeRate` is the rate that total implies (base amount of 100 units).
  */
 import { chargedShipping, documentTotals, orderDate, type DocumentTotals } from "../../domain/checks";
-import { formatMinor, sumMinor } from "../../domain/money";
+import { decimalsOf } from "../../domain/currency";
+import { divideRounded, formatMinor, sumMinor } from "../../domain/money";
 import type { CanonicalOrder, OrderLine } from "../../domain/order";
 import type { VatTreatment } from "../../domain/vat";
 import type { EconomicSettings } from "./settings";
@@ -39,9 +45,14 @@ export interface EconomicDraftLine {
   discountPercentage?: number;
 }
 
+/** e-conomic holds prices and amounts with at most two decimals (error E04740). */
+export const ECONOMIC_DECIMALS = 2;
+
 export interface EconomicDraftInvoice {
   draftInvoiceNumber?: number;
   currency: string;
+  /** The base-currency amount of 100 units of `currency`; left out for e-conomic's daily rate. */
+  exchangeRate?: number;
   customer: { customerNumber: number };
   date: string;
   layout: { layoutNumber: number };
@@ -68,8 +79,24 @@ export const referenceText = (reference: string) => reference.slice(0, MAX.refer
 /** The invoice heading: "Order #1001" (Shopify names already carry the #). */
 export const orderHeading = (orderNumber: string) => (orderNumber.startsWith("#") ? `Order ${orderNumber}` : `Order #${orderNumber}`);
 
-/** One order line as one or two exact document lines (see the file comment). */
-export function exactLines(line: OrderLine, productNumber: string): DocumentLine[] {
+/**
+ * One order line as one or two exact document lines (see the file comment). `step` is the smallest amount
+ * the system holds, in the currency's minor units (1; 10 for KWD in e-conomic): the line is built in
+ * steps, and its net differs from the order's by less than one step only when the order's is finer.
+ */
+export function exactLines(line: OrderLine, productNumber: string, step = 1): DocumentLine[] {
+  if (step > 1) {
+    const inSteps = exactLines(
+      {
+        ...line,
+        unitPriceNet: divideRounded(line.unitPriceNet, step),
+        discountNet: line.quantity * divideRounded(line.unitPriceNet, step) - divideRounded(line.netTotal, step),
+        netTotal: divideRounded(line.netTotal, step),
+      },
+      productNumber,
+    );
+    return inSteps.map((l) => ({ ...l, unitNetPrice: l.unitNetPrice * step, net: l.net * step }));
+  }
   const { quantity: q, unitPriceNet: p, discountNet: d, netTotal: net } = line;
   const base = { productNumber, description: line.description };
   if (q <= 0) return net === 0 ? [] : [{ ...base, quantity: 1, unitNetPrice: net, net }];
@@ -88,14 +115,21 @@ export function exactLines(line: OrderLine, productNumber: string): DocumentLine
 
 /** The document's lines: order lines by SKU, shipping and fees on the shipping product. */
 export function documentLines(order: CanonicalOrder, shippingProductNumber: string): DocumentLine[] {
-  const charge = (description: string, net: number): DocumentLine => ({ productNumber: shippingProductNumber, description, quantity: 1, unitNetPrice: net, net });
+  const step = stepOf(order.currency);
+  const charge = (description: string, exact: number): DocumentLine => {
+    const net = divideRounded(exact, step) * step;
+    return { productNumber: shippingProductNumber, description, quantity: 1, unitNetPrice: net, net };
+  };
   return [
-    ...order.lines.flatMap((l) => exactLines(l, l.sku ?? "")),
+    ...order.lines.flatMap((l) => exactLines(l, l.sku ?? "", step)),
     ...chargedShipping(order).map((s) => charge(s.description || "Shipping", s.netAmount)),
     // Settings have no fee product: fees (e.g. a payment fee) go on the shipping product with their own text.
     ...order.fees.filter((f) => f.netAmount !== 0).map((f) => charge(f.description || "Fee", f.netAmount)),
   ];
 }
+
+/** The smallest amount e-conomic holds in a currency, in its minor units: 1, or 10 for a 3-decimal currency. */
+const stepOf = (currency: string) => 10 ** Math.max(0, decimalsOf(currency) - ECONOMIC_DECIMALS);
 
 export interface DraftInvoiceInput {
   order: CanonicalOrder;
@@ -104,6 +138,8 @@ export interface DraftInvoiceInput {
   vatZoneNumber: number;
   treatment: VatTreatment;
   reference: string;
+  /** The exchange rate to state (decimal string, base amount of 100 units), or none: e-conomic's daily rate. */
+  exchangeRate?: string | null;
 }
 
 /**
@@ -113,7 +149,7 @@ export interface DraftInvoiceInput {
 export function buildDraftInvoice(input: DraftInvoiceInput): { body: EconomicDraftInvoice; totals: DocumentTotals } {
   const { order, settings } = input;
   const lines = documentLines(order, settings.shippingProductNumber);
-  const totals = documentTotals(sumMinor(lines.map((l) => l.net)), input.treatment, order, settings);
+  const totals = documentTotals(sumMinor(lines.map((l) => l.net)), input.treatment, order, { ...settings, systemDecimals: ECONOMIC_DECIMALS });
   if (totals.rounding !== 0)
     lines.push({ productNumber: settings.roundingProductNumber!, description: "Rounding", quantity: 1, unitNetPrice: totals.rounding, net: totals.rounding });
 
@@ -128,8 +164,10 @@ export function buildDraftInvoice(input: DraftInvoiceInput): { body: EconomicDra
   if (c.city) recipient.city = clip(c.city, MAX.city);
   if (c.countryCode) recipient.country = clip(countryName(c.countryCode), MAX.country);
 
+  const decimals = decimalsOf(order.currency);
   const body: EconomicDraftInvoice = {
     currency: order.currency,
+    ...(input.exchangeRate ? { exchangeRate: Number(input.exchangeRate) } : {}),
     customer: { customerNumber: input.customerNumber },
     date: orderDate(order),
     layout: { layoutNumber: settings.layoutNumber },
@@ -144,7 +182,7 @@ export function buildDraftInvoice(input: DraftInvoiceInput): { body: EconomicDra
         product: { productNumber: l.productNumber },
         description: clip(l.description || l.productNumber, MAX.description),
         quantity: l.quantity,
-        unitNetPrice: formatMinor(l.unitNetPrice),
+        unitNetPrice: formatMinor(l.unitNetPrice, decimals),
       };
       if (l.discountBp) line.discountPercentage = l.discountBp / 100;
       return line;

@@ -15,10 +15,17 @@
  * prices including tax, and its tax part is `discount_tax_compensation_amount`, so
  * line net = row_total − discount_amount + discount_tax_compensation_amount, VAT = tax_amount.
  * Times ("YYYY-MM-DD HH:MM:SS") are UTC.
+ *
+ * Currency (R24): by default the document is in the store's base currency (`base_currency_code`, the
+ * `base_*` amounts); with `documentCurrency: "presentment"` in the order currency the customer paid
+ * (`order_currency_code`, the plain amounts). The other currency's grand total is kept as `otherTotal`.
  */
+import { requireCurrency } from "../../domain/currency";
 import {
   impliedRate,
-  minorField,
+  moneyField,
+  type MoneyField,
+  parseMinor,
   parseQuantity,
   percentToBasisPoints,
   unitAndDiscount,
@@ -38,16 +45,33 @@ const quantity = (v: unknown, field: string) => read.quantity(v, field, (x) => p
 /** Magento tax rates are percentages (25, "25.0000"). */
 const rate = (v: unknown, field: string) => read.rate(v, field, percentToBasisPoints);
 
-function itemLine(item: Obj, f: string, sku: string | null): OrderLine {
+/** Base-currency names that are not `base_` + the order-currency name (Magento shortens this one). */
+const BASE_NAMES: Record<string, string> = { shipping_discount_tax_compensation_amount: "base_shipping_discount_tax_compensation_amnt" };
+
+/**
+ * Reads an amount of an order or item in the document currency: `base_<key>` in the base currency,
+ * `<key>` in the order currency. Where base and order currency are one, either field serves.
+ */
+function amounts(base: boolean, money: MoneyField, singleCurrency: boolean) {
+  return (o: Obj, key: string, path: string, fallback?: number): number => {
+    const at = (k: string) => (path ? `${path}.${k}` : k);
+    const baseKey = BASE_NAMES[key] ?? `base_${key}`;
+    const present = (k: string) => o[k] !== undefined && o[k] !== null && o[k] !== "";
+    const [first, second] = base ? [baseKey, key] : [key, baseKey];
+    if (present(first)) return money(o[first], at(first), fallback);
+    if (singleCurrency && present(second)) return money(o[second], at(second), fallback);
+    if (fallback !== undefined) return fallback;
+    return money(o[first], at(first));
+  };
+}
+type Amount = ReturnType<typeof amounts>;
+
+function itemLine(amount: Amount, item: Obj, f: string, sku: string | null): OrderLine {
   const qty = quantity(item.qty_ordered, `${f}.qty_ordered`);
-  const price =
-    item.price !== undefined && item.price !== null
-      ? minorField(item.price, `${f}.price`)
-      : minorField(item.base_price, `${f}.price`);
-  const rowTotal = minorField(item.row_total, `${f}.row_total`, qty * price);
+  const price = amount(item, "price", f);
+  const rowTotal = amount(item, "row_total", f, qty * price);
   const discount =
-    Math.abs(minorField(item.discount_amount, `${f}.discount_amount`, 0)) -
-    minorField(item.discount_tax_compensation_amount, `${f}.discount_tax_compensation_amount`, 0);
+    Math.abs(amount(item, "discount_amount", f, 0)) - amount(item, "discount_tax_compensation_amount", f, 0);
   const netTotal = rowTotal - discount;
   const { unitPriceNet, discountNet } = unitAndDiscount(qty, rowTotal, netTotal);
   return {
@@ -58,7 +82,7 @@ function itemLine(item: Obj, f: string, sku: string | null): OrderLine {
     discountNet,
     netTotal,
     vatRate: rate(item.tax_percent, `${f}.tax_percent`),
-    vatAmount: minorField(item.tax_amount, `${f}.tax_amount`, 0),
+    vatAmount: amount(item, "tax_amount", f, 0),
   };
 }
 
@@ -66,14 +90,14 @@ function hasAmount(item: Obj): boolean {
   return [item.price, item.row_total, item.base_price].some((v) => {
     if (v === undefined || v === null || v === "") return false;
     try {
-      return minorField(v, "amount") !== 0;
+      return parseMinor(v as string | number, 4) !== 0;
     } catch {
       return true; // unreadable: let itemLine name the field
     }
   });
 }
 
-function linesOf(o: Obj): OrderLine[] {
+function linesOf(amount: Amount, o: Obj): OrderLine[] {
   const items = list(o.items, "items").map((item, i) => ({ item, f: `items[${i}]` }));
   const ids = new Set(items.map(({ item }) => text(item.item_id)).filter((x): x is string => x !== null));
   const parentOf = (item: Obj) => {
@@ -90,15 +114,15 @@ function linesOf(o: Obj): OrderLine[] {
     if (parentOf(item) !== null) continue; // children are handled with their parent
     const kids = children.get(text(item.item_id) ?? "") ?? [];
     if (kids.length === 0) {
-      lines.push(itemLine(item, f, text(item.sku)));
+      lines.push(itemLine(amount, item, f, text(item.sku)));
     } else if (item.product_type === "bundle" && kids.some((k) => hasAmount(k.item))) {
-      for (const k of kids) lines.push(itemLine(k.item, k.f, text(k.item.sku)));
+      for (const k of kids) lines.push(itemLine(amount, k.item, k.f, text(k.item.sku)));
     } else if (item.product_type === "bundle") {
-      lines.push(itemLine(item, f, text(item.sku)));
+      lines.push(itemLine(amount, item, f, text(item.sku)));
     } else {
       // configurable (or another parent with one sold child): parent's amounts, child's SKU
       const childSku = kids.length === 1 ? text(kids[0].item.sku) : null;
-      lines.push(itemLine(item, f, childSku ?? text(item.sku)));
+      lines.push(itemLine(amount, item, f, childSku ?? text(item.sku)));
     }
   }
   return lines;
@@ -125,31 +149,38 @@ function customerOf(o: Obj): Customer {
   };
 }
 
-function shippingOf(o: Obj, lines: OrderLine[]): ChargeLine[] {
-  if (o.shipping_amount === undefined || o.shipping_amount === null) return [];
-  const amount = minorField(o.shipping_amount, "shipping_amount");
+function shippingOf(amount: Amount, o: Obj, lines: OrderLine[]): ChargeLine[] {
+  if ((o.shipping_amount === undefined || o.shipping_amount === null) && (o.base_shipping_amount === undefined || o.base_shipping_amount === null)) return [];
+  const charged = amount(o, "shipping_amount", "");
   const description = text(o.shipping_description);
-  if (amount === 0 && description === null) return [];
+  if (charged === 0 && description === null) return [];
   const net =
-    amount -
-    Math.abs(minorField(o.shipping_discount_amount, "shipping_discount_amount", 0)) +
-    minorField(o.shipping_discount_tax_compensation_amount, "shipping_discount_tax_compensation_amount", 0);
-  const vat = minorField(o.shipping_tax_amount, "shipping_tax_amount", 0);
+    charged -
+    Math.abs(amount(o, "shipping_discount_amount", "", 0)) +
+    amount(o, "shipping_discount_tax_compensation_amount", "", 0);
+  const vat = amount(o, "shipping_tax_amount", "", 0);
   // Magento gives no shipping tax percent: take an item rate that explains the amount, else derive it.
   const known = lines.map((l) => l.vatRate).find((r) => r !== 0 && Math.abs(vatOfNet(net, r) - vat) <= 1);
   const vatRate = vat === 0 ? 0 : (known ?? impliedRate(net, vat));
   return [{ description: description ?? "Shipping", netAmount: net, vatRate, vatAmount: vat }];
 }
 
-export function magentoOrder(raw: unknown): CanonicalOrder {
+export function magentoOrder(raw: unknown, settings: Record<string, unknown> = {}): CanonicalOrder {
   const o = order(raw);
   const shopOrderId = orderId(o.entity_id, "entity_id");
   const createdAt = utcTime(o.created_at, "created_at");
   const updatedAt = o.updated_at == null ? createdAt : utcTime(o.updated_at, "updated_at");
-  const currency = requiredText(o.order_currency_code, "order_currency_code");
-  const lines = linesOf(o);
-  const gross = minorField(o.grand_total, "grand_total");
-  const vat = minorField(o.tax_amount, "tax_amount", 0);
+  const orderCurrency = requireCurrency(requiredText(o.order_currency_code, "order_currency_code"), "order currency");
+  const baseCurrency = o.base_currency_code == null ? orderCurrency : requireCurrency(requiredText(o.base_currency_code, "base_currency_code"), "base currency");
+  const single = baseCurrency.code === orderCurrency.code;
+  const base = settings.documentCurrency !== "presentment";
+  const [doc, other] = base ? [baseCurrency, orderCurrency] : [orderCurrency, baseCurrency];
+  const amount = amounts(base, moneyField(doc.decimals), single);
+  const lines = linesOf(amount, o);
+  const gross = amount(o, "grand_total", "");
+  const vat = amount(o, "tax_amount", "", 0);
+  const otherKey = base ? "grand_total" : "base_grand_total";
+  const otherTotal = single || o[otherKey] == null ? undefined : { currency: other.code, gross: moneyField(other.decimals)(o[otherKey], otherKey) };
   const status = text(o.status) ?? text(o.state) ?? "unknown";
   return {
     shopOrderId,
@@ -158,13 +189,14 @@ export function magentoOrder(raw: unknown): CanonicalOrder {
     updatedAt,
     state: status,
     cancelled: o.state === "canceled" || status === "canceled",
-    currency: currency.toUpperCase(),
+    currency: doc.code,
+    ...(otherTotal ? { otherTotal } : {}),
     // Magento's item amounts are given excluding tax (price) and including it (price_incl_tax);
     // whether the catalog was entered with tax is store config, not in the order.
     pricesIncludeVat: false,
     customer: customerOf(o),
     lines,
-    shipping: shippingOf(o, lines),
+    shipping: shippingOf(amount, o, lines),
     fees: [],
     totals: { net: gross - vat, vat, gross },
     note: text(o.customer_note),
@@ -172,6 +204,6 @@ export function magentoOrder(raw: unknown): CanonicalOrder {
 }
 
 export const magentoAdapter: ShopAdapter = {
-  toOrder: magentoOrder,
+  toOrder: (raw, settings) => magentoOrder(raw, settings),
   allowedStates: (settings) => stateList(settings, "allowedStatuses", ["processing", "complete"]),
 };

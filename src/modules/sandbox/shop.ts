@@ -1,12 +1,14 @@
 import { and, asc, eq, gte, lt, max } from "drizzle-orm";
 import type { Db } from "../../db/client";
+import { decimalsOf } from "../../domain/currency";
+import { formatMinorString } from "../../domain/money";
 import { sandboxOrders } from "../../db/schema";
 import type { ShopAdapter, ShopClient, ShopContext } from "../types";
 import { woocommerceOrder } from "../woocommerce/mapper";
 
 /** The sandbox shop keeps WooCommerce REST v3 shaped orders in D1, so it maps with the same mapper. */
 export const sandboxShopAdapter: ShopAdapter = {
-  toOrder: woocommerceOrder,
+  toOrder: (raw) => woocommerceOrder(raw),
   allowedStates: (settings) => (settings.allowedStatuses as string[] | undefined) ?? ["processing", "completed"],
 };
 
@@ -21,12 +23,15 @@ export interface DemoOrderInput {
   vat?: boolean;
   shipping?: number;
   createdAt?: string;
+  /** ISO 4217 code (default DKK); amounts are in its minor units. */
+  currency?: string;
 }
-
-const money = (minor: number) => (minor / 100).toFixed(2);
 
 /** Builds a WooCommerce-shaped demo order (25 % Danish VAT unless vat is false). */
 export function demoOrder(id: number, number: number, input: DemoOrderInput, at: string) {
+  const currency = (input.currency ?? "DKK").toUpperCase();
+  const decimals = decimalsOf(currency);
+  const money = (minor: number) => formatMinorString(minor, decimals);
   const qty = input.quantity ?? 2;
   const unit = input.unitPrice ?? 10000;
   const vatOn = input.vat ?? true;
@@ -41,7 +46,7 @@ export function demoOrder(id: number, number: number, input: DemoOrderInput, at:
     id,
     number: String(number),
     status: input.status ?? "processing",
-    currency: "DKK",
+    currency,
     prices_include_tax: false,
     date_created_gmt: created,
     date_modified_gmt: modified,
@@ -65,7 +70,7 @@ export function demoOrder(id: number, number: number, input: DemoOrderInput, at:
         name: "Demo product",
         sku: input.sku === undefined ? "SKU-1" : (input.sku ?? ""),
         quantity: qty,
-        price: unit / 100,
+        price: Number(money(unit)),
         subtotal: money(lineNet),
         subtotal_tax: money(lineTax),
         total: money(lineNet),

@@ -7,8 +7,14 @@
  * net = gross − vat. With `taxes_included` a line's `price`, its `discount_allocations` and a shipping
  * line's `price` include VAT, and the line's `tax_lines` hold the VAT included in the discounted line
  * total: net = gross − discounts − tax.
+ *
+ * Currency (R24): by default the document is in the shop's currency (`currency`, the plain fields, equal
+ * to `*_set.shop_money`); with `documentCurrency: "presentment"` in the currency the customer paid
+ * (`presentment_currency`, every amount from `*_set.presentment_money`). Either way the order also carries
+ * its total in the other currency (`otherTotal`) when it differs, so an exchange rate can be implied.
  */
-import { fractionToBasisPoints, minorField, splitGross, sumMinor, unitAndDiscount } from "../../domain/money";
+import { requireCurrency } from "../../domain/currency";
+import { divideRounded, fractionToBasisPoints, moneyField, type MoneyField, splitGross, sumMinor, unitAndDiscount } from "../../domain/money";
 import type { CanonicalOrder, ChargeLine, Customer, OrderLine } from "../../domain/order";
 import { isObj, joined, type Obj, orderReader, stateList, text } from "../order-json";
 import type { ShopAdapter } from "../types";
@@ -19,17 +25,40 @@ const { order, orderId, requiredText, list, time, quantity } = read;
 /** Shopify tax rates are fractions (0.25). */
 const rate = (v: unknown, field: string) => read.rate(v, field, fractionToBasisPoints);
 
+type Bag = "shop_money" | "presentment_money";
+
+/**
+ * Reads money fields of one order in one of its two currencies. In the shop's currency the plain field
+ * (`price`) is read, or its `price_set.shop_money` when only that is given; in the presentment currency
+ * always `price_set.presentment_money` (the plain fields are shop money), unless both currencies are one.
+ */
+function amounts(bag: Bag, money: MoneyField, singleCurrency: boolean) {
+  return (o: Obj, key: string, path: string, fallback?: number): number => {
+    const at = (k: string) => (path ? `${path}.${k}` : k);
+    const set = o[`${key}_set`];
+    const fromSet = isObj(set) && isObj(set[bag]) ? set[bag] : null;
+    if (bag === "shop_money" || singleCurrency) {
+      if ((o[key] === undefined || o[key] === null) && fromSet) return money(fromSet.amount, at(`${key}_set.${bag}.amount`), fallback);
+      return money(o[key], at(key), fallback);
+    }
+    if (fromSet) return money(fromSet.amount, at(`${key}_set.${bag}.amount`), fallback);
+    if (fallback !== undefined && (o[key] === undefined || o[key] === null || o[key] === "")) return fallback;
+    throw read.invalid(`${at(`${key}_set.presentment_money`)} is missing, so the amount in the customer's currency is unknown`);
+  };
+}
+type Amount = ReturnType<typeof amounts>;
+
 /** Sum of a list's tax lines: amount and rate (rates add up, e.g. state + county tax). */
-function taxes(v: unknown, field: string): { vat: number; rate: number } {
+function taxes(amount: Amount, v: unknown, field: string): { vat: number; rate: number } {
   const lines = list(v, field);
   return {
-    vat: sumMinor(lines.map((t, i) => minorField(t.price, `${field}[${i}].price`, 0))),
+    vat: sumMinor(lines.map((t, i) => amount(t, "price", `${field}[${i}]`, 0))),
     rate: sumMinor(lines.map((t, i) => rate(t.rate, `${field}[${i}].rate`))),
   };
 }
 
-function allocations(v: unknown, field: string): number {
-  return sumMinor(list(v, field).map((a, i) => minorField(a.amount, `${field}[${i}].amount`, 0)));
+function allocations(amount: Amount, v: unknown, field: string): number {
+  return sumMinor(list(v, field).map((a, i) => amount(a, "amount", `${field}[${i}]`, 0)));
 }
 
 function nameOf(a: Obj | null): string | null {
@@ -53,23 +82,29 @@ function customerOf(o: Obj): Customer {
   };
 }
 
-export function shopifyOrder(raw: unknown): CanonicalOrder {
+export function shopifyOrder(raw: unknown, settings: Record<string, unknown> = {}): CanonicalOrder {
   const o = order(raw);
   const shopOrderId = orderId(o.id, "id");
   const createdAt = time(o.created_at, "created_at");
   const updatedAt = o.updated_at == null ? createdAt : time(o.updated_at, "updated_at");
-  const currency = requiredText(o.currency, "currency");
+  const shopCurrency = requireCurrency(requiredText(o.currency, "currency"));
+  const presentment = o.presentment_currency == null ? shopCurrency : requireCurrency(requiredText(o.presentment_currency, "presentment_currency"), "presentment currency");
+  const single = presentment.code === shopCurrency.code;
+  const bag: Bag = settings.documentCurrency === "presentment" ? "presentment_money" : "shop_money";
+  const [doc, other] = bag === "presentment_money" ? [presentment, shopCurrency] : [shopCurrency, presentment];
+  const amount = amounts(bag, moneyField(doc.decimals), single);
+  const currency = doc.code;
   const taxesIncluded = o.taxes_included === true;
 
   const lines: OrderLine[] = list(o.line_items, "line_items").map((l, i) => {
     const f = `line_items[${i}]`;
     const qty = quantity(l.quantity, `${f}.quantity`);
-    const price = minorField(l.price, `${f}.price`);
+    const price = amount(l, "price", f);
     const discount =
       l.discount_allocations !== undefined && l.discount_allocations !== null
-        ? allocations(l.discount_allocations, `${f}.discount_allocations`)
-        : minorField(l.total_discount, `${f}.total_discount`, 0);
-    const tax = taxes(l.tax_lines, `${f}.tax_lines`);
+        ? allocations(amount, l.discount_allocations, `${f}.discount_allocations`)
+        : amount(l, "total_discount", f, 0);
+    const tax = taxes(amount, l.tax_lines, `${f}.tax_lines`);
     const gross = qty * price;
     let netTotal: number;
     let netBeforeDiscount: number;
@@ -96,12 +131,12 @@ export function shopifyOrder(raw: unknown): CanonicalOrder {
 
   const shipping: ChargeLine[] = list(o.shipping_lines, "shipping_lines").map((s, i) => {
     const f = `shipping_lines[${i}]`;
-    const price = minorField(s.price, `${f}.price`);
+    const price = amount(s, "price", f);
     const discounted =
-      s.discounted_price !== undefined && s.discounted_price !== null
-        ? minorField(s.discounted_price, `${f}.discounted_price`)
-        : price - allocations(s.discount_allocations, `${f}.discount_allocations`);
-    const tax = taxes(s.tax_lines, `${f}.tax_lines`);
+      (s.discounted_price !== undefined && s.discounted_price !== null) || isObj(s.discounted_price_set)
+        ? amount(s, "discounted_price", f)
+        : price - allocations(amount, s.discount_allocations, `${f}.discount_allocations`);
+    const tax = taxes(amount, s.tax_lines, `${f}.tax_lines`);
     return {
       description: text(s.title) ?? text(s.code) ?? "Shipping",
       netAmount: taxesIncluded ? discounted - tax.vat : discounted,
@@ -110,13 +145,25 @@ export function shopifyOrder(raw: unknown): CanonicalOrder {
     };
   });
 
-  // Tips are part of total_price but no line: carry them as a fee without VAT.
   const fees: ChargeLine[] = [];
-  const tip = minorField(o.total_tip_received, "total_tip_received", 0);
-  if (tip !== 0) fees.push({ description: "Tip", netAmount: tip, vatRate: 0, vatAmount: 0 });
+  const gross = amount(o, "total_price", "");
+  const vat = amount(o, "total_tax", "", 0);
+  const otherBag: Bag = bag === "shop_money" ? "presentment_money" : "shop_money";
+  const otherSet = isObj(o.total_price_set) && isObj(o.total_price_set[otherBag]) ? o.total_price_set[otherBag] : null;
+  const otherGross = !single && otherSet ? moneyField(other.decimals)(otherSet.amount, `total_price_set.${otherBag}.amount`) : null;
 
-  const gross = minorField(o.total_price, "total_price");
-  const vat = minorField(o.total_tax, "total_tax", 0);
+  // Tips are part of total_price but no line: carry them as a fee without VAT. The REST order gives the
+  // tip in shop money only; in the customer's currency it is converted at the order's own totals.
+  const tipShop = moneyField(shopCurrency.decimals)(o.total_tip_received, "total_tip_received", 0);
+  const tip =
+    isObj(o.total_tip_received_set) || single || bag === "shop_money" || tipShop === 0
+      ? amount(o, "total_tip_received", "", 0)
+      : otherGross
+        ? divideRounded(tipShop * gross, otherGross)
+        : (() => {
+            throw read.invalid("total_tip_received_set is missing, so the tip in the customer's currency is unknown");
+          })();
+  if (tip !== 0) fees.push({ description: "Tip", netAmount: tip, vatRate: 0, vatAmount: 0 });
 
   return {
     shopOrderId,
@@ -125,7 +172,8 @@ export function shopifyOrder(raw: unknown): CanonicalOrder {
     updatedAt,
     state: text(o.financial_status) ?? "unknown",
     cancelled: o.cancelled_at != null,
-    currency: currency.toUpperCase(),
+    currency,
+    ...(otherGross !== null ? { otherTotal: { currency: other.code, gross: otherGross } } : {}),
     pricesIncludeVat: taxesIncluded,
     customer: customerOf(o),
     lines,
@@ -137,6 +185,6 @@ export function shopifyOrder(raw: unknown): CanonicalOrder {
 }
 
 export const shopifyAdapter: ShopAdapter = {
-  toOrder: shopifyOrder,
+  toOrder: (raw, settings) => shopifyOrder(raw, settings),
   allowedStates: (settings) => stateList(settings, "allowedFinancialStatuses", ["paid", "partially_paid"]),
 };

@@ -10,4 +10,6 @@ export const shopifySettings = z.strictObject({
   /** The previous webhook secret during a rotation (Shopify may sign with it for up to an hour). */
   previousWebhookSecret: secret().optional(),
   allowedFinancialStatuses: z.array(z.string().min(1).max(50)).max(20).default(["paid", "partially_paid"]),
+  /** R24: the document in the shop's currency (shop_money, default) or the customer's (presentment_money). */
+  documentCurrency: z.enum(["shop", "presentment"]).default("shop"),
 });

@@ -8,7 +8,8 @@
  * percentage comes from the order's `tax_lines[].rate_percent` (WooCommerce ≥ 3.7), otherwise it is
  * derived from the order's amounts taxed at that rate id.
  */
-import { impliedRate, minorField, percentToBasisPoints, sumMinor, unitAndDiscount } from "../../domain/money";
+import { requireCurrency } from "../../domain/currency";
+import { impliedRate, moneyField, type MoneyField, percentToBasisPoints, sumMinor, unitAndDiscount } from "../../domain/money";
 import type { CanonicalOrder, ChargeLine, Customer, OrderLine } from "../../domain/order";
 import { isObj, joined, type Obj, orderReader, stateList, text } from "../order-json";
 import type { ShopAdapter } from "../types";
@@ -22,9 +23,9 @@ interface TaxEntry {
 }
 
 /** A line's `taxes[]` entries with a non-zero amount. */
-function taxEntries(v: unknown, field: string): TaxEntry[] {
+function taxEntries(money: MoneyField, v: unknown, field: string): TaxEntry[] {
   return list(v, field)
-    .map((t, i) => ({ id: String(t.id), amount: minorField(t.total, `${field}[${i}].total`, 0) }))
+    .map((t, i) => ({ id: String(t.id), amount: money(t.total, `${field}[${i}].total`, 0) }))
     .filter((t) => t.amount !== 0);
 }
 
@@ -47,26 +48,28 @@ export function woocommerceOrder(raw: unknown): CanonicalOrder {
   const shopOrderId = orderId(o.id, "id");
   const createdAt = gmtTime(o.date_created_gmt, "date_created_gmt");
   const updatedAt = o.date_modified_gmt == null ? createdAt : gmtTime(o.date_modified_gmt, "date_modified_gmt");
-  const currency = requiredText(o.currency, "currency");
+  // Amounts are in the order's currency, read with its own decimals.
+  const { code: currency, decimals } = requireCurrency(requiredText(o.currency, "currency"));
+  const money = moneyField(decimals);
 
   // Read every taxable part first: its net amount and its tax entries.
   type Part = { net: number; vat: number; taxes: TaxEntry[] };
   const itemParts = list(o.line_items, "line_items").map((l, i) => {
     const f = `line_items[${i}]`;
     const qty = quantity(l.quantity, `${f}.quantity`);
-    const total = minorField(l.total, `${f}.total`);
-    const subtotal = minorField(l.subtotal, `${f}.subtotal`, total);
+    const total = money(l.total, `${f}.total`);
+    const subtotal = money(l.subtotal, `${f}.subtotal`, total);
     return {
       l,
       qty,
       subtotal,
-      part: { net: total, vat: minorField(l.total_tax, `${f}.total_tax`, 0), taxes: taxEntries(l.taxes, `${f}.taxes`) } as Part,
+      part: { net: total, vat: money(l.total_tax, `${f}.total_tax`, 0), taxes: taxEntries(money, l.taxes, `${f}.taxes`) } as Part,
     };
   });
   const charge = (c: Obj, f: string): Part => ({
-    net: minorField(c.total, `${f}.total`),
-    vat: minorField(c.total_tax, `${f}.total_tax`, 0),
-    taxes: taxEntries(c.taxes, `${f}.taxes`),
+    net: money(c.total, `${f}.total`),
+    vat: money(c.total_tax, `${f}.total_tax`, 0),
+    taxes: taxEntries(money, c.taxes, `${f}.taxes`),
   });
   const shippingRaw = list(o.shipping_lines, "shipping_lines").map((s, i) => ({ s, part: charge(s, `shipping_lines[${i}]`) }));
   const feeRaw = list(o.fee_lines, "fee_lines").map((s, i) => ({ s, part: charge(s, `fee_lines[${i}]`) }));
@@ -116,8 +119,8 @@ export function woocommerceOrder(raw: unknown): CanonicalOrder {
     vatAmount: p.vat,
   });
 
-  const gross = minorField(o.total, "total");
-  const vat = minorField(o.total_tax, "total_tax", 0);
+  const gross = money(o.total, "total");
+  const vat = money(o.total_tax, "total_tax", 0);
   const status = text(o.status) ?? "unknown";
 
   return {
@@ -127,7 +130,7 @@ export function woocommerceOrder(raw: unknown): CanonicalOrder {
     updatedAt,
     state: status,
     cancelled: status === "cancelled",
-    currency: currency.toUpperCase(),
+    currency,
     pricesIncludeVat: o.prices_include_tax === true,
     customer: customerOf(o),
     lines,
@@ -139,6 +142,6 @@ export function woocommerceOrder(raw: unknown): CanonicalOrder {
 }
 
 export const woocommerceAdapter: ShopAdapter = {
-  toOrder: woocommerceOrder,
+  toOrder: (raw) => woocommerceOrder(raw),
   allowedStates: (settings) => stateList(settings, "allowedStatuses", ["processing", "completed"]),
 };

@@ -7,6 +7,7 @@ import { ERROR_CATEGORIES } from "../../domain/errors";
 import { notFound, unprocessable } from "../../lib/errors";
 import { nowIso } from "../../lib/time";
 import { missingForActivation } from "../../integrations/store";
+import { currencyDecimals } from "../../domain/currency";
 import { createSandboxOrder } from "../../modules/sandbox/shop";
 import { getLedgerRow, type LedgerRow } from "../../transfers/ledger-store";
 import { ledgerDetail, ledgerEntry, listLedger } from "../../transfers/ledger-view";
@@ -47,6 +48,7 @@ const LedgerEntry = z
     importId: z.string().optional(),
     receivedAt: z.string(),
     transferredAt: z.string().optional(),
+    currency: z.string().nullable().openapi({ description: "The document currency (ISO 4217, R24); null while the order could not be read" }),
   })
   .openapi("LedgerEntry");
 const LedgerPage = z.object({ items: z.array(LedgerEntry), nextCursor: z.string().nullable() });
@@ -61,6 +63,10 @@ const DemoOrder = z.strictObject({
   vat: z.boolean().optional(),
   shipping: z.int().min(0).max(1_000_000).optional(),
   createdAt: z.iso.datetime().optional(),
+  currency: z
+    .string()
+    .refine((c) => currencyDecimals(c) !== undefined, "is not an ISO 4217 currency code")
+    .optional(),
 });
 
 export function orderRoutes(app: StaffApp) {
