@@ -396,7 +396,7 @@ const settingLabels: Record<Lang, Record<string, string>> = {
     productGroupNumber: "Varegruppe for nye varer",
     allowDraftUpdates: "Opdatér kladder når ordren ændres",
     roundingProductNumber: "Varenummer for øreafrunding",
-    roundingThreshold: "Største afrunding (øre)",
+    roundingThreshold: "Største afrunding (i valutaens mindste enhed, fx øre)",
     documentCurrency: "Fakturaens valuta: butikkens valuta eller den valuta kunden betalte i",
   },
   en: {
@@ -424,7 +424,7 @@ const settingLabels: Record<Lang, Record<string, string>> = {
     productGroupNumber: "Product group for new products",
     allowDraftUpdates: "Update drafts when the order changes",
     roundingProductNumber: "Product number for rounding",
-    roundingThreshold: "Largest rounding (minor units)",
+    roundingThreshold: "Largest rounding (in the currency's smallest unit, e.g. cents)",
     documentCurrency: "Invoice currency: the shop's currency or the currency the customer paid in",
   },
 };

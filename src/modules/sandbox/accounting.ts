@@ -9,7 +9,8 @@
 import { and, desc, eq, max } from "drizzle-orm";
 import { chargedShipping, checkOrder, documentTotals, orderDate, vatZoneOf, type CheckOptions, type MasterData } from "../../domain/checks";
 import { TransferError } from "../../domain/errors";
-import { sumMinor } from "../../domain/money";
+import { decimalsOf } from "../../domain/currency";
+import { impliedExchangeRate, sumMinor } from "../../domain/money";
 import type { CanonicalOrder, DocumentRef } from "../../domain/order";
 import { sandboxDocuments } from "../../db/schema";
 import type { Db } from "../../db/client";
@@ -26,6 +27,8 @@ export const SANDBOX_PRODUCTS: Readonly<Record<string, { name: string; price: nu
 export const SANDBOX_OPTIONS: CheckOptions = { vatZones: { domestic: 1, eu: 2, abroad: 3 }, shippingProductNumber: "SHIP", autoCreateProducts: false };
 /** A difference in the total up to 0.50 is corrected with a ROUND line. */
 export const SANDBOX_ROUNDING = { roundingProductNumber: "ROUND", roundingThreshold: 50 };
+/** The sandbox accounting system keeps its books in Danish kroner. */
+const SANDBOX_BASE_CURRENCY = "DKK";
 
 /** Last calendar year is closed; this year and next are open. */
 export function sandboxMasterData(now = new Date()): MasterData {
@@ -139,6 +142,10 @@ class SandboxAccountingSession implements AccountingSession {
     const body = {
       date: orderDate(order),
       currency: order.currency,
+      // R24: the rate the shop's two totals imply when the document is not in the sandbox's base currency (DKK).
+      ...(order.otherTotal?.currency === SANDBOX_BASE_CURRENCY && order.currency !== SANDBOX_BASE_CURRENCY
+        ? { exchangeRate: impliedExchangeRate({ gross: order.totals.gross, decimals: decimalsOf(order.currency) }, { gross: order.otherTotal.gross, decimals: decimalsOf(SANDBOX_BASE_CURRENCY) }) }
+        : {}),
       customer: { name: c.company?.trim() || c.name, email: c.email, countryCode: c.countryCode, address: c.address, zip: c.zip, city: c.city },
       vatZone: { number: zone.vatZoneNumber, treatment: zone.treatment },
       reference,

@@ -16,7 +16,8 @@ const ORDERS_PER_PAGE = 4;
 const LINES_PER_ORDER = 20;
 const MORE_LINES_PER_PAGE = 100;
 
-const MONEY = "shopMoney { amount }";
+/** Both figures of a MoneyBag: the shop's currency and the customer's (R24, documentCurrency). */
+const MONEY = "shopMoney { amount } presentmentMoney { amount }";
 const TAX_LINES = `taxLines { priceSet { ${MONEY} } rate title }`;
 const LINE_ITEM = `sku name quantity originalUnitPriceSet { ${MONEY} } ${TAX_LINES} discountAllocations { allocatedAmountSet { ${MONEY} } }`;
 const ADDRESS = "name firstName lastName company address1 address2 zip city countryCodeV2";
@@ -26,7 +27,7 @@ export function ordersQuery(by: ShopOrderQuery["by"]) {
   orders(first: $first, after: $after, query: $query, sortKey: ${by === "created" ? "CREATED_AT" : "UPDATED_AT"}) {
     pageInfo { hasNextPage endCursor }
     nodes {
-      id name email note createdAt updatedAt cancelledAt displayFinancialStatus currencyCode taxesIncluded
+      id name email note createdAt updatedAt cancelledAt displayFinancialStatus currencyCode presentmentCurrencyCode taxesIncluded
       totalPriceSet { ${MONEY} } totalTaxSet { ${MONEY} } totalTipReceivedSet { ${MONEY} }
       billingAddress { ${ADDRESS} } shippingAddress { ${ADDRESS} }
       lineItems(first: ${LINES_PER_ORDER}) { pageInfo { hasNextPage endCursor } nodes { ${LINE_ITEM} } }
@@ -51,16 +52,21 @@ type Obj = Record<string, any>;
 type Page<T> = { pageInfo: { hasNextPage: boolean; endCursor: string | null }; nodes: T[] };
 
 const amount = (set: Obj | null | undefined) => set?.shopMoney?.amount ?? null;
-const taxLines = (lines: Obj[] | null | undefined) => (lines ?? []).map((t) => ({ price: amount(t.priceSet), rate: t.rate, title: t.title }));
+/** A GraphQL MoneyBag as the REST `*_set` field: `{shop_money: {amount}, presentment_money: {amount}}`. */
+const moneySet = (set: Obj | null | undefined) =>
+  set ? { shop_money: { amount: set.shopMoney?.amount ?? null }, presentment_money: { amount: set.presentmentMoney?.amount ?? set.shopMoney?.amount ?? null } } : null;
+/** A REST money field and its `_set` twin, e.g. `price` and `price_set`. */
+const money = (key: string, set: Obj | null | undefined) => ({ [key]: amount(set), [`${key}_set`]: moneySet(set) });
+const taxLines = (lines: Obj[] | null | undefined) => (lines ?? []).map((t) => ({ ...money("price", t.priceSet), rate: t.rate, title: t.title }));
 const address = (a: Obj | null | undefined) =>
   a && { name: a.name, first_name: a.firstName, last_name: a.lastName, company: a.company, address1: a.address1, address2: a.address2, zip: a.zip, city: a.city, country_code: a.countryCodeV2 };
 const lineItem = (l: Obj) => ({
   sku: l.sku,
   name: l.name,
   quantity: l.quantity,
-  price: amount(l.originalUnitPriceSet),
+  ...money("price", l.originalUnitPriceSet),
   tax_lines: taxLines(l.taxLines),
-  discount_allocations: (l.discountAllocations ?? []).map((d: Obj) => ({ amount: amount(d.allocatedAmountSet) })),
+  discount_allocations: (l.discountAllocations ?? []).map((d: Obj) => money("amount", d.allocatedAmountSet)),
 });
 
 /** A GraphQL order node → the REST-shaped order JSON of webhooks (the fields shopifyOrder reads). */
@@ -77,18 +83,19 @@ export function restOrder(n: Obj, lines: Obj[]) {
     cancelled_at: n.cancelledAt,
     financial_status: typeof n.displayFinancialStatus === "string" ? n.displayFinancialStatus.toLowerCase() : null,
     currency: n.currencyCode,
+    presentment_currency: n.presentmentCurrencyCode ?? n.currencyCode,
     taxes_included: n.taxesIncluded,
-    total_price: amount(n.totalPriceSet),
-    total_tax: amount(n.totalTaxSet),
-    total_tip_received: amount(n.totalTipReceivedSet),
+    ...money("total_price", n.totalPriceSet),
+    ...money("total_tax", n.totalTaxSet),
+    ...money("total_tip_received", n.totalTipReceivedSet),
     billing_address: address(n.billingAddress),
     shipping_address: address(n.shippingAddress),
     line_items: lines.map(lineItem),
     shipping_lines: (n.shippingLines?.nodes ?? []).map((s: Obj) => ({
       title: s.title,
       code: s.code,
-      price: amount(s.originalPriceSet),
-      discounted_price: amount(s.discountedPriceSet),
+      ...money("price", s.originalPriceSet),
+      ...money("discounted_price", s.discountedPriceSet),
       tax_lines: taxLines(s.taxLines),
     })),
   };

@@ -155,14 +155,11 @@ export function shopifyOrder(raw: unknown, settings: Record<string, unknown> = {
   // Tips are part of total_price but no line: carry them as a fee without VAT. The REST order gives the
   // tip in shop money only; in the customer's currency it is converted at the order's own totals.
   const tipShop = moneyField(shopCurrency.decimals)(o.total_tip_received, "total_tip_received", 0);
-  const tip =
-    isObj(o.total_tip_received_set) || single || bag === "shop_money" || tipShop === 0
-      ? amount(o, "total_tip_received", "", 0)
-      : otherGross
-        ? divideRounded(tipShop * gross, otherGross)
-        : (() => {
-            throw read.invalid("total_tip_received_set is missing, so the tip in the customer's currency is unknown");
-          })();
+  let tip: number;
+  if (isObj(o.total_tip_received_set) || single || bag === "shop_money") tip = amount(o, "total_tip_received", "", 0);
+  else if (tipShop === 0) tip = 0;
+  else if (otherGross) tip = divideRounded(tipShop * gross, otherGross);
+  else throw read.invalid("total_tip_received_set is missing, so the tip in the customer's currency is unknown");
   if (tip !== 0) fees.push({ description: "Tip", netAmount: tip, vatRate: 0, vatAmount: 0 });
 
   return {

@@ -4,7 +4,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { getDb } from "../../db/client";
 import { ledger } from "../../db/schema";
 import { ERROR_CATEGORIES } from "../../domain/errors";
-import { notFound, unprocessable } from "../../lib/errors";
+import { invalid, notFound, unprocessable } from "../../lib/errors";
 import { nowIso } from "../../lib/time";
 import { missingForActivation } from "../../integrations/store";
 import { currencyDecimals } from "../../domain/currency";
@@ -145,8 +145,16 @@ export function orderRoutes(app: StaffApp) {
     async (c) => {
       const integration = await requireIntegration(c.env, c.req.valid("param").id);
       if (integration.shopModule !== "sandbox") throw unprocessable("not_sandbox", "Demo orders exist only in a sandbox shop");
-      const input = DemoOrder.safeParse(await c.req.json().catch(() => ({})));
-      const order = await createSandboxOrder(getDb(c.env), integration.id, input.success ? input.data : {});
+      const text = await c.req.text();
+      let body: unknown = {};
+      try {
+        if (text.trim()) body = JSON.parse(text);
+      } catch {
+        throw invalid("The body is not valid JSON", { issues: [{ path: "", message: "not JSON" }] });
+      }
+      const input = DemoOrder.safeParse(body);
+      if (!input.success) throw invalid("The demo order is not valid", { issues: input.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) });
+      const order = await createSandboxOrder(getDb(c.env), integration.id, input.data);
       await c.env.TRANSFERS.send({ type: "poll", integrationId: integration.id } satisfies TransferMessage);
       return c.json(order as Record<string, unknown>, 201);
     },
