@@ -18,6 +18,7 @@ export default defineConfig(async () => {
             ECONOMIC_API_URL: "https://economic.fake",
             SHOPIFY_ADMIN_ORIGIN: "https://shopify.fake",
             ALLOW_HTTP_SHOP_URLS: "true",
+            SHOPIFY_API_SECRET: "test-shopify-app-secret",
           },
         },
       }),

@@ -9,6 +9,7 @@ import { sideSettings, loadIntegration, type Integration } from "../integrations
 import { claimDelivery } from "../transfers/deliveries";
 import { INLINE_BODY_LIMIT, type TransferMessage } from "../transfers/messages";
 import type { AppEnv } from "../http/types";
+import { handleCompliance } from "./compliance";
 
 const MAX_BODY = 5 * 1024 * 1024;
 
@@ -54,6 +55,8 @@ const shops: Record<string, WebhookShop> = { shopify, woocommerce };
 /** Webhooks: verify, persist durably, enqueue, answer. The transfer happens in the queue consumer. */
 export function webhookRoutes() {
   const app = new Hono<AppEnv>();
+  // Shopify's compliance webhooks (R27): one address for the app, before the per-integration route.
+  app.post("/shopify/compliance", handleCompliance);
   app.post("/:module/:integrationId", async (c) => {
     const shop = shops[c.req.param("module")];
     if (!shop) return c.json(errorBody("not_found", "No such webhook"), 404);
