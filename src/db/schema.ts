@@ -86,9 +86,35 @@ export const integrations = sqliteTable(
     pollCursor: text("poll_cursor"),
     health: text("health", { mode: "json" }).$type<{ status: string; category?: string; message?: string; at: string }>(),
     updatedAt: text("updated_at").notNull().default(now),
+    /** R26: each side's connection, once one was made by a connect flow or refused (null: typed credentials or none). */
+    shopConnection: text("shop_connection", { mode: "json" }).$type<Connection>(),
+    accountingConnection: text("accounting_connection", { mode: "json" }).$type<Connection>(),
   },
   (t) => [index("integrations_tenant").on(t.tenantId)],
 );
+
+export interface Connection {
+  status: "connected" | "needs_reconnect";
+  via: "oauth" | "credentials";
+  checkedAt: string;
+  /** Which shop or agreement it is connected as (e.g. "Demo ApS (aftale 123456)"). */
+  account?: string;
+  /** Since when (the connect flow's time). */
+  connectedAt?: string;
+}
+
+/** R26: the one-time states of connect flows. */
+export const connectStates = sqliteTable("connect_states", {
+  stateHash: text("state_hash").primaryKey(),
+  provider: text("provider").notNull(),
+  integrationId: text("integration_id").notNull(),
+  tenantId: text("tenant_id").notNull(),
+  userId: text("user_id").notNull(),
+  sessionHash: text("session_hash"),
+  expiresAt: text("expires_at").notNull(),
+  usedAt: text("used_at"),
+  createdAt: text("created_at").notNull().default(now),
+});
 
 export const staffKeys = sqliteTable("staff_keys", {
   id: text("id").primaryKey(),

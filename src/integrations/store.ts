@@ -12,9 +12,11 @@ import {
   shopUrlFields,
   splitSecrets,
   validateSettings,
+  secretFields,
   type ModuleRegistration,
   type Side,
 } from "../modules/registry";
+import type { Connection } from "../db/schema";
 
 export type Integration = typeof integrations.$inferSelect;
 
@@ -88,7 +90,42 @@ export async function integrationView(env: Env, row: Integration) {
     },
     webhookUrl: isWebhookShop(row) ? `${base}/webhooks/${row.shopModule}/${row.id}` : null,
     health: row.health ?? { status: "ok" },
+    connection: { shop: await connectionOf(env, row, "shop"), accounting: await connectionOf(env, row, "accounting") },
   };
+}
+
+/**
+ * R26: a side's connection as api.md shows it. One made by a connect flow (or found refused) is stored;
+ * otherwise typed credentials that are all set count as connected "via credentials", and a module whose
+ * credentials are missing is not connected. A module without credentials (sandbox) is connected.
+ */
+export async function connectionOf(env: Env, row: Integration, side: Side): Promise<{ status: "connected" | "needs_reconnect" | "not_connected"; via?: "oauth" | "credentials"; checkedAt?: string; account?: string }> {
+  const stored = side === "shop" ? row.shopConnection : row.accountingConnection;
+  if (stored) return { status: stored.status, via: stored.via, checkedAt: stored.checkedAt, ...(stored.account ? { account: stored.account } : {}) };
+  const m = modulesOf(row)[side];
+  const required = secretFields(m).filter((f) => missingSettings(m, {}).includes(f));
+  if (required.length === 0) return { status: "connected", via: "credentials" };
+  const keys = await secretKeys(env, row, side);
+  return required.every((f) => keys.includes(f)) ? { status: "connected", via: "credentials" } : { status: "not_connected" };
+}
+
+/** Records a side's connection (made, checked or refused). */
+export async function setConnection(env: Env, integrationId: string, side: Side, connection: Connection) {
+  await getDb(env)
+    .update(integrations)
+    .set(side === "shop" ? { shopConnection: connection } : { accountingConnection: connection })
+    .where(eq(integrations.id, integrationId));
+}
+
+/**
+ * A credential was refused (a 401 from the accounting system or the shop): the side needs reconnecting
+ * (R26). Nothing is lost meanwhile: the orders fail with accounting_auth_failed and are transferred again
+ * once the merchant reconnects.
+ */
+export async function markNeedsReconnect(env: Env, row: Integration, side: Side, at: string) {
+  const current = (side === "shop" ? row.shopConnection : row.accountingConnection) ?? { via: "credentials" as const };
+  if ((current as Connection).status === "needs_reconnect") return;
+  await setConnection(env, row.id, side, { ...(current as Connection), status: "needs_reconnect", via: current.via, checkedAt: at });
 }
 
 function checkSettings(env: Env, side: Side, m: ModuleRegistration, settings: Record<string, unknown>) {
@@ -133,6 +170,8 @@ export async function prepareNewIntegration(
     pollCursor: null,
     health: null,
     updatedAt: createdAt,
+    shopConnection: null,
+    accountingConnection: null,
   };
 }
 
@@ -148,5 +187,6 @@ export async function mergeSettings(env: Env, row: Integration, side: Side, patc
   if (urlChanged) secrets = {};
   const merged = { ...current, ...plain };
   secrets = { ...secrets, ...secret };
-  return { settings: merged, secrets: await writeSecrets(env, row, side, secrets), credentialsCleared: urlChanged };
+  // New typed credentials replace what a refused connection left: the side is checked afresh (R26).
+  return { settings: merged, secrets: await writeSecrets(env, row, side, secrets), credentialsCleared: urlChanged, credentialsTyped: Object.keys(secret).length > 0 };
 }

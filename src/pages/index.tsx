@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { secureHeaders } from "hono/secure-headers";
 import { ApiError } from "../lib/errors";
+import { connectRoutes } from "../connect/routes";
 import { CSS, SLIDER_JS } from "./assets";
 import { requireUser, type PagesEnv } from "./auth";
 import { homeRoutes } from "./home";
@@ -63,6 +64,7 @@ export function createPages() {
   app.get("/assets/slider.js", (c) => c.body(SLIDER_JS, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=3600" }));
 
   signInRoutes(app);
+  connectRoutes(app);
   // Everything below needs a session (and a CSRF token on every POST).
   for (const p of ["/home", "/integrations", "/integrations/*", "/log", "/subscription", "/subscription/*", "/imports", "/imports/*", "/users", "/users/*"])
     app.use(p, requireUser);

@@ -373,11 +373,11 @@ export function integrationRoutes(app: Hono<PagesEnv>) {
     const update: Partial<Integration> = { updatedAt: nowIso() };
     if (Object.keys(patch.shop).length) {
       const m = await mergeSettings(c.env, row, "shop", patch.shop);
-      Object.assign(update, { shopSettings: m.settings, shopSecrets: m.secrets });
+      Object.assign(update, { shopSettings: m.settings, shopSecrets: m.secrets }, m.credentialsTyped ? { shopConnection: null } : {});
     }
     if (Object.keys(patch.accounting).length) {
       const m = await mergeSettings(c.env, row, "accounting", patch.accounting);
-      Object.assign(update, { accountingSettings: m.settings, accountingSecrets: m.secrets });
+      Object.assign(update, { accountingSettings: m.settings, accountingSecrets: m.secrets }, m.credentialsTyped ? { accountingConnection: null } : {});
     }
     const changed = [...Object.keys(patch.shop).map((k) => `shop.${k}`), ...Object.keys(patch.accounting).map((k) => `accounting.${k}`)];
     const db = getDb(c.env);

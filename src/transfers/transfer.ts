@@ -3,7 +3,7 @@ import { getDb, type Db } from "../db/client";
 import { TransferError } from "../domain/errors";
 import { decideIntake, type Source } from "../domain/ledger";
 import type { CanonicalOrder, DocumentRef } from "../domain/order";
-import { integrationSettings, loadIntegration, type Integration } from "../integrations/store";
+import { integrationSettings, loadIntegration, markNeedsReconnect, setConnection, type Integration } from "../integrations/store";
 import { outboundFetch, type FetchFn } from "../lib/outbound";
 import { accountingAdapters, shopAdapters } from "../modules/adapters";
 import { effectiveSettings, getModule } from "../modules/registry";
@@ -210,6 +210,12 @@ export async function transferRow(ctx: TransferContext, integration: Integration
     const result = earlier ? await session.completeDocument(earlier, order, reference) : await session.createDocument(order, reference);
     await charge(ctx, integration, row, result.document.number, at);
     await markTransferred(ctx.db, row, result.document, result.sent, at, order.updatedAt, earlier ? "transferred (completed the document of an earlier attempt)" : "transferred");
+    // The credential works again: the side is connected (R26).
+    const refused = integration.accountingConnection;
+    if (refused?.status === "needs_reconnect") {
+      await setConnection(ctx.env, integration.id, "accounting", { ...refused, status: "connected", checkedAt: at });
+      integration.accountingConnection = { ...refused, status: "connected", checkedAt: at };
+    }
     return DONE;
   } catch (e) {
     const err = e instanceof TransferError ? e : new TransferError("accounting_unavailable", `Unexpected error: ${e instanceof Error ? e.message : String(e)}`);
@@ -225,6 +231,8 @@ export async function transferRow(ctx: TransferContext, integration: Integration
     // A failed transfer does not count (R9), even when it left a draft (totals_mismatch): it counts once
     // the order is transferred.
     await markFailed(ctx.db, row, err, at, err.details?.sent);
+    // A refused credential: the accounting side needs reconnecting (R26).
+    if (err.category === "accounting_auth_failed") await markNeedsReconnect(ctx.env, integration, "accounting", at);
     return DONE;
   }
 }

@@ -19,6 +19,13 @@ const PatchIntegration = z.strictObject({
   shop: z.strictObject({ settings: Settings }).optional(),
   accounting: z.strictObject({ settings: Settings }).optional(),
 });
+/** R26: a side's connection (api.md "Connections"). */
+const Connection = z.object({
+  status: z.enum(["connected", "needs_reconnect", "not_connected"]),
+  via: z.enum(["oauth", "credentials"]).optional(),
+  checkedAt: z.string().optional(),
+  account: z.string().optional(),
+});
 const IntegrationSchema = z
   .object({
     id: z.string(),
@@ -32,6 +39,7 @@ const IntegrationSchema = z
     accounting: z.object({ module: z.string(), settings: Settings }),
     webhookUrl: z.string().nullable(),
     health: z.object({ status: z.string() }).passthrough(),
+    connection: z.object({ shop: Connection, accounting: Connection }),
   })
   .openapi("Integration");
 const TenantParam = z.object({ tenantId: z.string().min(1).max(100) });
@@ -97,11 +105,11 @@ export function integrationRoutes(app: StaffApp) {
       if (body.name !== undefined) update.name = body.name;
       if (body.shop) {
         const m = await mergeSettings(c.env, row, "shop", body.shop.settings);
-        Object.assign(update, { shopSettings: m.settings, shopSecrets: m.secrets });
+        Object.assign(update, { shopSettings: m.settings, shopSecrets: m.secrets }, m.credentialsTyped ? { shopConnection: null } : {});
       }
       if (body.accounting) {
         const m = await mergeSettings(c.env, row, "accounting", body.accounting.settings);
-        Object.assign(update, { accountingSettings: m.settings, accountingSecrets: m.secrets });
+        Object.assign(update, { accountingSettings: m.settings, accountingSecrets: m.secrets }, m.credentialsTyped ? { accountingConnection: null } : {});
       }
       const db = getDb(c.env);
       const changed = [

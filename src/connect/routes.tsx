@@ -1,0 +1,97 @@
+/**
+ * Connect flows (R26): the merchant presses Connect, approves in the other system, and comes back; nobody
+ * copies a token. Each `start` needs a signed-in owner of the integration's tenant (a member: 403, no
+ * state issued; another tenant's integration: 404); each callback takes its one-time state (states.ts) and
+ * stores nothing unless every check passes (a bad state: 400; a refused token: 400).
+ *
+ * e-conomic: the app installation link (`requestaccess.aspx` with the operator's ECONOMIC_APP_PUBLIC_TOKEN)
+ * sends the merchant back with `?token=<agreement grant token>`; the token is checked with `GET /self` and
+ * stored (encrypted) as `agreementGrantToken`, with the agreement's name as the connection's account.
+ */
+import { eq } from "drizzle-orm";
+import type { Hono } from "hono";
+import { getDb } from "../db/client";
+import { auditLog, integrations } from "../db/schema";
+import { TransferError } from "../domain/errors";
+import { loadIntegration, mergeSettings } from "../integrations/store";
+import { ApiError, invalid } from "../lib/errors";
+import { outboundFetch } from "../lib/outbound";
+import { nowIso } from "../lib/time";
+import { EconomicClient } from "../modules/economic/client";
+import { requireUser, type PageContext, type PagesEnv } from "../pages/auth";
+import { tenantIntegration } from "../pages/integrations";
+import { Flash, render, tr } from "../pages/layout";
+import { issueState, sessionHash, takeState, type Provider } from "./states";
+
+const publicUrl = (c: PageContext) => (c.env.PUBLIC_URL ?? new URL(c.req.url).origin).replace(/\/+$/, "");
+
+/** The integration a `start` is for: the owner's own, with the right module on that side. */
+async function startable(c: PageContext, side: "shop" | "accounting", module: string) {
+  if (c.get("user").role !== "owner") throw new ApiError(403, "forbidden", tr(c).lang === "da" ? "Kun en ejer kan forbinde en integration." : "Only an owner can connect an integration.");
+  const row = await tenantIntegration(c, c.req.query("integrationId") ?? "");
+  if ((side === "shop" ? row.shopModule : row.accountingModule) !== module)
+    throw invalid(`This integration does not use ${module}`, { issues: [{ path: "integrationId", message: `the ${side} module is not ${module}` }] });
+  return row;
+}
+
+/** A callback that cannot be taken: a page in the merchant's language saying what to do, and nothing stored. */
+function refused(c: PageContext, status: 400 | 401, reason: string) {
+  const t = tr(c);
+  return render(c, t.t("error"), <><h1>{t.lang === "da" ? "Forbindelsen blev ikke oprettet" : "The connection was not made"}</h1><Flash text={reason} error /></>, { status });
+}
+
+export function connectRoutes(app: Hono<PagesEnv>) {
+  for (const p of ["/connect/economic/start"]) app.use(p, requireUser);
+
+  app.get("/connect/economic/start", async (c) => {
+    const row = await startable(c, "accounting", "economic");
+    const appPublicToken = (c.env as Env & { ECONOMIC_APP_PUBLIC_TOKEN?: string }).ECONOMIC_APP_PUBLIC_TOKEN;
+    if (!appPublicToken) throw new ApiError(503, "not_configured", tr(c).lang === "da" ? "Forbindelse til e-conomic med et klik er ikke sat op hos orderbridge (ECONOMIC_APP_PUBLIC_TOKEN mangler). Indtast aftale-token under Avanceret, eller kontakt support." : "One-click e-conomic connection is not set up for orderbridge (ECONOMIC_APP_PUBLIC_TOKEN is missing). Enter the agreement grant token under Advanced, or contact support.");
+    const state = await issueState(getDb(c.env), c, "economic", row.id);
+    const origin = ((c.env as Env & { ECONOMIC_CONNECT_URL?: string }).ECONOMIC_CONNECT_URL || "https://secure.e-conomic.com").replace(/\/+$/, "");
+    const redirectUrl = `${publicUrl(c)}/connect/economic/callback?state=${encodeURIComponent(state)}`;
+    const url = `${origin}/secure/api1/requestaccess.aspx?appPublicToken=${encodeURIComponent(appPublicToken)}&redirectUrl=${encodeURIComponent(redirectUrl)}&locale=${tr(c).lang === "da" ? "da-DK" : "en-GB"}`;
+    return c.redirect(url, 302);
+  });
+
+  app.get("/connect/economic/callback", async (c) => {
+    const t = tr(c);
+    const da = t.lang === "da";
+    const session = await sessionHash(c);
+    // Bound to the session that started it: without that session's cookie the state is not taken.
+    const taken = session ? await takeState(getDb(c.env), "economic", c.req.query("state"), session) : null;
+    if (!taken) return refused(c, 400, da ? "Linket er udløbet eller allerede brugt. Tryk på Forbind igen fra integrationens side." : "The link has expired or was already used. Press Connect again on the integration's page.");
+    const token = c.req.query("token") ?? "";
+    const row = await loadIntegration(c.env, taken.integrationId);
+    if (!row || row.tenantId !== taken.tenantId || row.accountingModule !== "economic") return refused(c, 400, da ? "Integrationen findes ikke længere." : "The integration no longer exists.");
+    if (!/^[A-Za-z0-9_-]{8,200}$/.test(token)) return refused(c, 400, da ? "e-conomic sendte ikke et gyldigt aftale-token. Prøv igen." : "e-conomic did not send a valid agreement grant token. Please try again.");
+    let account: string;
+    try {
+      account = await economicAgreement(c.env, token);
+    } catch (e) {
+      const message = e instanceof TransferError ? e.message : String(e);
+      return refused(c, 400, da ? `e-conomic afviste forbindelsen (${message}). Prøv igen, og tjek at du er administrator på aftalen.` : `e-conomic refused the connection (${message}). Try again, and check that you are an administrator of the agreement.`);
+    }
+    const merged = await mergeSettings(c.env, row, "accounting", { agreementGrantToken: token });
+    const at = nowIso();
+    const db = getDb(c.env);
+    await db.batch([
+      db
+        .update(integrations)
+        .set({ accountingSettings: merged.settings, accountingSecrets: merged.secrets, accountingConnection: { status: "connected", via: "oauth", checkedAt: at, connectedAt: at, account }, updatedAt: at })
+        .where(eq(integrations.id, row.id)),
+      db.insert(auditLog).values({ actor: `user:${taken.userId}`, action: "connection.economic", targetType: "integration", targetId: row.id, tenantId: row.tenantId, details: { account } }),
+    ]);
+    return c.redirect(`/integrations/${row.id}`, 303);
+  });
+}
+
+/** Checks a grant token with `GET /self`; the agreement's name and number ("Demo ApS (aftale 123456)"). */
+export async function economicAgreement(env: Env, grantToken: string): Promise<string> {
+  if (!env.ECONOMIC_APP_SECRET_TOKEN) throw new TransferError("accounting_auth_failed", "ECONOMIC_APP_SECRET_TOKEN is not configured");
+  const client = new EconomicClient({ baseUrl: env.ECONOMIC_API_URL || "https://restapi.e-conomic.com", appSecretToken: env.ECONOMIC_APP_SECRET_TOKEN, agreementGrantToken: grantToken, fetch: outboundFetch });
+  const self = await client.get<{ agreementNumber?: number; company?: { name?: string } }>("/self");
+  return `${self.company?.name ?? "e-conomic"}${self.agreementNumber ? ` (${self.agreementNumber})` : ""}`;
+}
+
+export type { Provider };
