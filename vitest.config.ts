@@ -19,6 +19,7 @@ export default defineConfig(async () => {
             SHOPIFY_ADMIN_ORIGIN: "https://shopify.fake",
             ALLOW_HTTP_SHOP_URLS: "true",
             SHOPIFY_API_SECRET: "test-shopify-app-secret",
+            SHOPIFY_API_KEY: "test-shopify-client-id",
             ECONOMIC_APP_PUBLIC_TOKEN: "test-app-public-token",
             ECONOMIC_CONNECT_URL: "https://secure.economic.fake",
           },

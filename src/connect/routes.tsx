@@ -21,6 +21,7 @@ import { EconomicClient } from "../modules/economic/client";
 import { requireUser, type PageContext, type PagesEnv } from "../pages/auth";
 import { tenantIntegration } from "../pages/integrations";
 import { Flash, render, tr } from "../pages/layout";
+import { exchangeCode, registerWebhooks, SHOP_DOMAIN, shopifyApp, shopName, adminOrigin, verifyShopifyQuery } from "./shopify";
 import { issueState, sessionHash, takeState, type Provider } from "./states";
 
 const publicUrl = (c: PageContext) => (c.env.PUBLIC_URL ?? new URL(c.req.url).origin).replace(/\/+$/, "");
@@ -41,7 +42,78 @@ function refused(c: PageContext, status: 400 | 401, reason: string) {
 }
 
 export function connectRoutes(app: Hono<PagesEnv>) {
-  for (const p of ["/connect/economic/start"]) app.use(p, requireUser);
+  for (const p of ["/connect/economic/start", "/connect/shopify/start"]) app.use(p, requireUser);
+
+  const notConfigured = (c: PageContext, what: string) =>
+    new ApiError(503, "not_configured", tr(c).lang === "da" ? `Forbindelse med et klik er ikke sat op hos orderbridge (${what} mangler). Indtast adgangsoplysningerne under Avanceret, eller kontakt support.` : `One-click connection is not set up for orderbridge (${what} is missing). Enter the credentials under Advanced, or contact support.`);
+
+  // ---- Shopify ----
+  app.get("/connect/shopify/start", async (c) => {
+    const row = await startable(c, "shop", "shopify");
+    const app = shopifyApp(c.env);
+    if (!app) throw notConfigured(c, "SHOPIFY_API_KEY / SHOPIFY_API_SECRET");
+    const shop = String(row.shopSettings.shopDomain ?? "");
+    if (!SHOP_DOMAIN.test(shop))
+      throw invalid(tr(c).lang === "da" ? "Angiv først butikkens myshopify-domæne (fx din-butik.myshopify.com)." : "First enter the shop's myshopify domain (e.g. your-shop.myshopify.com).", { issues: [{ path: "shop.settings.shopDomain", message: "missing" }] });
+    const state = await issueState(getDb(c.env), c, "shopify", row.id);
+    const q = new URLSearchParams({ client_id: app.key, scope: app.scopes, redirect_uri: `${publicUrl(c)}/connect/shopify/callback`, state });
+    return c.redirect(`${adminOrigin(c.env, shop)}/admin/oauth/authorize?${q}`, 302);
+  });
+
+  // An install started in Shopify's admin: verified, then the merchant signs in and picks the integration.
+  app.get("/connect/shopify", async (c) => {
+    const app = shopifyApp(c.env);
+    if (!app) throw notConfigured(c, "SHOPIFY_API_KEY / SHOPIFY_API_SECRET");
+    const query = new URL(c.req.url).searchParams;
+    if (!(await verifyShopifyQuery(query, app.secret))) return refused(c, 401, tr(c).lang === "da" ? "Forespørgslen fra Shopify kunne ikke bekræftes." : "The request from Shopify could not be verified.");
+    if (!SHOP_DOMAIN.test(query.get("shop") ?? "")) return refused(c, 400, "shop");
+    return c.redirect(`/integrations?connectShop=${encodeURIComponent(query.get("shop")!)}`, 302);
+  });
+
+  app.get("/connect/shopify/callback", async (c) => {
+    const da = tr(c).lang === "da";
+    const app = shopifyApp(c.env);
+    if (!app) throw notConfigured(c, "SHOPIFY_API_KEY / SHOPIFY_API_SECRET");
+    const query = new URL(c.req.url).searchParams;
+    // The signature first, over the raw query: nothing is looked up or used before it holds.
+    if (!(await verifyShopifyQuery(query, app.secret))) return refused(c, 401, da ? "Svaret fra Shopify kunne ikke bekræftes. Tryk på Forbind igen." : "Shopify's answer could not be verified. Press Connect again.");
+    const shop = query.get("shop") ?? "";
+    if (!SHOP_DOMAIN.test(shop)) return refused(c, 400, da ? "Butikkens adresse er ikke en myshopify.com-adresse." : "The shop is not a myshopify.com address.");
+    const session = await sessionHash(c);
+    const taken = session ? await takeState(getDb(c.env), "shopify", query.get("state"), session) : null;
+    if (!taken) return refused(c, 400, da ? "Linket er udløbet eller allerede brugt. Tryk på Forbind igen fra integrationens side." : "The link has expired or was already used. Press Connect again on the integration's page.");
+    const row = await loadIntegration(c.env, taken.integrationId);
+    if (!row || row.tenantId !== taken.tenantId || row.shopModule !== "shopify") return refused(c, 400, da ? "Integrationen findes ikke længere." : "The integration no longer exists.");
+    if (String(row.shopSettings.shopDomain ?? "").toLowerCase() !== shop.toLowerCase())
+      return refused(c, 400, da ? `Du godkendte butikken ${shop}, men integrationen er sat op til ${String(row.shopSettings.shopDomain)}.` : `You approved the shop ${shop}, but the integration is set up for ${String(row.shopSettings.shopDomain)}.`);
+    const code = query.get("code") ?? "";
+    if (!/^[A-Za-z0-9_-]{4,200}$/.test(code)) return refused(c, 400, da ? "Shopify sendte ingen gyldig kode." : "Shopify sent no valid code.");
+    let account: string;
+    let token;
+    try {
+      token = await exchangeCode(outboundFetch, c.env, shop, code);
+      account = await shopName(outboundFetch, c.env, shop, token.accessToken);
+      await registerWebhooks(outboundFetch, c.env, shop, token.accessToken, `${publicUrl(c)}/webhooks/shopify/${row.id}`);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      return refused(c, 400, da ? `Shopify afviste forbindelsen (${message}). Prøv igen.` : `Shopify refused the connection (${message}). Please try again.`);
+    }
+    const merged = await mergeSettings(c.env, row, "shop", {
+      accessToken: token.accessToken,
+      ...(token.refreshToken ? { refreshToken: token.refreshToken } : {}),
+      ...(token.expiresAt ? { accessTokenExpiresAt: token.expiresAt } : {}),
+    });
+    const at = nowIso();
+    const db = getDb(c.env);
+    await db.batch([
+      db
+        .update(integrations)
+        .set({ shopSettings: merged.settings, shopSecrets: merged.secrets, shopConnection: { status: "connected", via: "oauth", checkedAt: at, connectedAt: at, account }, updatedAt: at })
+        .where(eq(integrations.id, row.id)),
+      db.insert(auditLog).values({ actor: `user:${taken.userId}`, action: "connection.shopify", targetType: "integration", targetId: row.id, tenantId: row.tenantId, details: { shop, account } }),
+    ]);
+    return c.redirect(`/integrations/${row.id}`, 303);
+  });
 
   app.get("/connect/economic/start", async (c) => {
     const row = await startable(c, "accounting", "economic");

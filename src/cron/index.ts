@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, lt, or } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import { getDb } from "../db/client";
 import { integrations, ledger } from "../db/schema";
 import { listModules } from "../modules/registry";
@@ -23,7 +23,14 @@ export async function runCron(env: Env, now = new Date()) {
     db
       .select({ id: integrations.id })
       .from(integrations)
-      .where(and(eq(integrations.status, "active"), inArray(integrations.shopModule, listModules("shop").filter((m) => m.delivery === delivery).map((m) => m.id))))
+      .where(
+        and(
+          eq(integrations.status, "active"),
+          inArray(integrations.shopModule, listModules("shop").filter((m) => m.delivery === delivery).map((m) => m.id)),
+          // A shop that removed our app is not called until it is reconnected (R26).
+          or(isNull(integrations.shopConnection), sql`json_extract(${integrations.shopConnection}, '$.status') <> 'needs_reconnect'`),
+        ),
+      )
       .all();
   const toPoll = await activeWith("poll");
   const toReconcile = now.getUTCMinutes() < RECONCILE_MINUTES ? await activeWith("webhook") : [];

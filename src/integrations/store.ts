@@ -62,8 +62,11 @@ async function secretKeys(env: Env, row: Integration, side: Side) {
 export async function missingForActivation(env: Env, row: Integration): Promise<string[]> {
   const s = await integrationSettings(env, row);
   const m = modulesOf(row);
+  // A shop connected by app install has its token from the connection and its webhooks signed with the
+  // app's secret: no webhook secret is typed (api.md "Connections").
+  const byConnection = row.shopConnection?.via === "oauth" ? ["webhookSecret"] : [];
   return [
-    ...missingSettings(m.shop, s.shop).map((p) => `shop.${p}`),
+    ...missingSettings(m.shop, s.shop).filter((p) => !byConnection.includes(p)).map((p) => `shop.${p}`),
     ...missingSettings(m.accounting, s.accounting).map((p) => `accounting.${p}`),
   ];
 }

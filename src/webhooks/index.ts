@@ -5,7 +5,7 @@ import { deliveries } from "../db/schema";
 import { sha256Hex, verifyHmacBase64 } from "../lib/crypto";
 import { errorBody } from "../lib/errors";
 import { newId } from "../lib/ids";
-import { sideSettings, loadIntegration, type Integration } from "../integrations/store";
+import { markNeedsReconnect, sideSettings, loadIntegration, type Integration } from "../integrations/store";
 import { claimDelivery } from "../transfers/deliveries";
 import { INLINE_BODY_LIMIT, type TransferMessage } from "../transfers/messages";
 import type { AppEnv } from "../http/types";
@@ -24,6 +24,10 @@ interface WebhookShop {
   topic(c: Context): { name: string; isUpdate: boolean } | null;
   /** The stable key that makes a redelivery a duplicate. */
   dedupeKey(c: Context, order: Record<string, unknown>, text: string): Promise<string>;
+  /** The shop removed our app (Shopify `app/uninstalled`): the connection needs reconnecting (R26). */
+  disconnected?(c: Context): boolean;
+  /** The operator's app secret, which signs the webhooks of a shop connected by app install. */
+  appSecret?(env: Env): string | undefined;
 }
 
 const shopify: WebhookShop = {
@@ -37,6 +41,8 @@ const shopify: WebhookShop = {
     const id = c.req.header("x-shopify-event-id") ?? c.req.header("x-shopify-webhook-id");
     return id ? `event:${id}` : `body:${await sha256Hex(text)}`;
   },
+  disconnected: (c) => c.req.header("x-shopify-topic") === "app/uninstalled",
+  appSecret: (env) => (env as Env & { SHOPIFY_API_SECRET?: string }).SHOPIFY_API_SECRET,
 };
 
 const woocommerce: WebhookShop = {
@@ -70,10 +76,15 @@ export function webhookRoutes() {
     if (shop.isPing?.(c, text)) return c.json({ ok: true, ping: true }, 200);
 
     const settings = await sideSettings(c.env, integration, "shop");
-    const secrets = [settings.webhookSecret, settings.previousWebhookSecret].filter((s): s is string => typeof s === "string");
+    const viaApp = integration.shopConnection?.via === "oauth" ? shop.appSecret?.(c.env) : undefined;
+    const secrets = [settings.webhookSecret, settings.previousWebhookSecret, viaApp].filter((s): s is string => typeof s === "string");
     if (!(await verifyHmacBase64(bytes, shop.signature(c), secrets))) return c.json(errorBody("unauthorized", "Bad or missing signature"), 401);
     if (shop.checkOrigin && !shop.checkOrigin(c, settings)) return c.json(errorBody("unauthorized", "The shop domain does not match this integration"), 401);
 
+    if (shop.disconnected?.(c)) {
+      await markNeedsReconnect(c.env, integration, "shop", new Date().toISOString());
+      return c.json({ ok: true, disconnected: true }, 200);
+    }
     const topic = shop.topic(c);
     if (!topic) return c.json({ ok: true, ignored: "topic" }, 200);
 

@@ -7,6 +7,9 @@ export const shopifySettings = z.strictObject({
     .regex(/^[a-z0-9][a-z0-9-]*\.myshopify\.com$/, "must be the shop's *.myshopify.com domain"),
   accessToken: secret(),
   webhookSecret: secret(),
+  /** Filled in by the app install (R26): the expiring offline token's refresh token and expiry. */
+  refreshToken: secret().optional(),
+  accessTokenExpiresAt: z.iso.datetime().optional(),
   /** The previous webhook secret during a rotation (Shopify may sign with it for up to an hour). */
   previousWebhookSecret: secret().optional(),
   allowedFinancialStatuses: z.array(z.string().min(1).max(50)).max(20).default(["paid", "partially_paid"]),
