@@ -14,7 +14,7 @@ import { getDb } from "../db/client";
 import { auditLog, integrations } from "../db/schema";
 import { TransferError } from "../domain/errors";
 import { loadIntegration, mergeSettings } from "../integrations/store";
-import { ApiError, invalid } from "../lib/errors";
+import { ApiError, errorBody, invalid } from "../lib/errors";
 import { outboundFetch } from "../lib/outbound";
 import { nowIso } from "../lib/time";
 import { EconomicClient } from "../modules/economic/client";
@@ -23,6 +23,7 @@ import { tenantIntegration } from "../pages/integrations";
 import { Flash, render, tr } from "../pages/layout";
 import { exchangeCode, registerWebhooks, SHOP_DOMAIN, shopifyApp, shopName, adminOrigin, verifyShopifyQuery } from "./shopify";
 import { issueState, sessionHash, takeState, type Provider } from "./states";
+import { consentKeys, ensureWooWebhooks, newWebhookSecret } from "./woocommerce";
 
 const publicUrl = (c: PageContext) => (c.env.PUBLIC_URL ?? new URL(c.req.url).origin).replace(/\/+$/, "");
 
@@ -42,7 +43,59 @@ function refused(c: PageContext, status: 400 | 401, reason: string) {
 }
 
 export function connectRoutes(app: Hono<PagesEnv>) {
-  for (const p of ["/connect/economic/start", "/connect/shopify/start"]) app.use(p, requireUser);
+  for (const p of ["/connect/economic/start", "/connect/shopify/start", "/connect/woocommerce/start"]) app.use(p, requireUser);
+
+  // ---- WooCommerce ----
+  app.get("/connect/woocommerce/start", async (c) => {
+    const row = await startable(c, "shop", "woocommerce");
+    const siteUrl = String(row.shopSettings.siteUrl ?? "").replace(/\/+$/, "");
+    if (!siteUrl)
+      throw invalid(tr(c).lang === "da" ? "Angiv først butikkens adresse (fx https://din-butik.dk)." : "First enter the shop's address (e.g. https://your-shop.com).", { issues: [{ path: "shop.settings.siteUrl", message: "missing" }] });
+    const state = await issueState(getDb(c.env), c, "woocommerce", row.id);
+    const q = new URLSearchParams({
+      app_name: "orderbridge",
+      scope: "read_write",
+      user_id: state,
+      return_url: `${publicUrl(c)}/integrations/${row.id}`,
+      callback_url: `${publicUrl(c)}/connect/woocommerce/callback`,
+    });
+    return c.redirect(`${siteUrl}/wc-auth/v1/authorize?${q}`, 302);
+  });
+
+  // Server to server: WooCommerce posts the keys; the state alone identifies the flow (no browser session).
+  app.post("/connect/woocommerce/callback", async (c) => {
+    let body: unknown;
+    try {
+      body = JSON.parse(await c.req.text());
+    } catch {
+      return c.json(errorBody("invalid_request", "The body is not JSON"), 400);
+    }
+    const keys = consentKeys(body);
+    if (!keys) return c.json(errorBody("invalid_request", "Expected WooCommerce's read_write keys: consumer_key, consumer_secret, user_id, key_permissions"), 400);
+    const taken = await takeState(getDb(c.env), "woocommerce", keys.state, undefined);
+    if (!taken) return c.json(errorBody("invalid_request", "Unknown, used or expired state"), 400);
+    const row = await loadIntegration(c.env, taken.integrationId);
+    if (!row || row.tenantId !== taken.tenantId || row.shopModule !== "woocommerce") return c.json(errorBody("invalid_request", "The integration no longer exists"), 400);
+    const siteUrl = String(row.shopSettings.siteUrl ?? "");
+    const webhookSecret = newWebhookSecret();
+    try {
+      await ensureWooWebhooks(outboundFetch, c.env, siteUrl, keys, `${publicUrl(c)}/webhooks/woocommerce/${row.id}`, webhookSecret);
+    } catch (e) {
+      // Nothing is stored: the merchant presses Connect again.
+      return c.json(errorBody("shop_unavailable", `The keys were received but the webhooks could not be created: ${e instanceof Error ? e.message : String(e)}`), 502);
+    }
+    const merged = await mergeSettings(c.env, row, "shop", { consumerKey: keys.consumerKey, consumerSecret: keys.consumerSecret, webhookSecret });
+    const at = nowIso();
+    const db = getDb(c.env);
+    await db.batch([
+      db
+        .update(integrations)
+        .set({ shopSettings: merged.settings, shopSecrets: merged.secrets, shopConnection: { status: "connected", via: "oauth", checkedAt: at, connectedAt: at, account: siteUrl }, updatedAt: at })
+        .where(eq(integrations.id, row.id)),
+      db.insert(auditLog).values({ actor: `user:${taken.userId}`, action: "connection.woocommerce", targetType: "integration", targetId: row.id, tenantId: row.tenantId, details: { siteUrl } }),
+    ]);
+    return c.json({ ok: true }, 200);
+  });
 
   const notConfigured = (c: PageContext, what: string) =>
     new ApiError(503, "not_configured", tr(c).lang === "da" ? `Forbindelse med et klik er ikke sat op hos orderbridge (${what} mangler). Indtast adgangsoplysningerne under Avanceret, eller kontakt support.` : `One-click connection is not set up for orderbridge (${what} is missing). Enter the credentials under Advanced, or contact support.`);

@@ -1,0 +1,130 @@
+import { env } from "cloudflare:workers";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { setOutboundFetch } from "../../src/lib/outbound";
+import { TransferContext } from "../../src/transfers/transfer";
+import { reconcileIntegration } from "../../src/transfers/reconcile";
+import { loadIntegration } from "../../src/integrations/store";
+import type { FetchFn } from "../../src/lib/outbound";
+import { activate, call, createIntegration, postWoo, waitForOrder } from "../helpers";
+import { signedInOwner } from "../pages/helpers";
+
+const SITE = "https://shop.example.com";
+
+/** A fake WooCommerce REST API for webhooks (woocommerce REST v3 "Webhooks"), keys checked by basic auth. */
+function fakeWoo() {
+  const keys = { key: `ck_${crypto.randomUUID().replace(/-/g, "")}`, secret: `cs_${crypto.randomUUID().replace(/-/g, "")}` };
+  const hooks: { id: number; name: string; topic: string; delivery_url: string; secret: string; status: string }[] = [];
+  const json = (b: unknown, status = 200) => new Response(JSON.stringify(b), { status, headers: { "content-type": "application/json" } });
+  const fetch: FetchFn = async (input, init) => {
+    const req = new Request(input, init);
+    const url = new URL(req.url);
+    if (req.headers.get("authorization") !== `Basic ${btoa(`${keys.key}:${keys.secret}`)}`) return json({ code: "woocommerce_rest_cannot_view", message: "Sorry, you cannot list resources.", data: { status: 401 } }, 401);
+    if (url.pathname === "/wp-json/wc/v3/webhooks" && req.method === "GET") return json(hooks);
+    if (url.pathname === "/wp-json/wc/v3/webhooks" && req.method === "POST") {
+      const b = (await req.json()) as any;
+      if (!["order.created", "order.updated"].includes(b.topic) || !/^https:\/\//.test(b.delivery_url)) return json({ code: "rest_invalid_param", message: "Invalid parameter(s): topic", data: { status: 400 } }, 400);
+      const h = { id: hooks.length + 1, name: b.name, topic: b.topic, delivery_url: b.delivery_url, secret: b.secret, status: b.status ?? "active" };
+      hooks.push(h);
+      return json(h, 201);
+    }
+    const m = url.pathname.match(/^\/wp-json\/wc\/v3\/webhooks\/(\d+)$/);
+    if (m && req.method === "PUT") {
+      const h = hooks.find((x) => x.id === Number(m[1]));
+      if (!h) return json({ code: "woocommerce_rest_webhook_invalid_id", message: "Invalid ID.", data: { status: 404 } }, 404);
+      Object.assign(h, (await req.json()) as object);
+      return json(h);
+    }
+    return json({ code: "rest_no_route", message: "No route was found matching the URL and request method.", data: { status: 404 } }, 404);
+  };
+  return { fetch, keys, hooks };
+}
+
+let woo: ReturnType<typeof fakeWoo>;
+beforeEach(() => {
+  woo = fakeWoo();
+  setOutboundFetch(woo.fetch);
+});
+afterEach(() => setOutboundFetch());
+
+async function ownerWithWoo(role: "owner" | "member" = "owner") {
+  const owner = await signedInOwner({ role });
+  const integration = await createIntegration(owner.tenantId, { shop: { module: "woocommerce", settings: { siteUrl: SITE } }, accounting: { module: "sandbox", settings: {} } });
+  return { ...owner, integration };
+}
+
+async function start(b: Awaited<ReturnType<typeof signedInOwner>>["b"], id: string) {
+  const r = await b.get(`/connect/woocommerce/start?integrationId=${id}`);
+  expect(r.status).toBe(302);
+  const url = new URL(r.location!);
+  expect(url.origin + url.pathname).toBe(`${SITE}/wc-auth/v1/authorize`);
+  expect(Object.fromEntries(url.searchParams)).toMatchObject({ app_name: "orderbridge", scope: "read_write", return_url: `https://orderbridge.test/integrations/${id}`, callback_url: "https://orderbridge.test/connect/woocommerce/callback" });
+  return url.searchParams.get("user_id")!;
+}
+
+/** What WooCommerce posts once the merchant approved. */
+const consent = (state: string, over: Record<string, unknown> = {}) =>
+  call("POST", "/connect/woocommerce/callback", { key_id: 1, user_id: state, consumer_key: woo.keys.key, consumer_secret: woo.keys.secret, key_permissions: "read_write", ...over }, null);
+
+describe("WooCommerce keys by consent (R26)", () => {
+  it("Connect → consent → keys stored, two webhooks with a fresh secret, activation complete, an order flows", async () => {
+    const { b, integration } = await ownerWithWoo();
+    const state = await start(b, integration.id);
+    const r = await consent(state);
+    expect(r.status, r.text).toBe(200);
+    expect(woo.hooks.map((h) => [h.topic, h.delivery_url, h.status])).toEqual([
+      ["order.created", `https://orderbridge.test/webhooks/woocommerce/${integration.id}`, "active"],
+      ["order.updated", `https://orderbridge.test/webhooks/woocommerce/${integration.id}`, "active"],
+    ]);
+    const secret = woo.hooks[0].secret;
+    expect(secret.length).toBeGreaterThanOrEqual(32);
+    const v = (await call("GET", `/api/staff/integrations/${integration.id}`)).json;
+    expect(v.connection.shop).toMatchObject({ status: "connected", via: "oauth", account: SITE });
+    expect(v.shop.settings).toMatchObject({ consumerKey: "********", consumerSecret: "********", webhookSecret: "********" });
+    await activate(integration.id);
+    const at = new Date(Date.now() + 1000).toISOString().slice(0, 19);
+    const order = { id: 31, number: "31", status: "processing", currency: "DKK", date_created_gmt: at, date_modified_gmt: at, total: "125.00", total_tax: "25.00", billing: { first_name: "A", last_name: "B", email: "a@example.dk", country: "DK" }, line_items: [{ id: 1, name: "T", sku: "SKU-1", quantity: 1, subtotal: "100.00", total: "100.00", total_tax: "25.00", taxes: [{ id: 1, total: "25.00" }] }], shipping_lines: [], tax_lines: [{ id: 3, rate_id: 1, rate_percent: 25 }], fee_lines: [], coupon_lines: [] };
+    expect((await postWoo(integration.id, order, secret)).status).toBe(200);
+    expect((await waitForOrder(integration.id, "31")).status).toBe("transferred");
+  });
+
+  it("a bad, reused or expired state, or keys that are not read_write, store nothing", async () => {
+    const { b, integration } = await ownerWithWoo();
+    expect((await consent("forged-state-0123456789")).status).toBe(400);
+    const state = await start(b, integration.id);
+    expect((await consent(state, { key_permissions: "read" })).status).toBe(400);
+    expect((await call("POST", "/connect/woocommerce/callback", "not json", null)).status).toBe(400);
+    expect((await consent(state)).status).toBe(200);
+    expect((await consent(state)).status).toBe(400); // single use
+    const s2 = await start(b, integration.id);
+    await env.DB.prepare("UPDATE connect_states SET expires_at = ? WHERE provider = 'woocommerce' AND used_at IS NULL").bind(new Date(Date.now() - 1).toISOString()).run();
+    expect((await consent(s2)).status).toBe(400);
+    expect(woo.hooks).toHaveLength(2);
+    const member = await ownerWithWoo("member");
+    expect((await member.b.get(`/connect/woocommerce/start?integrationId=${member.integration.id}`)).status).toBe(403);
+  });
+
+  it("the daily check re-enables a disabled webhook and re-creates a deleted one, and says so in the log", async () => {
+    const { b, integration } = await ownerWithWoo();
+    await consent(await start(b, integration.id));
+    await activate(integration.id);
+    woo.hooks[0].status = "disabled"; // WooCommerce gave up after 5 failed deliveries
+    woo.hooks.splice(1, 1); // the merchant deleted the other one
+    // A day later.
+    await env.DB.prepare("UPDATE integrations SET shop_connection = json_set(shop_connection, '$.checkedAt', ?) WHERE id = ?").bind(new Date(Date.now() - 25 * 3600_000).toISOString(), integration.id).run();
+    const ctx = new TransferContext(env);
+    await reconcileIntegration(ctx, (await loadIntegration(env, integration.id))!, { type: "reconcile", integrationId: integration.id });
+    expect(woo.hooks.map((h) => [h.topic, h.status])).toEqual([
+      ["order.created", "active"],
+      ["order.updated", "active"],
+    ]);
+    const log = await env.DB.prepare("SELECT details FROM audit_log WHERE action = 'webhooks.repaired' AND target_id = ?").bind(integration.id).first<{ details: string }>();
+    expect(JSON.parse(log!.details).repaired).toEqual([
+      { topic: "order.created", action: "reactivated" },
+      { topic: "order.updated", action: "created" },
+    ]);
+    // Checked today already: the next sweep makes no webhook calls.
+    woo.hooks[0].status = "paused";
+    await reconcileIntegration(ctx, (await loadIntegration(env, integration.id))!, { type: "reconcile", integrationId: integration.id });
+    expect(woo.hooks[0].status).toBe("paused");
+  });
+});
