@@ -539,6 +539,7 @@ export async function importView(env: Env, row: ImportRow) {
       // Orders of the range that were transferred before (R19) count as skipped: found but not the import's.
       skipped: n("skipped") + Math.max(0, row.found + testOnly - ownRows),
       pending: n("pending"),
+      ...(row.status === "running" ? pace(row, n("transferred") + n("failed") + n("skipped")) : {}),
     },
     errorsByCategory: Object.fromEntries(byCategory.map((r) => [r.category!, r.n])),
     billing: {
@@ -555,6 +556,18 @@ export async function importView(env: Env, row: ImportRow) {
     ...(row.startedAt ? { startedAt: row.startedAt } : {}),
     ...(row.completedAt ? { completedAt: row.completedAt } : {}),
   };
+}
+
+/**
+ * The pace of a running import: orders finished a minute since it started, and the seconds left for
+ * the rest of the estimate (or of what was found, when more) at that pace. None before the first order.
+ */
+export function pace(row: Pick<ImportRow, "startedAt" | "estimatedOrders" | "found">, finished: number, now = Date.now()): { ordersPerMinute?: number; etaSeconds?: number } {
+  const minutes = row.startedAt ? (now - Date.parse(row.startedAt)) / 60_000 : 0;
+  if (!(minutes > 0) || finished <= 0) return {};
+  const perMinute = finished / minutes;
+  const left = Math.max(0, Math.max(row.estimatedOrders, row.found) - finished);
+  return { ordersPerMinute: Math.round(perMinute), etaSeconds: Math.ceil((left / perMinute) * 60) };
 }
 
 /** Errors of the import's orders (and, before it ran, of its preflight), with order number, message and hint. */
