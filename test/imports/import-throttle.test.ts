@@ -14,7 +14,7 @@ const waitImport = (id: string, until: (i: any) => boolean) =>
       if (!until(i)) throw new Error(`not yet: ${JSON.stringify(i).slice(0, 300)}`);
       return i;
     },
-    { timeout: 30000, interval: 200 },
+    { timeout: 80000, interval: 250 },
   );
 
 describe("a shop that is busy (429 with Retry-After) during an import", () => {
@@ -53,5 +53,5 @@ describe("a shop that is busy (429 with Retry-After) during an import", () => {
     expect(busy).toBeGreaterThan(7); // page 2 was refused seven times, then read
     expect(done.progress).toEqual({ found: 130, transferred: 130, failed: 0, skipped: 0, pending: 0 });
     expect(await sandboxDocuments(i.id)).toHaveLength(130);
-  });
+  }, 180_000);
 });
