@@ -158,8 +158,13 @@ export async function startPreflight(env: Env, row: ImportRow, actor: string) {
   return updated;
 }
 
-function shopClient(ctx: TransferContext, integration: Integration, settings: Record<string, unknown>): ShopClient {
-  const client = shopAdapters[integration.shopModule].client?.({ integrationId: integration.id, settings, env: ctx.env, db: ctx.db, fetch: ctx.fetch });
+/** A staff call (the test transfer) waits in place as long as one query of the shop's budget needs (Shopify: 1,000 points at 100/s). */
+const STAFF_MAX_WAIT_MS = 12_000;
+/** A shop that asks to come back (throttled, 429/503 with Retry-After) within this is waited for, not paused. */
+const MAX_SHOP_WAIT_SECONDS = 900;
+
+function shopClient(ctx: TransferContext, integration: Integration, settings: Record<string, unknown>, maxWaitMs?: number): ShopClient {
+  const client = shopAdapters[integration.shopModule].client?.({ integrationId: integration.id, settings, env: ctx.env, db: ctx.db, fetch: ctx.fetch, maxWaitMs });
   if (!client) throw new TransferError("shop_unavailable", `The ${integration.shopModule} module cannot read earlier orders`);
   return client;
 }
@@ -188,7 +193,14 @@ export async function handleImportPage(ctx: TransferContext, msg: { importId: st
     });
   } catch (e) {
     const err = e instanceof TransferError ? e : new TransferError("shop_unavailable", String(e));
-    if (err.retryAfterSeconds !== undefined && err.retryAfterSeconds <= 60) throw err; // throttled: the queue retries this page
+    // Throttled or busy (THROTTLED, 429/503 with Retry-After): the same page comes back after the shop's
+    // wait as a new message, so a busy shop never uses up the message's retries or fails an order.
+    if (err.retryAfterSeconds !== undefined && err.retryAfterSeconds <= MAX_SHOP_WAIT_SECONDS) {
+      await ctx.env.TRANSFERS.send({ type: "import_page", importId: msg.importId, phase: msg.phase, seq: msg.seq } satisfies TransferMessage, {
+        delaySeconds: Math.max(1, err.retryAfterSeconds),
+      });
+      return;
+    }
     // The shop refused or is down: pause with a clear reason instead of losing pages.
     if (!preflight) {
       await db.update(imports).set({ status: "paused", pauseReason: "shop_unavailable" }).where(and(eq(imports.id, row.id), eq(imports.status, "running")));
@@ -281,7 +293,7 @@ export async function handleImportPage(ctx: TransferContext, msg: { importId: st
 async function findTestOrder(ctx: TransferContext, row: ImportRow, integration: Integration, orderId?: string) {
   const range = rangeOf(row, integration);
   const window = createdWindow(range);
-  const client = shopClient(ctx, integration, await ctx.shopSettings(integration));
+  const client = shopClient(ctx, integration, await ctx.shopSettings(integration), STAFF_MAX_WAIT_MS);
   const shop = shopAdapters[integration.shopModule];
   const shopSettings = await ctx.shopSettings(integration);
   const allowed = shop.allowedStates(shopSettings);
@@ -529,6 +541,7 @@ export async function importView(env: Env, row: ImportRow) {
       // Orders of the range that were transferred before (R19) count as skipped: found but not the import's.
       skipped: n("skipped") + Math.max(0, row.found + testOnly - ownRows),
       pending: n("pending"),
+      ...(row.status === "running" ? pace(row, n("transferred") + n("failed") + n("skipped")) : {}),
     },
     errorsByCategory: Object.fromEntries(byCategory.map((r) => [r.category!, r.n])),
     billing: {
@@ -545,6 +558,18 @@ export async function importView(env: Env, row: ImportRow) {
     ...(row.startedAt ? { startedAt: row.startedAt } : {}),
     ...(row.completedAt ? { completedAt: row.completedAt } : {}),
   };
+}
+
+/**
+ * The pace of a running import: orders finished a minute since it started, and the seconds left for
+ * the rest of the estimate (or of what was found, when more) at that pace. None before the first order.
+ */
+export function pace(row: Pick<ImportRow, "startedAt" | "estimatedOrders" | "found">, finished: number, now = Date.now()): { ordersPerMinute?: number; etaSeconds?: number } {
+  const minutes = row.startedAt ? (now - Date.parse(row.startedAt)) / 60_000 : 0;
+  if (!(minutes > 0) || finished <= 0) return {};
+  const perMinute = finished / minutes;
+  const left = Math.max(0, Math.max(row.estimatedOrders, row.found) - finished);
+  return { ordersPerMinute: Math.round(perMinute), etaSeconds: Math.ceil((left / perMinute) * 60) };
 }
 
 /** Errors of the import's orders (and, before it ran, of its preflight), with order number, message and hint. */

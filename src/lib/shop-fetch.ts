@@ -25,25 +25,31 @@ export function retryAfterSeconds(value: string | null, now = Date.now()): numbe
   return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
 }
 
+/** The guarded request: SSRF check, no redirects, a time-out for the answer's head, a clear error for a non-2xx status. */
+async function guardedFetch(fetchFn: FetchFn, env: Pick<Env, "ALLOW_HTTP_SHOP_URLS">, url: string, init: RequestInit, timeoutMs: number): Promise<Response> {
+  const check = checkShopUrl(url, env.ALLOW_HTTP_SHOP_URLS === "true");
+  if (!check.ok) throw unavailable(`The request to the shop was refused: the shop URL ${check.reason}`);
+  let res: Response;
+  try {
+    res = await fetchFn(check.url.toString(), { ...init, redirect: "manual", signal: AbortSignal.timeout(timeoutMs) });
+  } catch (e) {
+    const timedOut = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
+    throw unavailable(timedOut ? `The shop did not answer within ${timeoutMs / 1000} s` : `The shop could not be reached: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (res.status < 200 || res.status >= 300) {
+    await res.body?.cancel();
+    throw statusError(res);
+  }
+  return res;
+}
+
 export async function shopFetchJson(
   fetchFn: FetchFn,
   env: Pick<Env, "ALLOW_HTTP_SHOP_URLS">,
   url: string,
   init: RequestInit = {},
 ): Promise<ShopAnswer> {
-  const check = checkShopUrl(url, env.ALLOW_HTTP_SHOP_URLS === "true");
-  if (!check.ok) throw unavailable(`The request to the shop was refused: the shop URL ${check.reason}`);
-  let res: Response;
-  try {
-    res = await fetchFn(check.url.toString(), { ...init, redirect: "manual", signal: AbortSignal.timeout(SHOP_TIMEOUT_MS) });
-  } catch (e) {
-    const timedOut = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
-    throw unavailable(timedOut ? `The shop did not answer within ${SHOP_TIMEOUT_MS / 1000} s` : `The shop could not be reached: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  if (res.status < 200 || res.status >= 300) {
-    await res.body?.cancel();
-    throw statusError(res);
-  }
+  const res = await guardedFetch(fetchFn, env, url, init, SHOP_TIMEOUT_MS);
   let text: string;
   try {
     text = await readCapped(res);
@@ -91,13 +97,95 @@ async function readCapped(res: Response): Promise<string> {
     }
     chunks.push(value);
   }
+  return new TextDecoder().decode(concat(chunks, size));
+}
+
+const tooLarge = () => unavailable(`The shop's answer is larger than ${SHOP_MAX_BYTES / 1024 / 1024} MiB`);
+
+/** How long a streamed file (a bulk operation's JSONL) may take to read; the size cap applies per line instead. */
+export const SHOP_STREAM_TIMEOUT_MS = 10 * 60_000;
+/** The longest line of a streamed file: one object of the shop's export, never near this. */
+export const SHOP_MAX_LINE_BYTES = 1024 * 1024;
+
+/**
+ * A large file from the shop (a bulk operation's JSONL result), through the same guard, as a stream:
+ * it is never held whole in memory, so the answer-size cap becomes a cap on each line (jsonLines).
+ */
+export async function shopFetchStream(fetchFn: FetchFn, env: Pick<Env, "ALLOW_HTTP_SHOP_URLS">, url: string, init: RequestInit = {}): Promise<Response> {
+  return guardedFetch(fetchFn, env, url, init, SHOP_STREAM_TIMEOUT_MS);
+}
+
+export interface JsonLine {
+  value: unknown;
+  /** Byte offset of the line's first byte, and of the byte after its newline. */
+  start: number;
+  end: number;
+}
+
+/**
+ * The lines of a JSONL byte stream, parsed one at a time, with their byte offsets (from `startOffset`).
+ * Holds at most one unfinished line plus one chunk; a line longer than `maxLineBytes` is an error.
+ * `onBuffered` reports the bytes held after each chunk (tests assert the bound).
+ */
+export async function* jsonLines(
+  body: ReadableStream<Uint8Array>,
+  opts: { startOffset?: number; maxLineBytes?: number; onBuffered?: (bytes: number) => void } = {},
+): AsyncGenerator<JsonLine> {
+  const max = opts.maxLineBytes ?? SHOP_MAX_LINE_BYTES;
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  let offset = opts.startOffset ?? 0; // offset of the first pending byte
+  const emit = (bytes: Uint8Array): JsonLine | null => {
+    const start = offset;
+    offset += bytes.byteLength;
+    const text = decoder.decode(bytes).trim();
+    if (!text) return null;
+    try {
+      return { value: JSON.parse(text), start, end: offset };
+    } catch {
+      throw unavailable(`The shop's export has an unreadable line at byte ${start}`);
+    }
+  };
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      let from = 0;
+      for (let i = value.indexOf(10); i !== -1; i = value.indexOf(10, from)) {
+        const piece = value.subarray(from, i + 1);
+        const line = pendingBytes ? concat([...pending, piece], pendingBytes + piece.byteLength) : piece;
+        pending = [];
+        pendingBytes = 0;
+        if (line.byteLength > max) throw unavailable(`A line of the shop's export is longer than ${max / 1024} KiB`);
+        const parsed = emit(line);
+        if (parsed) yield parsed;
+        from = i + 1;
+      }
+      if (from < value.byteLength) {
+        const rest = value.slice(from);
+        pending.push(rest);
+        pendingBytes += rest.byteLength;
+        if (pendingBytes > max) throw unavailable(`A line of the shop's export is longer than ${max / 1024} KiB`);
+      }
+      opts.onBuffered?.(pendingBytes + value.byteLength);
+    }
+    if (pendingBytes) {
+      const parsed = emit(concat(pending, pendingBytes));
+      if (parsed) yield parsed;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+}
+
+function concat(chunks: Uint8Array[], size: number) {
   const all = new Uint8Array(size);
   let at = 0;
   for (const c of chunks) {
     all.set(c, at);
     at += c.byteLength;
   }
-  return new TextDecoder().decode(all);
+  return all;
 }
-
-const tooLarge = () => unavailable(`The shop's answer is larger than ${SHOP_MAX_BYTES / 1024 / 1024} MiB`);

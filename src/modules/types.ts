@@ -22,6 +22,8 @@ export interface ShopContext {
   env: Env;
   db: Db;
   fetch: FetchFn;
+  /** How long a call may wait in place for the shop's rate budget (a staff call: one query's worth); default 10 s. */
+  maxWaitMs?: number;
 }
 
 export interface ShopOrderQuery {
@@ -50,6 +52,31 @@ export interface ShopClient {
   listOrders(query: ShopOrderQuery): Promise<ShopOrderPage>;
   /** API calls made (benchmarks, politeness). */
   calls(): number;
+  /** A background export of many orders (Shopify bulk operations), for imports of a large range. */
+  bulk?: BulkOrderExport;
+}
+
+export interface BulkOperationState {
+  /** CREATED, RUNNING, COMPLETED, CANCELING, CANCELED, FAILED, EXPIRED. */
+  status: string;
+  /** ACCESS_DENIED, INTERNAL_SERVER_ERROR, TIMEOUT. */
+  errorCode: string | null;
+  url: string | null;
+  rootObjectCount: number;
+}
+
+export interface BulkRead {
+  orders: unknown[];
+  /** Byte offset of the next order in the file; null at its end. */
+  nextOffset: number | null;
+}
+
+export interface BulkOrderExport {
+  /** Starts the export of the range; returns the operation's id. */
+  start(query: ShopOrderQuery): Promise<string>;
+  status(id: string): Promise<BulkOperationState>;
+  /** Up to `maxOrders` whole orders from the result file, from byte `offset` (the start of an order). */
+  read(url: string, offset: number, maxOrders: number): Promise<BulkRead>;
 }
 
 export interface AccountingContext {

@@ -29,6 +29,8 @@ function Progress(p: { t: T; v: View }) {
       <span class="muted">
         {t.t("found")} {t.num(v.progress.found)} · {t.t("transferred")} {t.num(v.progress.transferred)} · {t.t("failed")} {t.num(v.progress.failed)} · {t.t("skipped")}{" "}
         {t.num(v.progress.skipped)} · {t.t("pending")} {t.num(v.progress.pending)}
+        {v.progress.ordersPerMinute !== undefined ? ` · ${t.num(v.progress.ordersPerMinute)} ${t.t("ordersPerMinute")}` : ""}
+        {v.progress.etaSeconds !== undefined ? ` · ${t.t("etaMinutes").replace("{n}", t.num(Math.max(1, Math.ceil(v.progress.etaSeconds / 60))))}` : ""}
       </span>
     </div>
   );

@@ -5,16 +5,43 @@
  * Page sizes follow the cost limit: a single query may request at most 1,000 points, and a nested
  * connection multiplies (orders × line items), so a page is a few orders with up to 20 lines each
  * (≈ 940 points); an order with more lines has the rest fetched separately. Throttling is cost-based:
- * a THROTTLED answer becomes shop_unavailable with the wait the bucket needs (Retry-After style).
+ * every query first takes its requested cost from the shop's budget (one limiter per shop, shared by
+ * every caller: 2,000 points, 100 points/s, as Shopify's own bucket), and a THROTTLED answer is waited
+ * out in place ((requested − available) / restoreRate) when that is short; otherwise it becomes
+ * shop_unavailable with that wait (Retry-After style), so the queue comes back then.
+ *
+ * Imports read with a bulk operation instead (bulkOperationRunQuery, reference-wave2.md §8): the same
+ * order fields, the result a JSONL file read as a stream, grouped (groupObjects: true) so each order's
+ * line items and shipping lines follow it directly and an order is complete when the next one begins.
  */
 import { TransferError } from "../../domain/errors";
-import { shopFetchJson } from "../../lib/shop-fetch";
-import type { ShopClient, ShopContext, ShopOrderQuery } from "../types";
+import { sleep, spendBudget } from "../../lib/rate-limiter";
+import { jsonLines, shopFetchJson, shopFetchStream } from "../../lib/shop-fetch";
+import type { BulkOperationState, BulkRead, ShopClient, ShopContext, ShopOrderQuery } from "../types";
+import type { BucketLimits } from "../../domain/token-bucket";
 
 export const SHOPIFY_API_VERSION = "2026-01";
-const ORDERS_PER_PAGE = 4;
+const ORDERS_PER_PAGE = 3;
 const LINES_PER_ORDER = 20;
 const MORE_LINES_PER_PAGE = 100;
+const SHIPPING_LINES = 5;
+
+/** Shopify's query-cost bucket per shop (standard plans): 2,000 points, refilled at 100 points a second. */
+export const SHOPIFY_LIMITS: BucketLimits = { capacity: 2000, refillPerSecond: 100 };
+/** The most a single query may request. */
+export const SHOPIFY_MAX_QUERY_COST = 1000;
+/** How long a caller in the queue waits in place for the budget; a longer wait goes back to the queue. */
+const QUEUE_MAX_WAIT_MS = 10_000;
+/** Waits in place for THROTTLED answers before giving up for now. */
+const THROTTLE_RETRIES = 3;
+
+/**
+ * Shopify's requested cost of a query (shopify.dev/docs/api/usage/limits#cost-calculation): an object 1,
+ * a connection 2 + first × its node. Every MoneyBag reads two amounts (shop and presentment money, R24): a line
+ * item node reads 11 objects, a shipping line 10, an order 14 outside its connections.
+ */
+export const lineItemsCost = (first: number) => 2 + first * 12;
+export const ordersPageCost = (first: number, lines = LINES_PER_ORDER, shipping = SHIPPING_LINES) => 2 + first * (15 + lineItemsCost(lines) + (2 + shipping * 11));
 
 /** Both figures of a MoneyBag: the shop's currency and the customer's (R24, documentCurrency). */
 const MONEY = "shopMoney { amount } presentmentMoney { amount }";
@@ -22,21 +49,46 @@ const TAX_LINES = `taxLines { priceSet { ${MONEY} } rate title }`;
 const LINE_ITEM = `sku name quantity originalUnitPriceSet { ${MONEY} } ${TAX_LINES} discountAllocations { allocatedAmountSet { ${MONEY} } }`;
 const ADDRESS = "name firstName lastName company address1 address2 zip city countryCodeV2";
 
+const ORDER_FIELDS = `id name email note createdAt updatedAt cancelledAt displayFinancialStatus currencyCode presentmentCurrencyCode taxesIncluded
+      totalPriceSet { ${MONEY} } totalTaxSet { ${MONEY} } totalTipReceivedSet { ${MONEY} }
+      billingAddress { ${ADDRESS} } shippingAddress { ${ADDRESS} }`;
+const SHIPPING_LINE = `title code originalPriceSet { ${MONEY} } discountedPriceSet { ${MONEY} } ${TAX_LINES}`;
+const sortKey = (by: ShopOrderQuery["by"]) => (by === "created" ? "CREATED_AT" : "UPDATED_AT");
+
 export function ordersQuery(by: ShopOrderQuery["by"]) {
   return `query Orders($first: Int!, $after: String, $query: String) {
-  orders(first: $first, after: $after, query: $query, sortKey: ${by === "created" ? "CREATED_AT" : "UPDATED_AT"}) {
+  orders(first: $first, after: $after, query: $query, sortKey: ${sortKey(by)}) {
     pageInfo { hasNextPage endCursor }
     nodes {
-      id name email note createdAt updatedAt cancelledAt displayFinancialStatus currencyCode presentmentCurrencyCode taxesIncluded
-      totalPriceSet { ${MONEY} } totalTaxSet { ${MONEY} } totalTipReceivedSet { ${MONEY} }
-      billingAddress { ${ADDRESS} } shippingAddress { ${ADDRESS} }
+      ${ORDER_FIELDS}
       lineItems(first: ${LINES_PER_ORDER}) { pageInfo { hasNextPage endCursor } nodes { ${LINE_ITEM} } }
-      shippingLines(first: 5) { nodes { title code originalPriceSet { ${MONEY} } discountedPriceSet { ${MONEY} } ${TAX_LINES} } }
+      shippingLines(first: ${SHIPPING_LINES}) { nodes { ${SHIPPING_LINE} } }
     }
   }
 }`;
 }
 
+/** The bulk operation's query: the same order fields as a page, every line item and shipping line. */
+export function bulkOrdersQuery(q: ShopOrderQuery) {
+  return `{
+  orders(query: ${JSON.stringify(searchQuery(q))}, sortKey: ${sortKey(q.by)}) {
+    edges { node {
+      ${ORDER_FIELDS}
+      lineItems { edges { node { __typename ${LINE_ITEM} } } }
+      shippingLines { edges { node { __typename ${SHIPPING_LINE} } } }
+    } }
+  }
+}`;
+}
+
+const RUN_BULK = `mutation RunBulk($query: String!) {
+  bulkOperationRunQuery(query: $query, groupObjects: true) { bulkOperation { id status } userErrors { field message code } }
+}`;
+const BULK_STATUS = `query Bulk($id: ID!) { bulkOperation(id: $id) { id status errorCode url partialDataUrl objectCount rootObjectCount } }`;
+const BULK_MUTATION_COST = 10;
+const BULK_STATUS_COST = 1;
+
+const MORE_LINES_COST = 1 + lineItemsCost(MORE_LINES_PER_PAGE);
 const MORE_LINES = `query MoreLines($id: ID!, $after: String) {
   order(id: $id) { lineItems(first: ${MORE_LINES_PER_PAGE}, after: $after) { pageInfo { hasNextPage endCursor } nodes { ${LINE_ITEM} } } }
 }`;
@@ -91,7 +143,7 @@ export function restOrder(n: Obj, lines: Obj[]) {
     billing_address: address(n.billingAddress),
     shipping_address: address(n.shippingAddress),
     line_items: lines.map(lineItem),
-    shipping_lines: (n.shippingLines?.nodes ?? []).map((s: Obj) => ({
+    shipping_lines: (n.shippingLines?.nodes ?? n.shippingLines?.edges?.map((e: Obj) => e.node) ?? []).map((s: Obj) => ({
       title: s.title,
       code: s.code,
       ...money("price", s.originalPriceSet),
@@ -106,32 +158,43 @@ export function shopifyClient(ctx: ShopContext): ShopClient {
   const origin = ctx.env.SHOPIFY_ADMIN_ORIGIN || `https://${ctx.settings.shopDomain}`;
   const url = `${origin.replace(/\/+$/, "")}/admin/api/${SHOPIFY_API_VERSION}/graphql.json`;
 
-  async function graphql(query: string, variables: Record<string, unknown>): Promise<Obj> {
-    calls++;
-    const { json } = await shopFetchJson(ctx.fetch, ctx.env, url, {
-      method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json", "x-shopify-access-token": String(ctx.settings.accessToken) },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = json as Obj;
-    const errors: Obj[] = Array.isArray(body?.errors) ? body.errors : [];
-    if (errors.some((e) => e?.extensions?.code === "THROTTLED")) {
-      const cost = body.extensions?.cost ?? {};
-      const status = cost.throttleStatus ?? {};
-      const missing = Number(cost.requestedQueryCost ?? 0) - Number(status.currentlyAvailable ?? 0);
-      const wait = Number(status.restoreRate) > 0 ? Math.ceil(Math.max(1, missing) / Number(status.restoreRate)) : 10;
-      throw new TransferError("shop_unavailable", "Shopify throttled the request (query cost)", { retryAfterSeconds: wait });
+  const budgetKey = `shopify:${String(ctx.settings.shopDomain).toLowerCase()}`;
+  const maxWaitMs = ctx.maxWaitMs ?? QUEUE_MAX_WAIT_MS;
+  const throttled = (seconds: number) =>
+    new TransferError("shop_unavailable", "Shopify's query budget for this shop is used up for a moment; reading goes on automatically", { retryAfterSeconds: seconds });
+
+  /** One query under the shop's budget; THROTTLED answers are waited out in place when short. */
+  async function graphql(query: string, variables: Record<string, unknown>, cost: number): Promise<Obj> {
+    for (let attempt = 0; ; attempt++) {
+      const comeBack = await spendBudget(ctx.env, budgetKey, cost, SHOPIFY_LIMITS, maxWaitMs);
+      if (comeBack) throw throttled(comeBack);
+      calls++;
+      const { json } = await shopFetchJson(ctx.fetch, ctx.env, url, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json", "x-shopify-access-token": String(ctx.settings.accessToken) },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = json as Obj;
+      const errors: Obj[] = Array.isArray(body?.errors) ? body.errors : [];
+      if (errors.some((e) => e?.extensions?.code === "THROTTLED")) {
+        const waitMs = throttleWaitMs(body.extensions?.cost, cost);
+        if (waitMs <= maxWaitMs && attempt < THROTTLE_RETRIES) {
+          await sleep(waitMs);
+          continue;
+        }
+        throw throttled(Math.ceil(waitMs / 1000));
+      }
+      if (errors.length || !body?.data)
+        throw new TransferError("shop_unavailable", `Shopify refused the query: ${errors.map((e) => e?.message).join("; ").slice(0, 300) || "no data"}`);
+      return body.data;
     }
-    if (errors.length || !body?.data)
-      throw new TransferError("shop_unavailable", `Shopify refused the query: ${errors.map((e) => e?.message).join("; ").slice(0, 300) || "no data"}`);
-    return body.data;
   }
 
   async function allLines(order: Obj): Promise<Obj[]> {
     const lines: Obj[] = [...(order.lineItems?.nodes ?? [])];
     let page: Page<Obj> = order.lineItems;
     while (page?.pageInfo?.hasNextPage) {
-      page = (await graphql(MORE_LINES, { id: order.id, after: page.pageInfo.endCursor })).order.lineItems;
+      page = (await graphql(MORE_LINES, { id: order.id, after: page.pageInfo.endCursor }, MORE_LINES_COST)).order.lineItems;
       lines.push(...page.nodes);
     }
     return lines;
@@ -140,12 +203,90 @@ export function shopifyClient(ctx: ShopContext): ShopClient {
   return {
     calls: () => calls,
     async listOrders(q) {
-      const data = await graphql(ordersQuery(q.by), { first: Math.min(q.pageSize ?? ORDERS_PER_PAGE, ORDERS_PER_PAGE), after: q.cursor ?? null, query: searchQuery(q) });
+      const first = Math.min(q.pageSize ?? ORDERS_PER_PAGE, ORDERS_PER_PAGE);
+      const data = await graphql(ordersQuery(q.by), { first, after: q.cursor ?? null, query: searchQuery(q) }, ordersPageCost(first));
       const page: Page<Obj> | undefined = data.orders;
       if (!page || !Array.isArray(page.nodes)) throw new TransferError("shop_unavailable", "Shopify answered without an orders list");
       const orders = [];
       for (const node of page.nodes) orders.push(restOrder(node, await allLines(node)));
       return { orders, nextCursor: page.pageInfo?.hasNextPage ? page.pageInfo.endCursor : null };
     },
+    bulk: {
+      async start(q) {
+        const data = await graphql(RUN_BULK, { query: bulkOrdersQuery(q) }, BULK_MUTATION_COST);
+        const r = data.bulkOperationRunQuery ?? {};
+        const userErrors: Obj[] = r.userErrors ?? [];
+        if (userErrors.length || !r.bulkOperation?.id)
+          throw new TransferError("shop_unavailable", `Shopify did not start the export of the orders: ${userErrors.map((e) => e.message).join("; ").slice(0, 300) || "no operation"}`, {
+            // Another export of this app still running (a limit of five per shop): try again shortly.
+            retryAfterSeconds: userErrors.some((e) => /in progress|already/i.test(String(e.message))) ? 30 : undefined,
+          });
+        return String(r.bulkOperation.id);
+      },
+      async status(id) {
+        const op = (await graphql(BULK_STATUS, { id }, BULK_STATUS_COST)).bulkOperation as Obj | null;
+        if (!op) return { status: "EXPIRED", errorCode: null, url: null, rootObjectCount: 0 };
+        return { status: op.status, errorCode: op.errorCode ?? null, url: op.url ?? null, rootObjectCount: Number(op.rootObjectCount ?? 0) };
+      },
+      read: (fileUrl, offset, maxOrders) => readBulkFile(ctx, fileUrl, offset, maxOrders),
+    },
   };
+}
+
+/** The wait a THROTTLED answer asks for: (requested − available) / restoreRate, from `extensions.cost`. */
+export function throttleWaitMs(cost: Obj | undefined, fallbackRequested: number) {
+  const status = cost?.throttleStatus ?? {};
+  const missing = Number(cost?.requestedQueryCost ?? fallbackRequested) - Number(status.currentlyAvailable ?? 0);
+  const rate = Number(status.restoreRate);
+  return rate > 0 ? Math.ceil((Math.max(1, missing) * 1000) / rate) : 10_000;
+}
+
+/** What a bulk operation's status means for an import: a message the merchant can act on. */
+export function bulkFailure(op: BulkOperationState): string {
+  if (op.errorCode === "ACCESS_DENIED")
+    return "Shopify refused the export of the orders (ACCESS_DENIED): the app lacks the read_all_orders permission, so orders older than 60 days are invisible. Grant orderbridge access to all orders in Shopify (reinstall or update the app's permissions), then resume.";
+  if (op.status === "EXPIRED")
+    return "Shopify's export of the orders has expired (its file is kept for seven days). Resume the import: a new export is started and no order is taken twice.";
+  if (op.errorCode === "TIMEOUT")
+    return "Shopify's export of the orders took too long and was stopped (TIMEOUT). Resume the import to start a new export, or import a shorter period.";
+  return `Shopify's export of the orders ${op.status === "CANCELED" ? "was cancelled" : "failed"}${op.errorCode ? ` (${op.errorCode})` : ""}. Resume the import to start a new export; no order is taken twice.`;
+}
+
+/**
+ * Reads up to `maxOrders` whole orders from the JSONL file, starting at byte `offset` (the start of an
+ * order): the order line, then its line items and shipping lines (`__parentId`). Streams; holds one order.
+ * Returns the orders and the offset of the next order (null at the end of the file).
+ */
+export async function readBulkFile(ctx: Pick<ShopContext, "fetch" | "env">, fileUrl: string, offset: number, maxOrders: number): Promise<BulkRead> {
+  let res: Response;
+  try {
+    res = await shopFetchStream(ctx.fetch, ctx.env, fileUrl, offset > 0 ? { headers: { range: `bytes=${offset}-` } } : {});
+  } catch (e) {
+    if (!(e instanceof TransferError) || e.retryAfterSeconds !== undefined) throw e;
+    throw new TransferError("shop_unavailable", `The file of Shopify's export of the orders could not be read (${e.message}); it may have expired. Resume the import: a new export is started and no order is taken twice.`, {
+      details: { bulkFileUnreadable: true },
+    });
+  }
+  // A server that ignores Range sends the whole file: the lines before `offset` are passed over.
+  const skipBefore = res.status === 206 ? 0 : offset;
+  const orders: unknown[] = [];
+  let current: { node: Obj; lines: Obj[]; shipping: Obj[] } | null = null;
+  const finish = () => current && orders.push(restOrder({ ...current.node, shippingLines: { nodes: current.shipping } }, current.lines));
+  for await (const line of jsonLines(res.body!, { startOffset: res.status === 206 ? offset : 0 })) {
+    if (line.start < skipBefore) continue;
+    const obj = line.value as Obj;
+    if (obj.__parentId === undefined) {
+      finish();
+      current = null;
+      if (orders.length >= maxOrders) return { orders, nextOffset: line.start };
+      current = { node: obj, lines: [], shipping: [] };
+      continue;
+    }
+    if (!current || obj.__parentId !== current.node.id)
+      throw new TransferError("shop_unavailable", "Shopify's export of the orders is not grouped by order (a line item without its order before it)");
+    const { __parentId, __typename, ...child } = obj;
+    (__typename === "ShippingLine" ? current.shipping : current.lines).push(child);
+  }
+  finish();
+  return { orders, nextOffset: null };
 }
