@@ -51,3 +51,13 @@ export class TransferError extends Error {
     return TRANSIENT.has(this.category);
   }
 }
+
+/**
+ * The accounting system has no such document (any more): a recorded draft was booked by an attempt whose
+ * answer was lost, or deleted by the merchant. Not a refusal: the caller looks our reference up.
+ */
+export class DocumentGone extends TransferError {
+  constructor(readonly document: { type: string; number: string }, system: string) {
+    super("accounting_rejected", `${system}: ${document.type} ${document.number} no longer exists.`);
+  }
+}

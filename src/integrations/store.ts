@@ -134,7 +134,7 @@ export async function markNeedsReconnect(env: Env, row: Integration, side: Side,
 function checkSettings(env: Env, side: Side, m: ModuleRegistration, settings: Record<string, unknown>) {
   const issues = validateSettings(m, settings, { allowHttpShopUrls: env.ALLOW_HTTP_SHOP_URLS === "true" });
   if (issues.length)
-    throw invalid(`Invalid ${side} settings`, { issues: issues.map((i) => ({ path: `${side}.settings.${i.path}`, message: i.message })) });
+    throw invalid(`Invalid ${side} settings: ${issues.map((i) => `${i.path} ${i.message}`).join("; ")}`, { issues: issues.map((i) => ({ path: `${side}.settings.${i.path}`, message: i.message })) });
 }
 
 export async function prepareNewIntegration(

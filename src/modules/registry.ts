@@ -63,7 +63,8 @@ export function validateSettings(
   const shape = m.settings.shape as Record<string, z.ZodType>;
   const urls = new Set(shopUrlFields(m));
   for (const [key, value] of Object.entries(input)) {
-    const field = shape[key];
+    // Only the schema's own keys: `constructor`, `toString`, `__proto__` … are unknown settings too.
+    const field = Object.hasOwn(shape, key) ? shape[key] : undefined;
     if (!field) {
       issues.push({ path: key, message: "is not a setting of this module" });
       continue;

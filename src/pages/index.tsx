@@ -19,6 +19,20 @@ import { userRoutes } from "./users";
 /** Paths served by the API and webhooks: the page middleware leaves them alone (their 404s stay JSON). */
 const notPages = (path: string) => path.startsWith("/api/") || path === "/api" || path.startsWith("/webhooks/");
 
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * Defence in depth behind the CSRF token: a state-changing request whose browser says it comes from
+ * another site (its Origin, or its Sec-Fetch-Site) is refused.
+ */
+export function crossSite(req: Request) {
+  const origin = req.headers.get("origin");
+  // "null" is what a browser sends from a page with `Referrer-Policy: no-referrer` (the invite page): not evidence.
+  if (origin && origin !== "null" && origin !== new URL(req.url).origin) return true;
+  const site = req.headers.get("sec-fetch-site");
+  return !!site && site !== "same-origin" && site !== "none";
+}
+
 export function createPages() {
   const app = new Hono<PagesEnv>();
   const headers = secureHeaders({
@@ -48,7 +62,23 @@ export function createPages() {
       if (saved && (LANGS as string[]).includes(saved)) lang = saved as Lang;
     }
     c.set("lang", lang);
-    await headers(c, next);
+    // Connect callbacks are posted by the other system (WooCommerce server to server, Visma Connect's
+    // form_post from its own site): their one-time state is their authentication, not a session form.
+    const connectCallback = /^\/connect\/[a-z]+\/callback$/.test(c.req.path);
+    if (!SAFE_METHODS.has(c.req.method) && !connectCallback && crossSite(c.req.raw)) {
+      const t = tr(c);
+      await headers(c, async () => {
+        c.res = await render(c, t.t("error"), <Flash text={t.t("crossSiteForm")} error />, { status: 403 });
+      });
+      return c.res;
+    }
+    // A page may ask for a stricter referrer policy than the default (the invite page: a secret in its URL).
+    let own: string | null = null;
+    await headers(c, async () => {
+      await next();
+      own = c.res.headers.get("referrer-policy");
+    });
+    if (own) c.header("referrer-policy", own);
     c.header("cache-control", "no-store");
   });
   app.onError((err, c) => {

@@ -104,6 +104,49 @@ export async function claim(db: Db, id: string, now: Date) {
     .get();
 }
 
+/**
+ * Takes a transferred draft for one update (R7) under the same lease as transfers, and only for a version
+ * newer than the one last sent: two updates never write the draft at once, and an older one never lands last.
+ */
+export async function claimDraftUpdate(db: Db, id: string, version: string, now: Date) {
+  return db
+    .update(ledger)
+    .set({ leaseUntil: new Date(now.getTime() + LEASE_SECONDS * 1000).toISOString() })
+    .where(
+      and(
+        eq(ledger.id, id),
+        eq(ledger.status, "transferred"),
+        eq(ledger.documentType, "draft"),
+        or(isNull(ledger.leaseUntil), lt(ledger.leaseUntil, now.toISOString())),
+        or(isNull(ledger.orderUpdatedAt), lt(ledger.orderUpdatedAt, version)),
+      ),
+    )
+    .returning()
+    .get();
+}
+
+/** The draft now holds this version: it is what was received and sent, and the lease is let go. */
+export async function recordDraftUpdated(db: Db, row: LedgerRow, order: CanonicalOrder, raw: string, sent: unknown, at: string) {
+  await db.batch([
+    db
+      .update(ledger)
+      .set({ orderNumber: order.orderNumber, orderCreatedAt: order.createdAt, orderUpdatedAt: order.updatedAt, received: raw, sent: JSON.stringify(sent), updatedAt: at, leaseUntil: null })
+      .where(eq(ledger.id, row.id)),
+    attempt(db, row.id, at, "draft_updated", null, `draft ${row.documentNumber} updated in place (R7)`),
+  ]);
+}
+
+/** Lets go of a draft update's lease, with what happened; a booked document found instead is recorded. */
+export async function releaseDraftUpdate(db: Db, row: LedgerRow, at: string, outcome: string, message: string, document?: DocumentRef) {
+  await db.batch([
+    db
+      .update(ledger)
+      .set({ leaseUntil: null, updatedAt: at, ...(document ? { documentType: document.type, documentNumber: document.number } : {}) })
+      .where(eq(ledger.id, row.id)),
+    attempt(db, row.id, at, outcome, null, message),
+  ]);
+}
+
 const attempt = (db: Db, ledgerId: string, at: string, outcome: string, category?: string | null, message?: string | null) =>
   db.insert(ledgerAttempts).values({ ledgerId, at, outcome, category: category ?? null, message: message ?? null });
 

@@ -1,6 +1,6 @@
 import { chargeOrder } from "../account/client";
 import { getDb, type Db } from "../db/client";
-import { TransferError } from "../domain/errors";
+import { DocumentGone, TransferError } from "../domain/errors";
 import { decideIntake, type Source } from "../domain/ledger";
 import type { CanonicalOrder, DocumentRef } from "../domain/order";
 import { integrationSettings, loadIntegration, markNeedsReconnect, setConnection, type Integration } from "../integrations/store";
@@ -8,7 +8,21 @@ import { outboundFetch, type FetchFn } from "../lib/outbound";
 import { accountingAdapters, shopAdapters } from "../modules/adapters";
 import { effectiveSettings, getModule } from "../modules/registry";
 import type { AccountingSession } from "../modules/types";
-import { claim, getLedgerRow, ledgerState, markFailed, markTransferred, recordNote, recordSeen, releaseForRetry, type LedgerRow } from "./ledger-store";
+import { makeDocumentOnce } from "./earlier-document";
+import {
+  claim,
+  claimDraftUpdate,
+  getLedgerRow,
+  ledgerState,
+  markFailed,
+  markTransferred,
+  recordDraftUpdated,
+  recordNote,
+  recordSeen,
+  releaseDraftUpdate,
+  releaseForRetry,
+  type LedgerRow,
+} from "./ledger-store";
 
 /** How many times a transient failure is retried before the order shows `failed` (matches wrangler.toml max_retries). */
 export const MAX_RETRIES = 6;
@@ -201,13 +215,17 @@ export async function transferRow(ctx: TransferContext, integration: Integration
     const problem = await session.check(order);
     if (problem) throw problem;
     // A document of this order and generation may exist already: left by a failed attempt (recorded on
-    // the row), or created by an attempt that died before recording it (looked up by our reference).
-    const earlier: DocumentRef | null = row.documentNumber
-      ? { type: row.documentType === "booked" ? "booked" : "draft", number: row.documentNumber }
-      : row.attempts > 1
-        ? await session.findDocument(reference)
-        : null;
-    const result = earlier ? await session.completeDocument(earlier, order, reference) : await session.createDocument(order, reference);
+    // the row), or made by an attempt whose answer was lost (found by our reference, booked or not).
+    const recorded: DocumentRef | null = row.documentNumber ? { type: row.documentType === "booked" ? "booked" : "draft", number: row.documentNumber } : null;
+    const { result, earlier } = await makeDocumentOnce(
+      {
+        find: () => session.findDocument(reference),
+        complete: (document) => session.completeDocument(document, order, reference),
+        create: () => session.createDocument(order, reference),
+      },
+      recorded,
+      row.attempts > 1,
+    );
     await charge(ctx, integration, row, result.document.number, at);
     await markTransferred(ctx.db, row, result.document, result.sent, at, order.updatedAt, earlier ? "transferred (completed the document of an earlier attempt)" : "transferred");
     // The credential works again: the side is connected (R26).
@@ -237,17 +255,36 @@ export async function transferRow(ctx: TransferContext, integration: Integration
   }
 }
 
-/** R7: the draft is updated in place; the new version is recorded only once the update succeeded. */
-async function updateDraft(ctx: TransferContext, integration: Integration, row: LedgerRow, order: CanonicalOrder, seen: Parameters<typeof recordSeen>[1]): Promise<Outcome> {
+/**
+ * R7: the draft is updated in place, under the order's lease, and only with a version newer than the one
+ * last sent; the new version is recorded once the update succeeded. A draft booked meanwhile is found by
+ * our reference and recorded as booked (a booked invoice is not changed).
+ */
+async function updateDraft(ctx: TransferContext, integration: Integration, row: LedgerRow, order: CanonicalOrder, seen: { raw: string; at: string }): Promise<Outcome> {
+  const held = await claimDraftUpdate(ctx.db, row.id, order.updatedAt, ctx.now());
+  if (!held) {
+    const current = await getLedgerRow(ctx.db, integration.id, row.shopOrderId);
+    const stillNewer = current?.status === "transferred" && current.documentType === "draft" && (!current.orderUpdatedAt || order.updatedAt > current.orderUpdatedAt);
+    // Another update holds the draft: look again when its lease has run out. An older version: nothing to do.
+    return stillNewer ? { done: false, delaySeconds: 30 } : DONE;
+  }
+  const document: DocumentRef = { type: "draft", number: held.documentNumber! };
+  const reference = documentReference(integration.id, held);
   try {
     const session = await ctx.session(integration);
-    const updated = await session.updateDraft({ type: "draft", number: row.documentNumber! }, order, documentReference(integration.id, row));
-    await recordSeen(ctx.db, seen, "skipped", null);
-    await recordNote(ctx.db, row, "draft_updated", seen.at, `draft ${row.documentNumber} updated in place (R7)`, updated.sent);
+    try {
+      const updated = await session.updateDraft(document, order, reference);
+      await recordDraftUpdated(ctx.db, held, order, seen.raw, updated.sent, seen.at);
+    } catch (e) {
+      if (!(e instanceof DocumentGone)) throw e;
+      const found = await session.findDocument(reference);
+      if (found?.type !== "booked") throw e;
+      await releaseDraftUpdate(ctx.db, held, seen.at, "already_transferred", `draft ${document.number} was booked as invoice ${found.number} meanwhile; a booked invoice is not changed (R7)`, found);
+    }
     return DONE;
   } catch (e) {
     const err = e instanceof TransferError ? e : new TransferError("accounting_unavailable", String(e));
-    await recordNote(ctx.db, row, "draft_update_failed", seen.at, `${err.category}: ${err.message}`);
+    await releaseDraftUpdate(ctx.db, held, seen.at, "draft_update_failed", `${err.category}: ${err.message}`);
     return err.transient ? { done: false, delaySeconds: backoffSeconds(1, err.retryAfterSeconds) } : DONE;
   }
 }

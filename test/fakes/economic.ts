@@ -108,7 +108,7 @@ export class FakeEconomic {
   private nextDraft = 1;
   private nextBooked = 10001;
   private failures: { status: number; retryAfter?: string }[] = [];
-  private dropAfterCreate = false;
+  private lostAnswers: { method: string; path: RegExp; how: "503" | "drop" }[] = [];
   private hang = false;
 
   constructor(opts: FakeEconomicOptions = {}) {
@@ -140,7 +140,15 @@ export class FakeEconomic {
 
   /** The next POST /invoices/drafts creates the draft, then the connection dies before the answer. */
   dropResponseAfterCreate() {
-    this.dropAfterCreate = true;
+    this.loseAnswer("POST", /^\/invoices\/drafts$/, "drop");
+  }
+
+  /**
+   * The next successful request matching method and path takes effect (the draft is created, updated or
+   * booked), then its answer is lost: a 503 (a proxy's time-out) or a dropped connection.
+   */
+  loseAnswer(method: string, path: RegExp, how: "503" | "drop") {
+    this.lostAnswers.push({ method, path, how });
   }
 
   /** The next request never answers (until the caller's signal aborts). */
@@ -195,9 +203,11 @@ export class FakeEconomic {
         throw new HttpError(415, errorBody(415, "Unsupported media type."));
       if (req.method !== "GET" && (body === undefined || typeof body !== "object")) throw new HttpError(400, errorBody(400, "The request body is not valid JSON."));
       const { status, json } = this.route(req.method, url, body as Record<string, unknown>);
-      if (status === 201 && url.pathname === "/invoices/drafts" && this.dropAfterCreate) {
-        this.dropAfterCreate = false;
-        throw new TypeError("Network connection lost.");
+      const lost = this.lostAnswers.findIndex((l) => l.method === req.method && l.path.test(url.pathname));
+      if (lost >= 0) {
+        const [{ how }] = this.lostAnswers.splice(lost, 1);
+        if (how === "drop") throw new TypeError("Network connection lost.");
+        return new Response(JSON.stringify(errorBody(503, "The service is temporarily unavailable.")), { status: 503, headers: { "content-type": "application/json" } });
       }
       return new Response(JSON.stringify(json), { status, headers: { "content-type": "application/json" } });
     } catch (e) {

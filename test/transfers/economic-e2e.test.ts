@@ -1,16 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import worker from "../../src/index";
 import { sha256Hex } from "../../src/lib/crypto";
 import { setOutboundFetch } from "../../src/lib/outbound";
 import { handleMessage } from "../../src/transfers/consumer";
-import type { TransferMessage } from "../../src/transfers/messages";
 import { backoffSeconds, TransferContext } from "../../src/transfers/transfer";
 import { FakeEconomic } from "../fakes/economic";
 import shopifyDk from "../fixtures/shopify/own-dk-25-taxes-included-discount-shipping.json";
 import wooDk from "../fixtures/woocommerce/own-dk-25-coupon-free-shipping.json";
-import { activate, call, createIntegration, createTenant, economicSettingsComplete, postShopify, postWoo, waitForOrder } from "../helpers";
+import { call, economicSettingsComplete, postShopify, postWoo, waitForOrder } from "../helpers";
+import { delivery, runBatch, setup, soon, usage } from "./transfer-helpers";
 
 const goods = { productGroupNumber: 1 };
 let fake: FakeEconomic;
@@ -21,47 +19,6 @@ beforeEach(() => {
   setOutboundFetch(fake.fetch);
 });
 afterEach(() => setOutboundFetch());
-
-const soon = () => new Date(Date.now() + 1000).toISOString();
-
-async function setup(shop: "shopify" | "woocommerce", accounting: Record<string, unknown> = {}) {
-  const t = await createTenant();
-  const shopSettings =
-    shop === "shopify"
-      ? { shopDomain: "demo-shop.myshopify.com", accessToken: "shpat", webhookSecret: "shp-secret" }
-      : { siteUrl: "https://shop.example.com", consumerKey: "ck", consumerSecret: "cs", webhookSecret: "woo-secret" };
-  const i = await createIntegration(t.id, {
-    shop: { module: shop, settings: shopSettings },
-    accounting: { module: "economic", settings: { ...economicSettingsComplete, ...accounting } },
-  });
-  await activate(i.id);
-  return { tenant: t, integration: i };
-}
-
-const usage = async (tenantId: string) => (await call("GET", `/api/staff/tenants/${tenantId}/usage`)).json;
-
-/** Runs the consumer on one batch, as the queue would, and returns the per-message outcome. */
-async function runBatch(messages: { body: TransferMessage; attempts?: number }[]) {
-  const batch = createMessageBatch<TransferMessage>(
-    "transfers",
-    messages.map((m, n) => ({ id: `m${n}-${crypto.randomUUID()}`, timestamp: new Date(), body: m.body, attempts: m.attempts ?? 1 })),
-  );
-  const ctx = createExecutionContext();
-  await worker.queue(batch, env);
-  return getQueueResult(batch, ctx);
-}
-
-const delivery = (integrationId: string, order: unknown, opts: { isUpdate?: boolean } = {}, deliveryId = crypto.randomUUID()): TransferMessage => ({
-  type: "delivery",
-  integrationId,
-  deliveryId,
-  dedupeKey: `event:${deliveryId}`,
-  topic: opts.isUpdate ? "orders/updated" : "orders/create",
-  isUpdate: opts.isUpdate ?? false,
-  active: true,
-  receivedAt: new Date().toISOString(),
-  body: JSON.stringify(order),
-});
 
 describe("end to end into a fake e-conomic", () => {
   it("a Shopify order (sample payload) becomes one draft invoice with the order's reference", async () => {

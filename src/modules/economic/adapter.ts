@@ -15,7 +15,7 @@
 import { bindingStore, type Bindings } from "../../integrations/bindings";
 import { sha256Hex } from "../../lib/crypto";
 import { checkOrder, productNumbersOf, vatZoneOf, type AccountingYear, type MasterData } from "../../domain/checks";
-import { TransferError } from "../../domain/errors";
+import { DocumentGone, TransferError } from "../../domain/errors";
 import { decimalsOf } from "../../domain/currency";
 import { formatMinor, impliedExchangeRate, representable } from "../../domain/money";
 import type { CanonicalOrder, DocumentRef } from "../../domain/order";
@@ -184,6 +184,9 @@ export class EconomicSession implements AccountingSession {
       });
       return { document: { type: "booked" as const, number: String(booked.bookedInvoiceNumber) }, sent: body };
     } catch (e) {
+      // "draftInvoice does not exist": booked by an attempt whose answer was lost, or deleted.
+      if (e instanceof TransferError && e.category === "accounting_rejected" && (e.details?.errors as Record<string, unknown> | undefined)?.draftInvoice)
+        throw new DocumentGone(draft, "e-conomic");
       if (e instanceof TransferError) throw withDocument(e, draft, body, ` Draft ${draft.number} was created but not booked.`);
       throw e;
     }
@@ -193,7 +196,11 @@ export class EconomicSession implements AccountingSession {
     if (document.type !== "draft")
       throw new TransferError("accounting_rejected", `Invoice ${document.number} is booked; a booked invoice cannot be changed.`);
     const { body, totals } = await this.withCustomer(order, reference, (body) =>
-      this.client.put(`/invoices/drafts/${encodeURIComponent(document.number)}`, { ...body, draftInvoiceNumber: Number(document.number) }),
+      this.client.put(`/invoices/drafts/${encodeURIComponent(document.number)}`, { ...body, draftInvoiceNumber: Number(document.number) }).catch((e) => {
+        // A draft disappears once it is booked: the caller looks our reference up instead.
+        if (e instanceof TransferError && e.details?.httpStatusCode === 404) throw new DocumentGone(document, "e-conomic");
+        throw e;
+      }),
     );
     const sent = { ...body, draftInvoiceNumber: Number(document.number) };
     if (totals.error) throw withDocument(totals.error, document, sent, ` Draft ${document.number} was updated.`);

@@ -8,7 +8,7 @@
  */
 import { and, desc, eq, max } from "drizzle-orm";
 import { chargedShipping, checkOrder, documentTotals, orderDate, vatZoneOf, type CheckOptions, type MasterData } from "../../domain/checks";
-import { TransferError } from "../../domain/errors";
+import { DocumentGone, TransferError } from "../../domain/errors";
 import { decimalsOf } from "../../domain/currency";
 import { impliedExchangeRate, sumMinor } from "../../domain/money";
 import type { CanonicalOrder, DocumentRef } from "../../domain/order";
@@ -112,8 +112,7 @@ class SandboxAccountingSession implements AccountingSession {
         ),
       )
       .returning({ number: sandboxDocuments.number });
-    if (updated.length === 0)
-      throw new TransferError("accounting_rejected", `Sandbox accounting: there is no draft ${document.number} to update (it is booked or does not exist).`);
+    if (updated.length === 0) throw new DocumentGone(document, "Sandbox accounting");
     if (error) throw new TransferError(error.category, `${error.message} Draft ${document.number} was updated.`, { details: { ...error.details, document, sent: body } });
     return { document, sent: body };
   }

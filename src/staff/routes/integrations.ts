@@ -11,7 +11,13 @@ import { auditStatement } from "../audit";
 import { commonErrors, IdParam, json, jsonBody, staff } from "../openapi";
 import { loadTenant } from "./tenants";
 
-const Settings = z.record(z.string(), z.unknown());
+/**
+ * Settings are passed on as sent (a record schema would drop a `__proto__` key silently): the module's
+ * schema then refuses every key that is not one of its settings, inherited names included.
+ */
+const Settings = z
+  .custom<Record<string, unknown>>((v) => typeof v === "object" && v !== null && !Array.isArray(v), "must be an object")
+  .openapi({ type: "object", additionalProperties: {} });
 const Side = z.strictObject({ module: z.string().min(1).max(40), settings: Settings.default({}) });
 const CreateIntegration = z.strictObject({ name: z.string().max(200).optional(), shop: Side, accounting: Side });
 const PatchIntegration = z.strictObject({
