@@ -45,6 +45,7 @@ export const signInAttempts = sqliteTable("sign_in_attempts", {
   key: text("key").primaryKey(),
   windowStart: text("window_start").notNull(),
   count: integer("count").notNull(),
+  lastFailureAt: text("last_failure_at"),
 });
 
 export const plans = sqliteTable("plans", {

@@ -3,7 +3,7 @@
  * `__Host-session` cookie (only the SHA-256 of the token is stored), a CSRF token per session,
  * and a fixed-window limit on failed sign-ins per email and per client address.
  */
-import { and, eq, isNull, lt } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt } from "drizzle-orm";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
@@ -18,8 +18,12 @@ export const PRE_CSRF_COOKIE = "__Host-csrf";
 export const SESSION_DAYS = 14;
 /** Web Crypto in Workers allows at most 100 000 PBKDF2 iterations. */
 const PBKDF2_ITERATIONS = 100_000;
-export const MAX_FAILURES_PER_EMAIL = 5;
+/** Failures of one email from one client address before its delays start. */
+export const MAX_FAILURES_PER_EMAIL_AND_IP = 5;
+/** Failures from one client address (any email) before its delays start. */
 export const MAX_FAILURES_PER_IP = 30;
+/** Failures of one email from anywhere (a guessing spread over many addresses) before its delays start. */
+export const MAX_FAILURES_PER_EMAIL = 100;
 export const ATTEMPT_WINDOW_MS = 15 * 60_000;
 export const MIN_PASSWORD = 10;
 
@@ -121,39 +125,58 @@ export async function checkPreCsrf(c: PageContext, sent: unknown): Promise<boole
 }
 
 // ---- rate limit of failed sign-ins ----
+// Failures are counted per (email, client address), per client address and per email. Past a limit the
+// key waits a growing delay (30 s, doubling with each further failure, at most 15 minutes) from its last
+// failure; a quiet quarter of an hour starts the count again. So an attacker in one place is stopped
+// after 5 guesses at an email (and 30 at any), while the owner signing in from elsewhere is not locked
+// out; only a guessing spread over many addresses (100 failures for one email) slows the email itself.
+// The answers are the same for known and unknown emails.
 
 function clientIp(c: PageContext) {
   return c.req.header("cf-connecting-ip") ?? "unknown";
 }
 
-const attemptKeys = (c: PageContext, email: string) => [`email:${email}`, `ip:${clientIp(c)}`] as const;
+const attemptKeys = (c: PageContext, email: string) =>
+  [
+    [`email-ip:${email}|${clientIp(c)}`, MAX_FAILURES_PER_EMAIL_AND_IP],
+    [`ip:${clientIp(c)}`, MAX_FAILURES_PER_IP],
+    [`email:${email}`, MAX_FAILURES_PER_EMAIL],
+  ] as const;
 
-/** True when this email or address has too many recent failures. */
-export async function signInBlocked(c: PageContext, email: string): Promise<boolean> {
+/** The wait after `count` failures with a limit of `max`: 0 below it, then 30 s doubling, at most 15 minutes. */
+export function signInDelayMs(count: number, max: number): number {
+  if (count < max) return 0;
+  return Math.min(ATTEMPT_WINDOW_MS, 30_000 * 2 ** Math.min(10, count - max));
+}
+
+/** True while this email from this address, this address, or this email waits out its delay. */
+export async function signInBlocked(c: PageContext, email: string, now = new Date()): Promise<boolean> {
   const db = getDb(c.env);
-  const since = new Date(Date.now() - ATTEMPT_WINDOW_MS).toISOString();
-  const [emailKey, ipKey] = attemptKeys(c, email);
-  for (const [key, max] of [[emailKey, MAX_FAILURES_PER_EMAIL], [ipKey, MAX_FAILURES_PER_IP]] as const) {
+  for (const [key, max] of attemptKeys(c, email)) {
     const row = await db.select().from(signInAttempts).where(eq(signInAttempts.key, key)).get();
-    if (row && row.windowStart >= since && row.count >= max) return true;
+    if (!row?.lastFailureAt) continue;
+    if (now.getTime() < new Date(row.lastFailureAt).getTime() + signInDelayMs(row.count, max)) return true;
   }
   return false;
 }
 
-export async function recordFailure(c: PageContext, email: string) {
-  const now = new Date();
-  const since = new Date(now.getTime() - ATTEMPT_WINDOW_MS).toISOString();
-  const stmts = attemptKeys(c, email).map((key) =>
+export async function recordFailure(c: PageContext, email: string, now = new Date()) {
+  const quiet = new Date(now.getTime() - ATTEMPT_WINDOW_MS).toISOString();
+  const stmts = attemptKeys(c, email).map(([key]) =>
     c.env.DB.prepare(
-      `INSERT INTO sign_in_attempts (key, window_start, count) VALUES (?1, ?2, 1)
+      `INSERT INTO sign_in_attempts (key, window_start, count, last_failure_at) VALUES (?1, ?2, 1, ?2)
        ON CONFLICT (key) DO UPDATE SET
-         count = CASE WHEN window_start < ?3 THEN 1 ELSE count + 1 END,
-         window_start = CASE WHEN window_start < ?3 THEN ?2 ELSE window_start END`,
-    ).bind(key, now.toISOString(), since),
+         count = CASE WHEN coalesce(last_failure_at, window_start) < ?3 THEN 1 ELSE count + 1 END,
+         window_start = CASE WHEN coalesce(last_failure_at, window_start) < ?3 THEN ?2 ELSE window_start END,
+         last_failure_at = ?2`,
+    ).bind(key, now.toISOString(), quiet),
   );
   await c.env.DB.batch(stmts);
 }
 
+/** A successful sign-in clears the counts of this email (from here and in all). */
 export async function clearFailures(c: PageContext, email: string) {
-  await getDb(c.env).delete(signInAttempts).where(eq(signInAttempts.key, `email:${email}`));
+  await getDb(c.env)
+    .delete(signInAttempts)
+    .where(inArray(signInAttempts.key, [`email-ip:${email}|${clientIp(c)}`, `email:${email}`]));
 }

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { MAX_FAILURES_PER_EMAIL } from "../../src/pages/auth";
+import { MAX_FAILURES_PER_EMAIL, MAX_FAILURES_PER_EMAIL_AND_IP, MAX_FAILURES_PER_IP, signInDelayMs } from "../../src/pages/auth";
 import { call, createTenant } from "../helpers";
 import { Browser, csrfOf, PASSWORD, signedInOwner } from "./helpers";
 
@@ -95,19 +95,63 @@ describe("settings page: sign-in", () => {
     }
   });
 
-  it(`rate-limits sign-in after ${MAX_FAILURES_PER_EMAIL} failures for an email, even with the right password`, async () => {
-    const { email } = await signedInOwner();
-    for (let i = 0; i < MAX_FAILURES_PER_EMAIL; i++) {
-      const b = new Browser(); // another address each time: the per-email limit applies
-      const form = await b.get("/");
-      expect((await b.post("/sign-in", { _csrf: csrfOf(form.text), email, password: `nope-${i}-xxxxx` })).status).toBe(401);
-    }
-    const b = new Browser();
+  const signIn = async (b: Browser, email: string, password: string) => {
     const form = await b.get("/");
-    const r = await b.post("/sign-in", { _csrf: csrfOf(form.text), email, password: PASSWORD });
-    expect(r.status).toBe(429);
-    expect(r.text).toContain("For mange forsøg");
-    expect(sessionCookie(b.lastSetCookies)).toBeUndefined();
+    return b.post("/sign-in", { _csrf: csrfOf(form.text), email, password });
+  };
+  const lastFailure = (key: string, msAgo: number) =>
+    env.DB.prepare("UPDATE sign_in_attempts SET last_failure_at = ? WHERE key = ?").bind(new Date(Date.now() - msAgo).toISOString(), key).run();
+
+  it(`an attacker in one place is stopped after ${MAX_FAILURES_PER_EMAIL_AND_IP} guesses, the owner elsewhere is not locked out`, async () => {
+    const { email } = await signedInOwner();
+    const attacker = new Browser("203.0.113.7");
+    for (let i = 0; i < MAX_FAILURES_PER_EMAIL_AND_IP; i++) expect((await signIn(attacker, email, `nope-${i}-xxxxx`)).status).toBe(401);
+    // From the attacker's address even the right password waits now.
+    const blocked = await signIn(attacker, email, PASSWORD);
+    expect(blocked.status).toBe(429);
+    expect(blocked.text).toContain("For mange forsøg");
+    expect(sessionCookie(attacker.lastSetCookies)).toBeUndefined();
+    // The owner, from another address, signs in.
+    const owner = new Browser("198.51.100.20");
+    const ok = await signIn(owner, email, PASSWORD);
+    expect(ok.status).toBe(303);
+    expect(sessionCookie(owner.lastSetCookies)).toBeDefined();
+  });
+
+  it("the delays grow: 30 s after the limit, then 60 s after the next failure", async () => {
+    const { email } = await signedInOwner();
+    const b = new Browser("203.0.113.8");
+    for (let i = 0; i < MAX_FAILURES_PER_EMAIL_AND_IP; i++) await signIn(b, email, `nope-${i}-xxxxx`);
+    const key = `email-ip:${email}|203.0.113.8`;
+    expect(signInDelayMs(MAX_FAILURES_PER_EMAIL_AND_IP, MAX_FAILURES_PER_EMAIL_AND_IP)).toBe(30_000);
+    await lastFailure(key, 29_000);
+    expect((await signIn(b, email, "still-wrong-xxxxx")).status).toBe(429);
+    await lastFailure(key, 31_000);
+    expect((await signIn(b, email, "still-wrong-xxxxx")).status).toBe(401); // one more try, and it fails
+    await lastFailure(key, 31_000);
+    expect((await signIn(b, email, PASSWORD)).status).toBe(429); // now 60 s
+    await lastFailure(key, 61_000);
+    expect((await signIn(b, email, PASSWORD)).status).toBe(303);
+    expect(signInDelayMs(MAX_FAILURES_PER_EMAIL_AND_IP + 20, MAX_FAILURES_PER_EMAIL_AND_IP)).toBe(15 * 60_000);
+  });
+
+  it(`guessing spread over many addresses slows the email itself after ${MAX_FAILURES_PER_EMAIL}`, async () => {
+    const { email } = await signedInOwner();
+    await env.DB.prepare("INSERT INTO sign_in_attempts (key, window_start, count, last_failure_at) VALUES (?1, ?2, ?3, ?2)").bind(`email:${email}`, new Date().toISOString(), MAX_FAILURES_PER_EMAIL - 1).run();
+    expect((await signIn(new Browser("192.0.2.1"), email, "wrong-password-x")).status).toBe(401);
+    expect((await signIn(new Browser("192.0.2.2"), email, PASSWORD)).status).toBe(429);
+  });
+
+  it(`one address guessing at many emails is stopped after ${MAX_FAILURES_PER_IP}, for known and unknown emails alike`, async () => {
+    const { email } = await signedInOwner();
+    const b = new Browser("203.0.113.9");
+    for (let i = 0; i < MAX_FAILURES_PER_IP; i++) expect((await signIn(b, `nobody-${i}@shop.example`, "wrong-password-x")).status).toBe(401);
+    const known = await signIn(b, email, PASSWORD);
+    const unknown = await signIn(b, "nobody-else@shop.example", PASSWORD);
+    expect([known.status, unknown.status]).toEqual([429, 429]);
+    const text = (html: string) => html.replace(/name="_csrf" value="[^"]+"/, "").replace(/value="[^"]*@[^"]*"/, "");
+    expect(text(known.text)).toBe(text(unknown.text));
+    expect((await signIn(new Browser("198.51.100.21"), email, PASSWORD)).status).toBe(303);
   });
 
   it("sign-in without the form's token is refused (login CSRF)", async () => {
