@@ -4,8 +4,12 @@ import { integrations, ledger } from "../db/schema";
 import { listModules } from "../modules/registry";
 import type { TransferMessage } from "../transfers/messages";
 
-/** A pending row untouched this long lost its queue message (or the Worker died before enqueuing). */
-export const RELAY_AFTER_MINUTES = 20;
+/**
+ * A pending row whose next attempt was due this long ago lost its queue message (or the Worker died
+ * between steps): the next cron run re-enqueues it. A row waiting out a backoff, a Retry-After or a lease
+ * is not due yet, so it is never taken early.
+ */
+export const RELAY_GRACE_SECONDS = 60;
 const RELAY_BATCH = 500;
 
 /** The 5-minute run whose minute is below this also starts the reconciliation sweeps: once an hour. */
@@ -39,11 +43,11 @@ export async function runCron(env: Env, now = new Date()) {
     ...toReconcile.map((i) => ({ body: { type: "reconcile", integrationId: i.id } as const })),
   ];
 
-  const cutoff = new Date(now.getTime() - RELAY_AFTER_MINUTES * 60_000).toISOString();
+  const overdue = new Date(now.getTime() - RELAY_GRACE_SECONDS * 1000).toISOString();
   const stuck = await db
     .select({ integrationId: ledger.integrationId, shopOrderId: ledger.shopOrderId })
     .from(ledger)
-    .where(and(eq(ledger.status, "pending"), lt(ledger.updatedAt, cutoff), or(isNull(ledger.leaseUntil), lt(ledger.leaseUntil, now.toISOString()))))
+    .where(and(eq(ledger.status, "pending"), lt(ledger.nextAttemptAt, overdue), or(isNull(ledger.leaseUntil), lt(ledger.leaseUntil, now.toISOString()))))
     .limit(RELAY_BATCH)
     .all();
   for (const row of stuck) messages.push({ body: { type: "transfer", integrationId: row.integrationId, shopOrderId: row.shopOrderId } });

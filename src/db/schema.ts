@@ -171,6 +171,12 @@ export const ledger = sqliteTable(
     pendingSince: text("pending_since"),
     /** A transfer in progress holds the row until this time, so two consumers never transfer one order at once. */
     leaseUntil: text("lease_until"),
+    /**
+     * When a pending row's next attempt is due: now (its message was just sent), after a backoff, or when
+     * its lease runs out. The cron re-enqueues a row overdue by more than a minute (a lost message, a dead
+     * Worker). Null: nothing is due (an import's orders past its estimate wait for resume).
+     */
+    nextAttemptAt: text("next_attempt_at"),
     attempts: integer("attempts").notNull().default(0),
     received: text("received"),
     sent: text("sent"),
@@ -182,6 +188,7 @@ export const ledger = sqliteTable(
     uniqueIndex("ledger_integration_order").on(t.integrationId, t.shopOrderId),
     index("ledger_integration_received").on(t.integrationId, t.receivedAt),
     index("ledger_pending").on(t.status, t.pendingSince),
+    index("ledger_due").on(t.status, t.nextAttemptAt),
     index("ledger_import").on(t.importId),
   ],
 );

@@ -3,7 +3,7 @@
  * Every order goes through the same intake and transfer as live orders (R16); charges carry the
  * import's id, so its billing comes from the same charge rows as the month's usage.
  */
-import { and, count, eq, isNotNull, sql } from "drizzle-orm";
+import { and, count, eq, inArray, isNotNull, isNull, sql } from "drizzle-orm";
 import { accountStub } from "../account/client";
 import { getDb, type Db } from "../db/client";
 import { auditLog, importTimeEntries, imports, ledger } from "../db/schema";
@@ -280,9 +280,13 @@ export async function handleImportPage(ctx: TransferContext, msg: { importId: st
     .returning({ id: imports.id })
     .get();
   if (!advanced) return;
-  // Past the estimate the page's orders wait (pending) for a new quote: resume enqueues them.
+  // Past the estimate the page's orders wait (pending, nothing due) for a new quote: resume enqueues them.
   if (!exceeded) await enqueueTransfers(ctx.env, integration.id, toTransfer);
-  else await accountStub(ctx.env, row.tenantId).release(row.id);
+  else {
+    if (toTransfer.length)
+      await db.update(ledger).set({ nextAttemptAt: null }).where(and(eq(ledger.integrationId, integration.id), inArray(ledger.shopOrderId, toTransfer), eq(ledger.status, "pending")));
+    await accountStub(ctx.env, row.tenantId).release(row.id);
+  }
   if (nextCursor && !exceeded) await ctx.env.TRANSFERS.send({ type: "import_page", importId: row.id, phase: "run", seq: msg.seq + 1 } satisfies TransferMessage);
   if (!nextCursor) await maybeComplete(ctx.env, row.id);
 }
@@ -406,6 +410,7 @@ async function run(env: Env, row: ImportRow, actor: string, action: string, extr
     .from(ledger)
     .where(and(eq(ledger.importId, row.id), eq(ledger.status, "pending")))
     .all();
+  await db.update(ledger).set({ nextAttemptAt: nowIso() }).where(and(eq(ledger.importId, row.id), eq(ledger.status, "pending"), isNull(ledger.nextAttemptAt)));
   await enqueueTransfers(env, row.integrationId, waiting.map((w) => w.shopOrderId));
   if (updated.fetchDone) await maybeComplete(env, row.id);
   else await env.TRANSFERS.send({ type: "import_page", importId: row.id, phase: "run", seq } satisfies TransferMessage);

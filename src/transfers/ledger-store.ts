@@ -61,6 +61,7 @@ export async function recordSeen(db: Db, seen: Seen, status: "pending" | "skippe
     receivedAt: seen.receivedAt ?? seen.at,
     updatedAt: seen.at,
     pendingSince: status === "pending" ? seen.at : null,
+    nextAttemptAt: status === "pending" ? seen.at : null,
     received: seen.raw,
     currency: order.currency || null,
     totalGross: order.currency ? order.totals.gross : null,
@@ -85,6 +86,7 @@ export async function recordSeen(db: Db, seen: Seen, status: "pending" | "skippe
         errorMessage: sql`CASE WHEN ${ledger.status} IN ('pending','transferred') THEN ${ledger.errorMessage} ELSE NULL END`,
         errorHint: sql`CASE WHEN ${ledger.status} IN ('pending','transferred') THEN ${ledger.errorHint} ELSE NULL END`,
         pendingSince: sql`CASE WHEN ${ledger.status} = 'pending' THEN ${ledger.pendingSince} WHEN ${status} = 'pending' THEN ${values.pendingSince} ELSE NULL END`,
+        nextAttemptAt: sql`CASE WHEN ${ledger.status} = 'pending' THEN ${ledger.nextAttemptAt} WHEN ${status} = 'pending' THEN ${values.nextAttemptAt} ELSE NULL END`,
         source: sql`CASE WHEN ${ledger.status} IN ('pending','transferred') THEN ${ledger.source} ELSE ${values.source} END`,
         importId: sql`CASE WHEN ${ledger.status} IN ('pending','transferred') THEN ${ledger.importId} ELSE ${values.importId} END`,
       },
@@ -98,7 +100,7 @@ export async function claim(db: Db, id: string, now: Date) {
   const nowIso = now.toISOString();
   return db
     .update(ledger)
-    .set({ leaseUntil: new Date(now.getTime() + LEASE_SECONDS * 1000).toISOString(), attempts: sql`${ledger.attempts} + 1` })
+    .set(((leaseUntil) => ({ leaseUntil, nextAttemptAt: leaseUntil, attempts: sql`${ledger.attempts} + 1` }))(new Date(now.getTime() + LEASE_SECONDS * 1000).toISOString()))
     .where(and(eq(ledger.id, id), eq(ledger.status, "pending"), or(isNull(ledger.leaseUntil), lt(ledger.leaseUntil, nowIso))))
     .returning()
     .get();
@@ -167,6 +169,7 @@ export async function markTransferred(db: Db, row: LedgerRow, document: Document
         updatedAt: at,
         orderUpdatedAt,
         pendingSince: null,
+        nextAttemptAt: null,
         leaseUntil: null,
         sent: sent === undefined ? row.sent : JSON.stringify(sent),
       })
@@ -188,6 +191,7 @@ export async function markFailed(db: Db, row: LedgerRow, err: TransferError, at:
         errorHint: err.hint,
         updatedAt: at,
         pendingSince: null,
+        nextAttemptAt: null,
         leaseUntil: null,
         ...(doc ? { documentType: doc.type, documentNumber: doc.number } : {}),
         ...(sent !== undefined ? { sent: JSON.stringify(sent) } : {}),
@@ -197,12 +201,17 @@ export async function markFailed(db: Db, row: LedgerRow, err: TransferError, at:
   ]);
 }
 
-/** A transient failure: the row stays pending and a later attempt may take it at once. */
-export async function releaseForRetry(db: Db, row: LedgerRow, err: TransferError, at: string, document?: DocumentRef) {
+/** A transient failure: the row stays pending, due again after the backoff (`retryInSeconds`). */
+export async function releaseForRetry(db: Db, row: LedgerRow, err: TransferError, at: string, retryInSeconds: number, document?: DocumentRef) {
   await db.batch([
     db
       .update(ledger)
-      .set({ leaseUntil: null, updatedAt: at, ...(document ? { documentType: document.type, documentNumber: document.number } : {}) })
+      .set({
+        leaseUntil: null,
+        nextAttemptAt: new Date(new Date(at).getTime() + retryInSeconds * 1000).toISOString(),
+        updatedAt: at,
+        ...(document ? { documentType: document.type, documentNumber: document.number } : {}),
+      })
       .where(eq(ledger.id, row.id)),
     attempt(db, row.id, at, "retry", err.category, err.message),
   ]);

@@ -238,8 +238,9 @@ export async function transferRow(ctx: TransferContext, integration: Integration
   } catch (e) {
     const err = e instanceof TransferError ? e : new TransferError("accounting_unavailable", `Unexpected error: ${e instanceof Error ? e.message : String(e)}`);
     if (err.transient && messageAttempts <= MAX_RETRIES) {
-      await releaseForRetry(ctx.db, row, err, at, err.details?.document as DocumentRef | undefined);
-      return { done: false, delaySeconds: backoffSeconds(messageAttempts, err.retryAfterSeconds) };
+      const delaySeconds = backoffSeconds(messageAttempts, err.retryAfterSeconds);
+      await releaseForRetry(ctx.db, row, err, at, delaySeconds, err.details?.document as DocumentRef | undefined);
+      return { done: false, delaySeconds };
     }
     if (err.transient) {
       // The last retry: the order shows failed, and the message goes on to the dead-letter queue.

@@ -126,8 +126,15 @@ describe("polling shops without webhooks (Magento, sandbox)", () => {
     await new Promise((r) => setTimeout(r, 500));
     expect((await ledgerSummary(i.id)).byStatus("pending")).toEqual([id]); // too recent to be called stuck
     expect(fresh.relayed).toBe(0);
+    // Its message was due at once: it is recorded as due now.
+    const due = await env.DB.prepare("SELECT next_attempt_at FROM ledger WHERE integration_id = ?").bind(i.id).first<{ next_attempt_at: string }>();
+    expect(Math.abs(Date.parse(due!.next_attempt_at) - now)).toBeLessThan(60_000);
 
-    expect((await runCron(env, new Date(now + 21 * 60_000))).relayed).toBeGreaterThanOrEqual(1);
+    // A row waiting out a backoff (due in 10 minutes) is not taken early, even by a cron run minutes later.
+    await env.DB.prepare("UPDATE ledger SET next_attempt_at = ? WHERE integration_id = ?").bind(new Date(now + 10 * 60_000).toISOString(), i.id).run();
+    expect((await runCron(env, new Date(now + 5 * 60_000))).relayed).toBe(0);
+    // Once it is overdue by more than a minute, the next 5-minute run takes it (worst case ≈ 6 minutes).
+    expect((await runCron(env, new Date(now + 11.5 * 60_000))).relayed).toBeGreaterThanOrEqual(1);
     await waitUntil(async () => expect((await ledgerSummary(i.id)).byStatus("transferred")).toEqual([id]));
     await runCron(env, new Date(now + 42 * 60_000));
     await new Promise((r) => setTimeout(r, 500));

@@ -181,6 +181,7 @@ export async function requestTransferAgain(env: Env, row: LedgerRow, audit: Batc
           // A new generation gets a new document; a failed one keeps the draft it left, to complete it.
           ...(bump ? { documentType: null, documentNumber: null } : {}),
           pendingSince: at,
+          nextAttemptAt: at,
           leaseUntil: null,
           attempts: 0,
           updatedAt: at,
