@@ -1,5 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
+import { TransferError } from "../../domain/errors";
 import { ECONOMIC_LIMITS, take, type Bucket } from "../../domain/token-bucket";
+import { sha256Hex } from "../../lib/crypto";
 
 /**
  * One per e-conomic agreement (named by a hash of the grant token): the token bucket that every Worker
@@ -15,4 +17,23 @@ export class AgreementRateLimiter extends DurableObject<Env> {
     this.bucket = r.bucket;
     return { waitMs: r.waitMs, granted: r.granted };
   }
+}
+
+/** Longest a request waits for the shared budget in the consumer; beyond it the message is retried later. */
+const MAX_BUDGET_WAIT_MS = 10_000;
+
+/**
+ * The shared budget of one credential (`<system>:<hash of the credential>`), for live transfers and
+ * imports alike: before each request, wait for a token, or throw accounting_unavailable to retry later.
+ */
+export async function sharedBudget(env: Env, system: string, credential: string, systemName: string) {
+  const limiter = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(`${system}:${await sha256Hex(credential)}`));
+  return async () => {
+    const { waitMs, granted } = await limiter.take(1, MAX_BUDGET_WAIT_MS);
+    if (!granted)
+      throw new TransferError("accounting_unavailable", `The ${systemName} request budget of this account is used up for now; the transfer is retried automatically`, {
+        retryAfterSeconds: Math.ceil(waitMs / 1000),
+      });
+    if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
+  };
 }
