@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { getDb } from "../src/db/client";
+import { setOutboundFetch } from "../src/lib/outbound";
 import type { CanonicalOrder } from "../src/domain/order";
 import { billyAdapter } from "../src/modules/billy/adapter";
 import { billySettings } from "../src/modules/billy/settings";
@@ -8,7 +9,7 @@ import { getModule, missingSettings } from "../src/modules/registry";
 import type { AccountingSession } from "../src/modules/types";
 import { FakeBilly } from "./fakes/billy";
 import { charge, line, order } from "./order-factory";
-import { rejection } from "./helpers";
+import { call, createTenant, rejection } from "./helpers";
 
 let fake: FakeBilly;
 let integrationId = "";
@@ -233,5 +234,36 @@ describe("Billy: rate", () => {
     await session.createDocument(next, reference(next));
     // A new buyer: GET contactPersons, POST contacts, POST invoices.
     expect(session.calls() - b2).toBe(3);
+  });
+});
+
+describe("Billy: the access token is checked when it is set", () => {
+  afterEach(() => setOutboundFetch());
+  const shop = { module: "sandbox", settings: {} };
+
+  it("a good token is stored with the organization's name; a refused one is 422 accounting_auth_failed and nothing is stored", async () => {
+    setOutboundFetch(fake.fetch);
+    const t = await createTenant();
+    const created = await call("POST", `/api/staff/tenants/${t.id}/integrations`, { shop, accounting: { module: "billy", settings: { accessToken: fake.token, shippingProductNo: "SHIP" } } });
+    expect(created.status).toBe(201);
+    const i = created.json as { id: string; accounting: { settings: Record<string, unknown> } };
+    expect(i.accounting.settings).toMatchObject({ accessToken: "********", organizationName: "Testbutikken ApS" });
+    expect(fake.calls("GET", "/v2/organization")).toBe(1);
+
+    const before = await env.DB.prepare("SELECT accounting_secrets AS s, accounting_settings AS p FROM integrations WHERE id = ?").bind(i.id).first();
+    const refused = await call("PATCH", `/api/staff/integrations/${i.id}`, { accounting: { settings: { accessToken: "wrong-token", shippingProductNo: "OTHER" } } });
+    expect(refused.status).toBe(422);
+    expect(refused.json.error.code).toBe("accounting_auth_failed");
+    const after = await env.DB.prepare("SELECT accounting_secrets AS s, accounting_settings AS p FROM integrations WHERE id = ?").bind(i.id).first();
+    expect(after).toEqual(before);
+
+    const refusedNew = await call("POST", `/api/staff/tenants/${t.id}/integrations`, { shop, accounting: { module: "billy", settings: { accessToken: "wrong-token" } } });
+    expect(refusedNew.status).toBe(422);
+    const count = await env.DB.prepare("SELECT COUNT(*) AS n FROM integrations WHERE tenant_id = ?").bind(t.id).first<{ n: number }>();
+    expect(count?.n).toBe(1);
+    // Settings without a new token are not checked again.
+    const plain = await call("PATCH", `/api/staff/integrations/${i.id}`, { accounting: { settings: { documentType: "booked" } } });
+    expect(plain.status).toBe(200);
+    expect(fake.calls("GET", "/v2/organization")).toBe(3);
   });
 });

@@ -402,6 +402,7 @@ const settingLabels: Record<Lang, Record<string, string>> = {
     productAccountId: "Billy-konto (id) for nye varer",
     salesTaxRulesetId: "Billy-momsregel (id) for nye varer",
     creditRefunds: "Opret kreditnotaer for refunderinger",
+    organizationName: "Billy-virksomhed (fra adgangstokenet)",
   },
   en: {
     shopDomain: "Shop's myshopify domain",
@@ -434,6 +435,7 @@ const settingLabels: Record<Lang, Record<string, string>> = {
     productAccountId: "Billy account (id) for new products",
     salesTaxRulesetId: "Billy sales tax ruleset (id) for new products",
     creditRefunds: "Create credit notes for refunds",
+    organizationName: "Billy organization (from the access token)",
   },
 };
 

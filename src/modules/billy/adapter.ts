@@ -66,6 +66,10 @@ export const billyAdapter: AccountingAdapter = {
     await session.load();
     return session;
   },
+  async verifySettings(ctx, settings) {
+    const org = await billyOrganization(billyClient(ctx, String(settings.accessToken)));
+    return { organizationName: org.name };
+  },
 };
 
 export class BillySession implements AccountingSession {

@@ -15,6 +15,8 @@ export const billySettings = z
     salesTaxRulesetId: billyId().optional(),
     roundingThreshold: z.int().min(0).max(100_000).optional(),
     creditRefunds: z.boolean().default(true),
+    /** The organization the token belongs to (GET /v2/organization), stored when the token is checked. */
+    organizationName: z.string().max(255).optional(),
   })
   .superRefine((s, ctx) => {
     if (!s.autoCreateProducts) return;
