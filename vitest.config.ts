@@ -16,6 +16,7 @@ export default defineConfig(async () => {
             ECONOMIC_APP_SECRET_TOKEN: "test-app-secret",
             PUBLIC_URL: "https://orderbridge.test",
             ECONOMIC_API_URL: "https://economic.fake",
+            BILLY_API_URL: "https://billy.fake",
             SHOPIFY_ADMIN_ORIGIN: "https://shopify.fake",
             ALLOW_HTTP_SHOP_URLS: "true",
             SHOPIFY_API_SECRET: "test-shopify-app-secret",

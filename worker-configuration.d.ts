@@ -7,6 +7,7 @@ interface __BaseEnv_Env {
 	TRANSFERS_DLQ: Queue;
 	PUBLIC_URL: string;
 	ECONOMIC_API_URL: string;
+	BILLY_API_URL: string;
 	SHOPIFY_ADMIN_ORIGIN: string;
 	ALLOW_HTTP_SHOP_URLS: string;
 	BENCH_METRICS: string;
@@ -28,7 +29,7 @@ type StringifyValues<EnvType extends Record<string, unknown>> = {
 	[Binding in keyof EnvType]: EnvType[Binding] extends string ? EnvType[Binding] : string;
 };
 declare namespace NodeJS {
-	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "PUBLIC_URL" | "ECONOMIC_API_URL" | "SHOPIFY_ADMIN_ORIGIN" | "ALLOW_HTTP_SHOP_URLS" | "BENCH_METRICS" | "STAFF_BOOTSTRAP_TOKEN" | "ENCRYPTION_KEY" | "ECONOMIC_APP_SECRET_TOKEN">> {}
+	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "PUBLIC_URL" | "ECONOMIC_API_URL" | "BILLY_API_URL" | "SHOPIFY_ADMIN_ORIGIN" | "ALLOW_HTTP_SHOP_URLS" | "BENCH_METRICS" | "STAFF_BOOTSTRAP_TOKEN" | "ENCRYPTION_KEY" | "ECONOMIC_APP_SECRET_TOKEN">> {}
 }
 declare module "*.txt" {
 	const value: string;

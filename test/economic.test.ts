@@ -2,9 +2,8 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { getDb } from "../src/db/client";
 import { checkOrder, documentTotals } from "../src/domain/checks";
-import { TransferError } from "../src/domain/errors";
 import { vatOfNet } from "../src/domain/money";
-import type { CanonicalOrder, ChargeLine, Customer, OrderLine } from "../src/domain/order";
+import type { CanonicalOrder } from "../src/domain/order";
 import { vatTreatment } from "../src/domain/vat";
 import { economicAdapter } from "../src/modules/economic/adapter";
 import { EconomicClient, fieldErrors } from "../src/modules/economic/client";
@@ -13,59 +12,8 @@ import { economicSettings } from "../src/modules/economic/settings";
 import { sandboxAccountingAdapter } from "../src/modules/sandbox/accounting";
 import type { AccountingSession } from "../src/modules/types";
 import { cents, FakeEconomic } from "./fakes/economic";
-import { economicSettingsComplete } from "./helpers";
-
-// ---------------------------------------------------------------- order factory
-
-function line(sku: string | null, quantity: number, unitPriceNet: number, opts: { discountNet?: number; vatRate?: number; description?: string } = {}): OrderLine {
-  const discountNet = opts.discountNet ?? 0;
-  const netTotal = quantity * unitPriceNet - discountNet;
-  const vatRate = opts.vatRate ?? 2500;
-  return { sku, description: opts.description ?? `Product ${sku}`, quantity, unitPriceNet, discountNet, netTotal, vatRate, vatAmount: vatOfNet(netTotal, vatRate) };
-}
-
-function charge(netAmount: number, vatRate = 2500, description = "Shipping"): ChargeLine {
-  return { description, netAmount, vatRate, vatAmount: vatOfNet(netAmount, vatRate) };
-}
-
-let seq = 1000;
-
-/** A Danish order with 25 % VAT: 2 × SKU-1 at 100.00 and shipping 39.00; totals from the lines unless given. */
-function order(over: Partial<Omit<CanonicalOrder, "customer">> & { customer?: Partial<Customer> } = {}): CanonicalOrder {
-  const n = ++seq;
-  const lines = over.lines ?? [line("SKU-1", 2, 10000)];
-  const shipping = over.shipping ?? [charge(3900)];
-  const fees = over.fees ?? [];
-  const amounts = [...lines.map((l) => [l.netTotal, l.vatAmount]), ...[...shipping, ...fees].map((c) => [c.netAmount, c.vatAmount])];
-  const net = amounts.reduce((s, a) => s + a[0], 0);
-  const vat = amounts.reduce((s, a) => s + a[1], 0);
-  return {
-    shopOrderId: String(450789000 + n),
-    orderNumber: `#${n}`,
-    createdAt: "2025-06-10T10:00:00Z",
-    updatedAt: "2025-06-10T10:00:00Z",
-    state: "paid",
-    cancelled: false,
-    currency: "DKK",
-    pricesIncludeVat: true,
-    lines,
-    shipping,
-    fees,
-    totals: { net, vat, gross: net + vat },
-    note: null,
-    ...over,
-    customer: {
-      name: "Test Buyer",
-      email: `buyer${n}@example.com`,
-      company: null,
-      countryCode: "DK",
-      address: "Testvej 1",
-      zip: "7000",
-      city: "Fredericia",
-      ...over.customer,
-    },
-  };
-}
+import { charge, line, order } from "./order-factory";
+import { economicSettingsComplete, rejection } from "./helpers";
 
 /** The reference format of the transfer core: order number and id, and the integration. */
 const reference = (o: CanonicalOrder, integrationId = "int-econ") => `Order ${o.orderNumber} (id ${o.shopOrderId}) ob:${integrationId}`;
@@ -91,15 +39,6 @@ async function openEconomic(settings: Record<string, unknown> = {}, f: FakeEcono
   });
 }
 
-async function rejection(p: Promise<unknown>): Promise<TransferError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof TransferError) return e;
-    throw e;
-  }
-  throw new Error("expected a TransferError");
-}
 
 // ---------------------------------------------------------------- tests
 

@@ -1,3 +1,4 @@
+import { TransferError } from "../src/domain/errors";
 import { exports } from "cloudflare:workers";
 
 export const BOOTSTRAP = "test-bootstrap-token";
@@ -91,4 +92,15 @@ export async function waitForOrder(integrationId: string, orderId: string, until
 
 export async function sandboxDocuments(integrationId: string) {
   return (await env.DB.prepare("SELECT * FROM sandbox_documents WHERE integration_id = ? ORDER BY number").bind(integrationId).all<Record<string, any>>()).results;
+}
+
+/** The TransferError a promise rejects with (fails the test when it resolves or throws something else). */
+export async function rejection(p: Promise<unknown>): Promise<TransferError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof TransferError) return e;
+    throw e;
+  }
+  throw new Error("expected a TransferError");
 }

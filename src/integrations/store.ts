@@ -2,7 +2,10 @@ import { eq } from "drizzle-orm";
 import { getDb } from "../db/client";
 import { integrations } from "../db/schema";
 import { decryptSecret, encryptSecret } from "../lib/crypto";
-import { invalid } from "../lib/errors";
+import { TransferError } from "../domain/errors";
+import { ApiError, invalid } from "../lib/errors";
+import { outboundFetch } from "../lib/outbound";
+import { accountingAdapters } from "../modules/adapters";
 import { newId } from "../lib/ids";
 import { nowIso } from "../lib/time";
 import {
@@ -153,6 +156,7 @@ export async function prepareNewIntegration(
   const createdAt = nowIso();
   const s = splitSecrets(shop, body.shop.settings);
   const a = splitSecrets(accounting, body.accounting.settings);
+  Object.assign(a.plain, await verifiedFacts(env, accounting, {}, a));
   const keys = { tenantId, id };
   return {
     id,
@@ -188,8 +192,28 @@ export async function mergeSettings(env: Env, row: Integration, side: Side, patc
   // A changed shop URL drops the stored credentials: they are sent nowhere until entered again.
   const urlChanged = shopUrlFields(m).some((f) => f in plain && plain[f] !== current[f]);
   if (urlChanged) secrets = {};
+  if (side === "accounting") Object.assign(plain, await verifiedFacts(env, m, { ...current, ...secrets }, { plain, secret }));
   const merged = { ...current, ...plain };
   secrets = { ...secrets, ...secret };
   // New typed credentials replace what a refused connection left: the side is checked afresh (R26).
   return { settings: merged, secrets: await writeSecrets(env, row, side, secrets), credentialsCleared: urlChanged, credentialsTyped: Object.keys(secret).length > 0 };
+}
+
+/**
+ * When credentials of an accounting module are set, the module checks them at once (its optional
+ * `verifySettings`) and tells what to remember; a refused credential is a 422 and nothing is stored.
+ */
+async function verifiedFacts(env: Env, m: ModuleRegistration, stored: Record<string, unknown>, patch: { plain: Record<string, unknown>; secret: Record<string, string> }) {
+  const verify = accountingAdapters[m.id]?.verifySettings;
+  if (!verify || Object.keys(patch.secret).length === 0) return {};
+  try {
+    // The shells pass the Worker's whole env; this file names only what it reads itself.
+    return await verify({ env: env as unknown as Cloudflare.Env, fetch: outboundFetch }, { ...stored, ...patch.plain, ...patch.secret });
+  } catch (e) {
+    if (e instanceof TransferError && e.category === "accounting_auth_failed")
+      throw new ApiError(422, "accounting_auth_failed", `${m.name} refused the credentials: ${e.message}`, { hint: e.hint });
+    if (e instanceof TransferError)
+      throw new ApiError(422, "accounting_auth_failed", `${m.name} could not check the credentials now: ${e.message}`, { category: e.category, hint: e.hint });
+    throw e;
+  }
 }

@@ -1,5 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
+import { TransferError } from "../domain/errors";
 import { ECONOMIC_LIMITS, take, type Bucket, type BucketLimits } from "../domain/token-bucket";
+import { sha256Hex } from "./crypto";
 
 /**
  * One token bucket per external account, shared by every Worker that calls it (live transfers, polls,
@@ -32,4 +34,21 @@ export async function spendBudget(env: Pick<Env, "RATE_LIMITER">, key: string, n
   if (!granted) return Math.max(1, Math.ceil(waitMs / 1000));
   if (waitMs > 0) await sleep(waitMs);
   return 0;
+}
+
+/** Longest a request waits for the shared budget in the consumer; beyond it the message is retried later. */
+const MAX_BUDGET_WAIT_MS = 10_000;
+
+/**
+ * The shared budget of one accounting credential (`<system>:<hash of the credential>`), for live transfers
+ * and imports alike, at the module's `limits`: before each request, wait for a token, or throw
+ * accounting_unavailable so the queue retries later.
+ */
+export async function sharedBudget(env: Pick<Env, "RATE_LIMITER">, system: string, credential: string, systemName: string, limits: BucketLimits) {
+  const key = `${system}:${await sha256Hex(credential)}`;
+  return async () => {
+    const retryAfterSeconds = await spendBudget(env, key, 1, limits, MAX_BUDGET_WAIT_MS);
+    if (retryAfterSeconds)
+      throw new TransferError("accounting_unavailable", `The ${systemName} request budget of this account is used up for now; the transfer is retried automatically`, { retryAfterSeconds });
+  };
 }

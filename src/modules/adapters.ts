@@ -1,3 +1,4 @@
+import { billyAdapter } from "./billy/adapter";
 import { economicAdapter } from "./economic/adapter";
 import { magentoClient } from "./magento/client";
 import { magentoAdapter } from "./magento/mapper";
@@ -19,5 +20,6 @@ export const shopAdapters: Record<string, ShopAdapter> = {
 
 export const accountingAdapters: Record<string, AccountingAdapter> = {
   economic: economicAdapter,
+  billy: billyAdapter,
   sandbox: sandboxAccountingAdapter,
 };

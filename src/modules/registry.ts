@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { checkShopUrl } from "../lib/ssrf";
+import { billySettings } from "./billy/settings";
 import { economicSettings } from "./economic/settings";
 import { magentoSettings } from "./magento/settings";
 import { sandboxAccountingSettings, sandboxShopSettings } from "./sandbox/settings";
@@ -25,6 +26,7 @@ const modules: ModuleRegistration[] = [
   { id: "magento", side: "shop", name: "Magento 2", settings: magentoSettings, delivery: "poll" },
   { id: "sandbox", side: "shop", name: "Sandbox shop", settings: sandboxShopSettings, delivery: "poll" },
   { id: "economic", side: "accounting", name: "e-conomic", settings: economicSettings },
+  { id: "billy", side: "accounting", name: "Billy", settings: billySettings },
   { id: "sandbox", side: "accounting", name: "Sandbox accounting", settings: sandboxAccountingSettings },
 ];
 

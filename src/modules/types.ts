@@ -93,6 +93,12 @@ export interface AccountingContext {
 export interface AccountingAdapter {
   /** Opens a session for one batch: master data is loaded here once and cached, not per order. */
   open(ctx: AccountingContext): Promise<AccountingSession>;
+  /**
+   * Checks credentials the moment they are set (staff API and settings page) and returns facts to store
+   * with the settings (e.g. the organization's name); throws TransferError("accounting_auth_failed")
+   * when they are refused, and then nothing is stored.
+   */
+  verifySettings?(ctx: Pick<AccountingContext, "env" | "fetch">, settings: Record<string, unknown>): Promise<Record<string, unknown>>;
 }
 
 export interface AccountingSession {

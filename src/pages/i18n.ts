@@ -404,6 +404,11 @@ const settingLabels: Record<Lang, Record<string, string>> = {
     roundingProductNumber: "Varenummer for øreafrunding",
     roundingThreshold: "Største afrunding (i valutaens mindste enhed, fx øre)",
     documentCurrency: "Fakturaens valuta: butikkens valuta eller den valuta kunden betalte i",
+    shippingProductNo: "Billy-varenr. for fragt og gebyrer",
+    productAccountId: "Billy-konto (id) for nye varer",
+    salesTaxRulesetId: "Billy-momsregel (id) for nye varer",
+    creditRefunds: "Opret kreditnotaer for refunderinger",
+    organizationName: "Billy-virksomhed (fra adgangstokenet)",
   },
   en: {
     shopDomain: "Shop's myshopify domain",
@@ -432,6 +437,11 @@ const settingLabels: Record<Lang, Record<string, string>> = {
     roundingProductNumber: "Product number for rounding",
     roundingThreshold: "Largest rounding (in the currency's smallest unit, e.g. cents)",
     documentCurrency: "Invoice currency: the shop's currency or the currency the customer paid in",
+    shippingProductNo: "Billy product no. for shipping and fees",
+    productAccountId: "Billy account (id) for new products",
+    salesTaxRulesetId: "Billy sales tax ruleset (id) for new products",
+    creditRefunds: "Create credit notes for refunds",
+    organizationName: "Billy organization (from the access token)",
   },
 };
 

@@ -376,7 +376,15 @@ export function integrationRoutes(app: Hono<PagesEnv>) {
       Object.assign(update, { shopSettings: m.settings, shopSecrets: m.secrets }, m.credentialsTyped ? { shopConnection: null } : {});
     }
     if (Object.keys(patch.accounting).length) {
-      const m = await mergeSettings(c.env, row, "accounting", patch.accounting);
+      let m: Awaited<ReturnType<typeof mergeSettings>>;
+      try {
+        m = await mergeSettings(c.env, row, "accounting", patch.accounting);
+      } catch (e) {
+        // A credential the accounting system refuses is shown on the form and not stored.
+        if (!(e instanceof ApiError) || e.code !== "accounting_auth_failed") throw e;
+        const field = secretFields(mods.accounting).find((k) => k in patch.accounting) ?? "";
+        return setupPage(c, row, { errors: { [`accounting.${field}`]: e.message } }, 422);
+      }
       Object.assign(update, { accountingSettings: m.settings, accountingSecrets: m.secrets }, m.credentialsTyped ? { accountingConnection: null } : {});
     }
     const changed = [...Object.keys(patch.shop).map((k) => `shop.${k}`), ...Object.keys(patch.accounting).map((k) => `accounting.${k}`)];

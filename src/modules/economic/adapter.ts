@@ -13,7 +13,6 @@
  * customer is new, POST /invoices/drafts, and POST /invoices/booked when documents are booked.
  */
 import { bindingStore, type Bindings } from "../../integrations/bindings";
-import { sha256Hex } from "../../lib/crypto";
 import { checkOrder, productNumbersOf, vatZoneOf, type AccountingYear, type MasterData } from "../../domain/checks";
 import { DocumentGone, TransferError } from "../../domain/errors";
 import { decimalsOf } from "../../domain/currency";
@@ -22,6 +21,8 @@ import type { CanonicalOrder, DocumentRef } from "../../domain/order";
 import type { AccountingAdapter, AccountingContext, AccountingSession } from "../types";
 import { EconomicClient, filterValue } from "./client";
 import { buildDraftInvoice, countryName, ECONOMIC_DECIMALS, referenceText, type EconomicDraftInvoice } from "./invoice";
+import { sharedBudget } from "../../lib/rate-limiter";
+import { ECONOMIC_LIMITS } from "../../domain/token-bucket";
 import type { EconomicSettings } from "./settings";
 
 interface VatZoneItem {
@@ -60,29 +61,13 @@ export const economicAdapter: AccountingAdapter = {
       appSecretToken: ctx.env.ECONOMIC_APP_SECRET_TOKEN,
       agreementGrantToken: settings.agreementGrantToken,
       fetch: ctx.fetch,
-      beforeRequest: await agreementBudget(ctx.env, settings.agreementGrantToken),
+      beforeRequest: await sharedBudget(ctx.env, "economic", settings.agreementGrantToken, "e-conomic", ECONOMIC_LIMITS),
     });
     const session = new EconomicSession(client, settings, bindingStore(ctx.db, ctx.integrationId, "economic.customer"));
     await session.load();
     return session;
   },
 };
-
-/** Longest a request waits for the agreement's budget in the consumer; beyond it the message is retried later. */
-const MAX_BUDGET_WAIT_MS = 10_000;
-
-/** The shared token bucket of the agreement (live transfers and imports alike): wait, or retry later. */
-async function agreementBudget(env: Env, grantToken: string) {
-  const limiter = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(`economic:${await sha256Hex(grantToken)}`));
-  return async () => {
-    const { waitMs, granted } = await limiter.take(1, MAX_BUDGET_WAIT_MS);
-    if (!granted)
-      throw new TransferError("accounting_unavailable", "The e-conomic request budget of this agreement is used up for now; the transfer is retried automatically", {
-        retryAfterSeconds: Math.ceil(waitMs / 1000),
-      });
-    if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
-  };
-}
 
 export class EconomicSession implements AccountingSession {
   private vatZoneNumbers = new Set<number>();
@@ -308,7 +293,7 @@ export class EconomicSession implements AccountingSession {
 }
 
 /** The same error, carrying the document that exists in the accounting system, so the ledger records it. */
-function withDocument(err: TransferError, document: DocumentRef, sent: unknown, note: string) {
+export function withDocument(err: TransferError, document: DocumentRef, sent: unknown, note: string) {
   return new TransferError(err.category, err.message + note, {
     hint: err.hint,
     retryAfterSeconds: err.retryAfterSeconds,

@@ -1,0 +1,275 @@
+/**
+ * The Billy accounting module (api.billysbilling.com/v2): an order becomes a draft invoice, approved
+ * when documents are booked. Per session: GET /v2/organization (the organization id every record needs)
+ * and the products (GET /v2/products, pages of 1,000), so checking an order costs no call. Per order: the
+ * contact (remembered in the binding table, else GET /v2/contactPersons?email=, else POST /v2/contacts),
+ * products when autoCreateProducts, POST /v2/invoices, and PUT /v2/invoices/{id} state approved.
+ *
+ * Our reference goes in the invoice's `externalId`; after an uncertain attempt it is looked up with
+ * GET /v2/invoices?externalId=, so a lost answer never makes a second invoice. Credit notes (#14) will
+ * be invoices of `type: "creditNote"` with `creditedInvoiceId`, built by `invoiceBody` below.
+ */
+import { checkOrder, documentTotals, orderDate, productNumbersOf } from "../../domain/checks";
+import { decimalsOf } from "../../domain/currency";
+import { TransferError } from "../../domain/errors";
+import { formatMinor, sumMinor } from "../../domain/money";
+import type { CanonicalOrder, DocumentRef } from "../../domain/order";
+import { vatTreatment } from "../../domain/vat";
+import { bindingStore, type Bindings } from "../../integrations/bindings";
+import { withDocument } from "../economic/adapter";
+import { documentLines, orderHeading } from "../economic/invoice";
+import { sharedBudget } from "../../lib/rate-limiter";
+
+/** Billy documents no rate limit: a polite default (a burst of 20, then 5 requests a second); a 429 is honoured. */
+export const BILLY_LIMITS = { capacity: 20, refillPerSecond: 5 };
+import type { AccountingAdapter, AccountingContext, AccountingSession } from "../types";
+import { BillyClient } from "./client";
+import type { BillySettings } from "./settings";
+
+interface Organization {
+  id: string;
+  name: string;
+  baseCurrencyId?: string;
+}
+interface Product {
+  id: string;
+  productNo?: string | null;
+}
+interface Invoice {
+  id: string;
+  invoiceNo?: string | null;
+  state: "draft" | "approved" | "voided";
+  externalId?: string | null;
+}
+interface Paging {
+  meta?: { paging?: { page?: number; pageCount?: number } };
+}
+
+/** Billy's largest page (billy.dk/api "Paging"). */
+const PAGE_SIZE = 1000;
+const MAX_PAGES = 100;
+
+export function billyClient(ctx: Pick<AccountingContext, "env" | "fetch">, accessToken: string, beforeRequest?: () => Promise<void>) {
+  return new BillyClient({ baseUrl: ctx.env.BILLY_API_URL || "https://api.billysbilling.com", accessToken, fetch: ctx.fetch, beforeRequest });
+}
+
+/** The organization the token belongs to: how a pasted token is checked (a refused token throws accounting_auth_failed). */
+export async function billyOrganization(client: BillyClient): Promise<Organization> {
+  const org = (await client.get<{ organization?: Organization }>("/v2/organization")).organization;
+  if (!org?.id) throw new TransferError("accounting_rejected", "Billy answered GET /v2/organization without an organization.");
+  return org;
+}
+
+export const billyAdapter: AccountingAdapter = {
+  async open(ctx: AccountingContext) {
+    const settings = ctx.settings as BillySettings;
+    // Billy documents no rate limit: the shared limiter keeps every sender of one token polite.
+    const client = billyClient(ctx, settings.accessToken, await sharedBudget(ctx.env, "billy", settings.accessToken, "Billy", BILLY_LIMITS));
+    const session = new BillySession(client, settings, bindingStore(ctx.db, ctx.integrationId, "billy.contact"));
+    await session.load();
+    return session;
+  },
+  async verifySettings(ctx, settings) {
+    const org = await billyOrganization(billyClient(ctx, String(settings.accessToken)));
+    return { organizationName: org.name };
+  },
+};
+
+export class BillySession implements AccountingSession {
+  private organization!: Organization;
+  /** productNo → product id. */
+  private products = new Map<string, string>();
+
+  constructor(
+    private readonly client: BillyClient,
+    private readonly settings: BillySettings,
+    private readonly knownContacts: Bindings,
+  ) {}
+
+  async load() {
+    this.organization = await billyOrganization(this.client);
+    for (let page = 1; page <= MAX_PAGES; page++) {
+      const r = await this.client.get<{ products?: Product[] } & Paging>("/v2/products", { organizationId: this.organization.id, page, pageSize: PAGE_SIZE });
+      for (const p of r.products ?? []) if (p.productNo) this.products.set(p.productNo, p.id);
+      if (!r.meta?.paging?.pageCount || page >= r.meta.paging.pageCount) break;
+    }
+  }
+
+  calls() {
+    return this.client.calls();
+  }
+
+  async check(order: CanonicalOrder) {
+    // Billy has no VAT zones and no accounting years to read here: the VAT treatment must be one the
+    // products' rulesets handle (Danish VAT, or none for EU/abroad), the products must exist.
+    const problem = checkOrder(
+      order,
+      { vatZoneNumbers: new Set([1, 2, 3]), accountingYears: [{ year: "any", fromDate: "0000-01-01", toDate: "9999-12-31", closed: false }], productNumbers: new Set(this.products.keys()) },
+      { vatZones: { domestic: 1, eu: 2, abroad: 3 }, shippingProductNumber: this.settings.shippingProductNo, autoCreateProducts: this.settings.autoCreateProducts },
+    );
+    if (problem?.category === "product_missing")
+      return new TransferError(problem.category, problem.message.replace("the accounting system", "Billy (no product with that product no.)"), {
+        details: problem.details,
+        hint: "Create the product in Billy with the SKU as its product no. (Varenr.), or turn on \"create missing products\" in the integration.",
+      });
+    return problem;
+  }
+
+  async findDocument(reference: string): Promise<DocumentRef | null> {
+    const r = await this.client.get<{ invoices?: Invoice[] }>("/v2/invoices", { organizationId: this.organization.id, externalId: reference });
+    const hit = (r.invoices ?? []).find((i) => i.externalId === reference && i.state !== "voided");
+    return hit ? documentOf(hit) : null;
+  }
+
+  async createDocument(order: CanonicalOrder, reference: string) {
+    const { body, error } = await this.prepare(order, reference);
+    const created = await this.invoiceOf(this.client.post<{ invoices?: Invoice[] }>("/v2/invoices", body));
+    const draft = documentOf(created);
+    if (error) throw withDocument(error, draft, body, ` It was created as draft ${draft.number} and not approved.`);
+    return this.settings.documentType === "booked" ? this.approve(draft, body) : { document: draft, sent: body };
+  }
+
+  async completeDocument(document: DocumentRef, order: CanonicalOrder, reference: string) {
+    if (document.type === "booked") return { document, sent: undefined };
+    // The draft may have been approved by an attempt whose answer was lost: never approve it twice.
+    const current = await this.invoiceOf(this.client.get<{ invoice?: Invoice; invoices?: Invoice[] }>(`/v2/invoices/${encodeURIComponent(document.number)}`));
+    if (current.state === "approved") return { document: documentOf(current), sent: undefined };
+    const updated = await this.updateDraft(document, order, reference);
+    return this.settings.documentType === "booked" ? this.approve(document, updated.sent) : updated;
+  }
+
+  async updateDraft(document: DocumentRef, order: CanonicalOrder, reference: string) {
+    if (document.type !== "draft") throw new TransferError("accounting_rejected", `Billy invoice ${document.number} is approved; an approved invoice cannot be changed.`);
+    const { body, error } = await this.prepare(order, reference);
+    await this.client.put(`/v2/invoices/${encodeURIComponent(document.number)}`, body);
+    if (error) throw withDocument(error, document, body, ` Draft ${document.number} was updated.`);
+    return { document, sent: body };
+  }
+
+  private async approve(draft: DocumentRef, body: unknown) {
+    try {
+      const approved = await this.invoiceOf(this.client.put<{ invoices?: Invoice[] }>(`/v2/invoices/${encodeURIComponent(draft.number)}`, { invoice: { state: "approved" } }));
+      return { document: documentOf(approved), sent: body };
+    } catch (e) {
+      if (e instanceof TransferError) throw withDocument(e, draft, body, ` Draft ${draft.number} was created but not approved.`);
+      throw e;
+    }
+  }
+
+  private async invoiceOf(answer: Promise<{ invoice?: Invoice; invoices?: Invoice[] }>): Promise<Invoice> {
+    const r = await answer;
+    const invoice = r.invoices?.[0] ?? r.invoice;
+    if (!invoice?.id) throw new TransferError("accounting_unavailable", "Billy answered without the invoice.");
+    return invoice;
+  }
+
+  private async prepare(order: CanonicalOrder, reference: string) {
+    const problem = await this.check(order);
+    if (problem) throw problem;
+    const decision = vatTreatment(order);
+    if (decision.error) throw decision.error;
+    if (this.settings.autoCreateProducts) await this.createMissingProducts(order);
+    const contactId = await this.contactFor(order);
+    return invoiceBody({ order, settings: this.settings, organizationId: this.organization.id, contactId, products: this.products, reference, treatment: decision.treatment });
+  }
+
+  private async createMissingProducts(order: CanonicalOrder) {
+    const shipping = this.settings.shippingProductNo;
+    for (const no of productNumbersOf(order, shipping)) {
+      if (this.products.has(no)) continue;
+      const line = order.lines.find((l) => l.sku === no);
+      const r = await this.client.post<{ products?: Product[] }>("/v2/products", {
+        product: {
+          organizationId: this.organization.id,
+          name: (line?.description || (no === shipping ? "Shipping" : no)).slice(0, 255),
+          productNo: no,
+          accountId: this.settings.productAccountId,
+          salesTaxRulesetId: this.settings.salesTaxRulesetId,
+        },
+      });
+      const id = r.products?.[0]?.id;
+      if (!id) throw new TransferError("accounting_unavailable", `Billy answered POST /v2/products for "${no}" without the product.`);
+      this.products.set(no, id);
+    }
+  }
+
+  /** The contact with the order's email: remembered in the binding table, found on its contact persons, or created. */
+  private async contactFor(order: CanonicalOrder): Promise<string> {
+    const c = order.customer;
+    const email = c.email!.trim();
+    const key = email.toLowerCase();
+    const known = await this.knownContacts.get(key);
+    if (known) return known;
+    const found = await this.client.get<{ contactPersons?: { contactId: string; email?: string }[] }>("/v2/contactPersons", {
+      organizationId: this.organization.id,
+      email,
+    });
+    let id = found.contactPersons?.find((p) => p.email?.trim().toLowerCase() === key)?.contactId;
+    if (!id) {
+      const contact: Record<string, unknown> = {
+        organizationId: this.organization.id,
+        type: c.company?.trim() ? "company" : "person",
+        name: (c.company?.trim() || c.name?.trim() || email).slice(0, 255),
+        countryId: c.countryCode!.trim().toUpperCase(),
+        isCustomer: true,
+        contactPersons: [{ name: (c.name?.trim() || email).slice(0, 255), email, isPrimary: true }],
+      };
+      if (c.address) contact.street = c.address;
+      if (c.zip) contact.zipcodeText = c.zip;
+      if (c.city) contact.cityText = c.city;
+      const r = await this.client.post<{ contacts?: { id: string }[] }>("/v2/contacts", { contact });
+      id = r.contacts?.[0]?.id;
+      if (!id) throw new TransferError("accounting_unavailable", "Billy answered POST /v2/contacts without the contact.");
+    }
+    await this.knownContacts.put(key, id);
+    return id;
+  }
+}
+
+/** A draft is known by its id, an approved invoice by its invoice number (api.md "Document numbers"). */
+function documentOf(i: Invoice): DocumentRef {
+  return i.state === "approved" && i.invoiceNo ? { type: "booked", number: String(i.invoiceNo) } : { type: "draft", number: i.id };
+}
+
+export interface BillyInvoiceInput {
+  order: CanonicalOrder;
+  settings: Pick<BillySettings, "shippingProductNo" | "roundingThreshold">;
+  organizationId: string;
+  contactId: string;
+  products: ReadonlyMap<string, string>;
+  reference: string;
+  treatment: import("../../domain/vat").VatTreatment;
+}
+
+/**
+ * The body of POST /v2/invoices: net unit prices (`taxMode: "excl"`), lines by product, shipping and
+ * fees on the shipping product, the entry date in Copenhagen, the document currency. `error` is
+ * totals_mismatch when the lines cannot match the order's total (Billy has no rounding product here).
+ */
+export function invoiceBody(input: BillyInvoiceInput) {
+  const { order } = input;
+  const decimals = decimalsOf(order.currency);
+  const lines = documentLines(order, input.settings.shippingProductNo);
+  const totals = documentTotals(sumMinor(lines.map((l) => l.net)), input.treatment, order, { roundingThreshold: input.settings.roundingThreshold });
+  const body = {
+    invoice: {
+      organizationId: input.organizationId,
+      type: "invoice",
+      contactId: input.contactId,
+      entryDate: orderDate(order),
+      currencyId: order.currency,
+      taxMode: "excl",
+      externalId: input.reference,
+      contactMessage: orderHeading(order.orderNumber),
+      lines: lines.map((l, i) => ({
+        productId: input.products.get(l.productNumber)!,
+        description: l.description || l.productNumber,
+        quantity: l.quantity,
+        unitPrice: formatMinor(l.unitNetPrice, decimals),
+        ...(l.discountBp ? { discountMode: "percent", discountValue: l.discountBp / 100 } : {}),
+        priority: i + 1,
+      })),
+    },
+  };
+  return { body, error: totals.error };
+}

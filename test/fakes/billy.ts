@@ -1,0 +1,165 @@
+/**
+ * A fake Billy API (billy.dk/api v2): X-Access-Token, the organization, contacts with contact persons,
+ * products, invoices with lines, the externalId filter, approval (draft → approved, never back), and
+ * errors in Billy's body ({errorCode, errorMessage, validationErrors, meta}). It refuses what Billy
+ * refuses: an unknown token (401), a line without a known productId, a contact without countryId,
+ * changing an approved invoice, approving twice.
+ */
+export interface FakeBillyInvoice {
+  id: string;
+  type: "invoice" | "creditNote";
+  invoiceNo: string | null;
+  state: "draft" | "approved";
+  contactId: string;
+  entryDate: string;
+  currencyId: string;
+  taxMode: string;
+  externalId: string | null;
+  lines: { productId: string; description?: string; quantity: number; unitPrice: number; discountMode?: string; discountValue?: number }[];
+}
+
+export class FakeBilly {
+  readonly token = "billy-token-1";
+  readonly organization = { id: "org-1", name: "Testbutikken ApS", baseCurrencyId: "DKK" };
+  products: { id: string; productNo: string; name: string; accountId?: string; salesTaxRulesetId?: string }[] = [];
+  contacts: { id: string; name: string; countryId: string; street?: string; cityText?: string; zipcodeText?: string; contactPersons: { id: string; email: string; name: string }[] }[] = [];
+  invoices: FakeBillyInvoice[] = [];
+  log: { method: string; path: string; body?: unknown }[] = [];
+  /** Requests of this method+path prefix whose answer is lost after Billy did the work (a time-out). */
+  loseAnswerOf: { method: string; path: string; times: number }[] = [];
+  /** 429 with Retry-After for the next N requests. */
+  rateLimitNext = 0;
+  private seq = 0;
+
+  constructor() {
+    this.addProduct("SKU-1");
+    this.addProduct("SHIP");
+  }
+
+  addProduct(productNo: string) {
+    this.products.push({ id: `prod-${++this.seq}`, productNo, name: productNo });
+  }
+
+  calls(method?: string, pathPrefix?: string) {
+    return this.log.filter((r) => (!method || r.method === method) && (!pathPrefix || r.path.startsWith(pathPrefix))).length;
+  }
+
+  readonly fetch = async (input: Request | string | URL, init?: RequestInit): Promise<Response> => {
+    const req = new Request(input, init);
+    const url = new URL(req.url);
+    const body = req.method === "GET" ? undefined : await req.json().catch(() => undefined);
+    this.log.push({ method: req.method, path: url.pathname, body });
+    if (this.rateLimitNext > 0) {
+      this.rateLimitNext--;
+      return error(429, "TOO_MANY_REQUESTS", "Too many requests", undefined, { "Retry-After": "2" });
+    }
+    if (req.headers.get("X-Access-Token") !== this.token) return error(401, "INVALID_ACCESS_TOKEN", "The access token is not valid.");
+    const res = this.route(req.method, url, body as Record<string, Record<string, unknown>> | undefined);
+    const lost = this.loseAnswerOf.find((l) => l.times > 0 && l.method === req.method && url.pathname.startsWith(l.path));
+    if (lost && res.status < 300) {
+      lost.times--;
+      throw new TypeError("Network connection lost.");
+    }
+    return res;
+  };
+
+  private route(method: string, url: URL, body?: Record<string, Record<string, unknown>>): Response {
+    const p = url.pathname;
+    const q = url.searchParams;
+    if (method === "GET" && p === "/v2/organization") return json({ organization: this.organization });
+    if (method === "GET" && p === "/v2/products") {
+      const page = Number(q.get("page") ?? 1);
+      const size = Math.min(Number(q.get("pageSize") ?? 100), 1000);
+      const all = this.products.filter((x) => !q.get("productNo") || x.productNo === q.get("productNo"));
+      return json({ meta: { paging: { page, pageCount: Math.max(1, Math.ceil(all.length / size)), total: all.length } }, products: all.slice((page - 1) * size, page * size) });
+    }
+    if (method === "POST" && p === "/v2/products") {
+      const b = body?.product ?? {};
+      if (!b.name || !b.accountId) return validation("product", { name: b.name ? undefined : "required", accountId: b.accountId ? undefined : "required" });
+      const product = { id: `prod-${++this.seq}`, productNo: String(b.productNo), name: String(b.name), accountId: String(b.accountId), salesTaxRulesetId: b.salesTaxRulesetId as string | undefined };
+      this.products.push(product);
+      return json({ products: [product] });
+    }
+    if (method === "GET" && p === "/v2/contactPersons") {
+      const email = q.get("email")?.toLowerCase();
+      const persons = this.contacts.flatMap((c) => c.contactPersons.map((cp) => ({ ...cp, contactId: c.id }))).filter((cp) => !email || cp.email.toLowerCase() === email);
+      return json({ contactPersons: persons });
+    }
+    if (method === "POST" && p === "/v2/contacts") {
+      const b = body?.contact ?? {};
+      if (!b.countryId || !b.name) return validation("contact", { countryId: b.countryId ? undefined : "required", name: b.name ? undefined : "required" });
+      const persons = ((b.contactPersons as { email: string; name: string }[]) ?? []).map((cp) => ({ id: `cp-${++this.seq}`, email: cp.email, name: cp.name }));
+      const contact = { id: `contact-${++this.seq}`, name: String(b.name), countryId: String(b.countryId), street: b.street as string, cityText: b.cityText as string, zipcodeText: b.zipcodeText as string, contactPersons: persons };
+      this.contacts.push(contact);
+      return json({ contacts: [contact], contactPersons: persons });
+    }
+    if (method === "GET" && p === "/v2/invoices") {
+      const ext = q.get("externalId");
+      return json({ invoices: this.invoices.filter((i) => ext === null || i.externalId === ext) });
+    }
+    const one = p.match(/^\/v2\/invoices\/([^/]+)$/);
+    if (one) {
+      const inv = this.invoices.find((i) => i.id === decodeURIComponent(one[1]));
+      if (!inv) return error(404, "NOT_FOUND", "Invoice not found.");
+      if (method === "GET") return json({ invoice: inv });
+      if (method === "PUT") {
+        const b = body?.invoice ?? {};
+        if (inv.state === "approved") return error(422, "INVOICE_IS_APPROVED", "An approved invoice cannot be changed.");
+        if (b.lines) {
+          const bad = this.badLines(b.lines as FakeBillyInvoice["lines"]);
+          if (bad) return bad;
+          inv.lines = b.lines as FakeBillyInvoice["lines"];
+        }
+        for (const k of ["entryDate", "currencyId", "contactId", "externalId"] as const) if (b[k] !== undefined) (inv as unknown as Record<string, unknown>)[k] = b[k];
+        if (b.state === "approved") {
+          inv.state = "approved";
+          inv.invoiceNo = String(this.invoices.filter((i) => i.invoiceNo).length + 1);
+        }
+        return json({ invoices: [inv] });
+      }
+    }
+    if (method === "POST" && p === "/v2/invoices") {
+      const b = body?.invoice ?? {};
+      if (b.organizationId !== this.organization.id) return error(403, "FORBIDDEN", "No access to this organization.");
+      if (!this.contacts.some((c) => c.id === b.contactId)) return validation("invoice", { contactId: "Contact does not exist" });
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(String(b.entryDate ?? "")) || !b.currencyId) return validation("invoice", { entryDate: b.entryDate ? undefined : "required", currencyId: b.currencyId ? undefined : "required" });
+      const bad = this.badLines((b.lines as FakeBillyInvoice["lines"]) ?? []);
+      if (bad) return bad;
+      const inv: FakeBillyInvoice = {
+        id: `inv-${++this.seq}`,
+        type: (b.type as "invoice") ?? "invoice",
+        invoiceNo: null,
+        state: "draft",
+        contactId: String(b.contactId),
+        entryDate: String(b.entryDate),
+        currencyId: String(b.currencyId),
+        taxMode: String(b.taxMode ?? "incl"),
+        externalId: (b.externalId as string) ?? null,
+        lines: b.lines as FakeBillyInvoice["lines"],
+      };
+      this.invoices.push(inv);
+      return json({ invoices: [inv], invoiceLines: inv.lines });
+    }
+    return error(404, "NOT_FOUND", `No route ${method} ${p}`);
+  }
+
+  private badLines(lines: FakeBillyInvoice["lines"]) {
+    for (const [i, l] of lines.entries()) {
+      if (!l.productId || !this.products.some((x) => x.id === l.productId)) return validation(`invoiceLine ${i}`, { productId: "Product does not exist" });
+      if (typeof l.unitPrice !== "number") return validation(`invoiceLine ${i}`, { unitPrice: "required" });
+    }
+    return null;
+  }
+}
+
+const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json", ...headers } });
+
+function error(status: number, errorCode: string, errorMessage: string, validationErrors?: unknown, headers?: Record<string, string>) {
+  return json({ errorCode, errorMessage, helpUrl: "https://www.billy.dk/api", validationErrors, meta: { statusCode: status, success: false } }, status, headers);
+}
+
+function validation(record: string, attributes: Record<string, string | undefined>) {
+  const attrs = Object.fromEntries(Object.entries(attributes).filter(([, v]) => v !== undefined));
+  return error(422, "VALIDATION_ERROR", "Validation failed.", { [record]: { attributes: attrs } });
+}
