@@ -321,3 +321,15 @@ export const bindings = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.integrationId, t.kind, t.externalKey] })],
 );
+
+/** Master data of an accounting system, shared by the batches of an integration for a while (see economic/adapter.ts). */
+export const accountingCache = sqliteTable(
+  "accounting_cache",
+  {
+    integrationId: text("integration_id").notNull(),
+    kind: text("kind").notNull(),
+    data: text("data").notNull(),
+    loadedAt: text("loaded_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.integrationId, t.kind] })],
+);

@@ -35,6 +35,8 @@ export interface Customer {
   name: string | null;
   email: string | null;
   company: string | null;
+  /** The buyer's VAT (or CVR) number, when the shop gives one: a buyer with one is a company. */
+  vatNumber?: string | null;
   /** ISO 3166-1 alpha-2 of the billing address. */
   countryCode: string | null;
   address: string | null;

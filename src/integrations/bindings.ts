@@ -1,19 +1,38 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { bindings } from "../db/schema";
+import { accountingCache, bindings } from "../db/schema";
 
 /** A binding table per integration and kind: our key (an email) → the external system's id. */
 export interface Bindings {
   get(key: string): Promise<string | undefined>;
+  /** Several keys in as few statements as D1 allows; keys without a binding are absent from the map. */
+  getMany(keys: string[]): Promise<Map<string, string>>;
   put(key: string, externalId: string): Promise<void>;
   forget(key: string): Promise<void>;
 }
 
+/** D1 binds at most 100 parameters per statement; two go to integration and kind. */
+const KEYS_PER_STATEMENT = 90;
+
 export function bindingStore(db: Db, integrationId: string, kind: string): Bindings {
-  const where = (key: string) => and(eq(bindings.integrationId, integrationId), eq(bindings.kind, kind), eq(bindings.externalKey, key));
+  const ours = and(eq(bindings.integrationId, integrationId), eq(bindings.kind, kind));
+  const where = (key: string) => and(ours, eq(bindings.externalKey, key));
   return {
     async get(key) {
       return (await db.select({ id: bindings.externalId }).from(bindings).where(where(key)).get())?.id;
+    },
+    async getMany(keys) {
+      const found = new Map<string, string>();
+      const unique = [...new Set(keys)];
+      for (let i = 0; i < unique.length; i += KEYS_PER_STATEMENT) {
+        const rows = await db
+          .select({ key: bindings.externalKey, id: bindings.externalId })
+          .from(bindings)
+          .where(and(ours, inArray(bindings.externalKey, unique.slice(i, i + KEYS_PER_STATEMENT))))
+          .all();
+        for (const r of rows) found.set(r.key, r.id);
+      }
+      return found;
     },
     async forget(key) {
       await db.delete(bindings).where(where(key));
@@ -23,6 +42,38 @@ export function bindingStore(db: Db, integrationId: string, kind: string): Bindi
         .insert(bindings)
         .values({ integrationId, kind, externalKey: key, externalId })
         .onConflictDoUpdate({ target: [bindings.integrationId, bindings.kind, bindings.externalKey], set: { externalId, updatedAt: new Date().toISOString() } });
+    },
+  };
+}
+
+/** One cached document per integration and kind (an accounting system's master data), with the time it was read. */
+export interface CacheEntry<T> {
+  read(): Promise<{ data: T; loadedAt: string } | undefined>;
+  write(data: T, loadedAt: string): Promise<void>;
+  clear(): Promise<void>;
+}
+
+export function cacheEntry<T>(db: Db, integrationId: string, kind: string): CacheEntry<T> {
+  const where = and(eq(accountingCache.integrationId, integrationId), eq(accountingCache.kind, kind));
+  return {
+    async read() {
+      const row = await db.select().from(accountingCache).where(where).get();
+      if (!row) return undefined;
+      try {
+        return { data: JSON.parse(row.data) as T, loadedAt: row.loadedAt };
+      } catch {
+        return undefined;
+      }
+    },
+    async write(data, loadedAt) {
+      const text = JSON.stringify(data);
+      await db
+        .insert(accountingCache)
+        .values({ integrationId, kind, data: text, loadedAt })
+        .onConflictDoUpdate({ target: [accountingCache.integrationId, accountingCache.kind], set: { data: text, loadedAt } });
+    },
+    async clear() {
+      await db.delete(accountingCache).where(where);
     },
   };
 }

@@ -122,4 +122,9 @@ export interface AccountingSession {
   updateDraft(document: DocumentRef, order: CanonicalOrder, reference: string): Promise<{ document: DocumentRef; sent: unknown }>;
   /** Calls made to the external system in this session (for benchmarks). */
   calls(): number;
+  /**
+   * Optional read-ahead for the orders of one queue batch before they are transferred one by one (e.g.
+   * their customers in one filtered call). Only an optimisation: a failure here changes nothing.
+   */
+  prefetch?(orders: CanonicalOrder[]): Promise<void>;
 }

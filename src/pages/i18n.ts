@@ -409,6 +409,10 @@ const settingLabels: Record<Lang, Record<string, string>> = {
     salesTaxRulesetId: "Billy-momsregel (id) for nye varer",
     creditRefunds: "Opret kreditnotaer for refunderinger",
     organizationName: "Billy-virksomhed (fra adgangstokenet)",
+    customerMode: "Kunder i e-conomic",
+    "customerMode:per_customer": "Én kunde pr. køber",
+    "customerMode:collective": "Samlekunde for privatkunder",
+    collectiveCustomerNumber: "Samlekundens kundenummer",
   },
   en: {
     shopDomain: "Shop's myshopify domain",
@@ -442,8 +446,33 @@ const settingLabels: Record<Lang, Record<string, string>> = {
     salesTaxRulesetId: "Billy sales tax ruleset (id) for new products",
     creditRefunds: "Create credit notes for refunds",
     organizationName: "Billy organization (from the access token)",
+    customerMode: "Customers in e-conomic",
+    "customerMode:per_customer": "One customer per buyer",
+    "customerMode:collective": "Collective customer for private buyers",
+    collectiveCustomerNumber: "Collective customer's number",
   },
 };
+
+/** A line of help under a setting, where its label alone does not say what happens. */
+const settingHelps: Record<Lang, Record<string, string>> = {
+  da: {
+    customerMode:
+      "Med en samlekunde bogføres ordrer uden firmanavn eller CVR-nummer på én fast debitor, og køberens navn og adresse står som modtager på fakturaen. Firmaer får stadig deres egen kunde.",
+    collectiveCustomerNumber:
+      "Skal udfyldes når du bruger samlekunde: opret kunden i e-conomic (fx \"Privatkunder\") og skriv dens kundenummer her.",
+  },
+  en: {
+    customerMode:
+      "With a collective customer, orders without a company name or VAT number are invoiced to one fixed debtor, with the buyer's name and address as the invoice's recipient. Companies still get their own customer.",
+    collectiveCustomerNumber:
+      "Required with a collective customer: create the customer in e-conomic (e.g. \"Private customers\") and enter its customer number here.",
+  },
+};
+
+/** The help line of a setting, if it has one. */
+export function settingHelp(lang: Lang, path: string): string | null {
+  return settingHelps[lang][path] ?? null;
+}
 
 /** A setting's label; `path` is the setting's path within its module ("vatZones.eu"). */
 export function settingLabel(lang: Lang, path: string): string | null {

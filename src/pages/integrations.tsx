@@ -14,7 +14,7 @@ import { ApiError, notFound } from "../lib/errors";
 import { nowIso } from "../lib/time";
 import { getModule, listModules, secretFields, validateSettings, type ModuleRegistration, type Side } from "../modules/registry";
 import type { PageContext, PagesEnv } from "./auth";
-import { settingLabel, type T } from "./i18n";
+import { settingHelp, settingLabel, type T } from "./i18n";
 import { Badge, Csrf, FieldError, Flash, render, tr } from "./layout";
 
 /** An integration of the signed-in user's tenant, or 404 (another tenant's id looks like no id at all). */
@@ -118,7 +118,9 @@ function Field(p: { t: T; f: FieldSpec; settings: Record<string, unknown>; typed
   const { t, f } = p;
   const id = `f-${f.name.replace(/\./g, "-")}`;
   const err = p.errors[f.name] ?? (p.missing.has(f.name) ? t.t("required") : undefined);
-  const title = settingLabel(t.lang, f.name.split(".").slice(1).join("."));
+  const path = f.name.split(".").slice(1).join(".");
+  const title = settingLabel(t.lang, path);
+  const help = settingHelp(t.lang, path);
   const label = (
     <label for={id}>
       {title ?? f.key}
@@ -129,6 +131,7 @@ function Field(p: { t: T; f: FieldSpec; settings: Record<string, unknown>; typed
         </span>
       )}
       {f.kind === "list" && <small> — {t.t("allowedStatesHelp")}</small>}
+      {help && <small class="setting-help"> — {help}</small>}
     </label>
   );
   if (f.kind === "object")
@@ -150,7 +153,7 @@ function Field(p: { t: T; f: FieldSpec; settings: Record<string, unknown>; typed
     const set = p.settings[f.key] === "********";
     input = <input id={id} name={f.name} type="password" autocomplete="new-password" placeholder={set ? t.t("secretSet") : t.t("secretNotSet")} class={cls} data-secret={set ? "set" : "not-set"} />;
   } else if (f.kind === "boolean" || f.kind === "enum") {
-    const opts = f.kind === "boolean" ? [["true", t.t("yes")], ["false", t.t("no")]] : f.options!.map((o) => [o, o]);
+    const opts = f.kind === "boolean" ? [["true", t.t("yes")], ["false", t.t("no")]] : f.options!.map((o) => [o, settingLabel(t.lang, `${path}:${o}`) ?? o]);
     input = (
       <select id={id} name={f.name} class={cls}>
         {!value && <option value="">{t.t("notSet")}</option>}

@@ -7,6 +7,7 @@ import { pollIntegration } from "./poll";
 import { reconcileIntegration } from "./reconcile";
 import { claimDelivery } from "./deliveries";
 import { getLedgerRow, markFailed } from "./ledger-store";
+import { prefetchBatch } from "./prefetch";
 import type { TransferMessage } from "./messages";
 import { DONE, intakeOrder, TransferContext, transferRow, type Outcome } from "./transfer";
 
@@ -15,6 +16,7 @@ const CONCURRENCY = 6;
 
 export async function handleTransferBatch(batch: MessageBatch<TransferMessage>, env: Env, ctx = new TransferContext(env)) {
   const queue = [...batch.messages];
+  await prefetchBatch(ctx, queue.map((m) => m.body));
   const worker = async () => {
     for (let msg = queue.shift(); msg; msg = queue.shift()) {
       try {

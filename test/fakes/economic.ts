@@ -77,6 +77,15 @@ const FILTERABLE: Record<string, string[]> = {
   "/vat-zones": [],
 };
 
+/** Numeric filterable properties: the only ones `$in:` / `$nin:` accept ("We only allow in and not in operators on numeric properties"). */
+const NUMERIC = new Set(["balance", "creditLimit", "customerNumber", "costPrice", "recommendedPrice", "salesPrice", "productGroup.productGroupNumber", "unit.unitNumber", "draftInvoiceNumber", "bookedInvoiceNumber", "customer.customerNumber", "exchangeRate", "paymentTerms.paymentTermsNumber", "recipient.vatZone.vatZoneNumber"]);
+
+/**
+ * Longest query string the fake accepts (answered 414 beyond). e-conomic documents no limit; this is IIS's
+ * default maxQueryString (2,048), an assumption, so a client that builds unbounded filters is caught.
+ */
+export const MAX_QUERY_STRING = 2048;
+
 const VAT_ZONES = [
   { name: "Domestic", vatZoneNumber: 1, enabledForCustomer: true, enabledForSupplier: true },
   { name: "EU", vatZoneNumber: 2, enabledForCustomer: true, enabledForSupplier: true },
@@ -199,6 +208,7 @@ export class FakeEconomic {
           ...errorBody(401, "Unauthorized access."),
           developerHint: "Supply both the X-AppSecretToken and the X-AgreementGrantToken headers with valid tokens.",
         });
+      if (url.search.length - 1 > MAX_QUERY_STRING) throw new HttpError(414, errorBody(414, "The request URL is too long."));
       if (req.method !== "GET" && !(req.headers.get("Content-Type") ?? "").includes("application/json"))
         throw new HttpError(415, errorBody(415, "Unsupported media type."));
       if (req.method !== "GET" && (body === undefined || typeof body !== "object")) throw new HttpError(400, errorBody(400, "The request body is not valid JSON."));
@@ -420,7 +430,25 @@ function decodeSelfLink(s: string): string {
   return decodeURIComponent(s).replace(/_(\d{1,2})_/g, (m, d) => table[d] ?? m);
 }
 
-/** `field$eq:value$and:field$like:*x*$or:…` with the documented escapes; case-insensitive on strings. */
+/** The answer to a filter e-conomic cannot parse (apiforum thread 19921: allowed fields, operators and escapes). */
+function unparsable(filter: string, filterable: string[]) {
+  return new HttpError(400, {
+    ...errorBody(400, "Could not parse query string filter.", "Filtering on collections can be done using the querystring parameter 'filter'. Use the allowed operators and escape special characters."),
+    filter,
+    allowedFilteringFields: filterable,
+    allowedFilteringOperators: { Equals: "$eq:", "Not equals": "$ne:", "Greater than": "$gt:", "Greater than or equal": "$gte:", "Less than": "$lt:", "Less than or equal": "$lte:", "Substring match": "$like:", "And also": "$and:", "Or else": "$or:", In: "$in:", "Not in": "$nin:" },
+    escapeCharacters: { $: "$$", "(": "$(", ")": "$)", "*": "$*", ",": "$,", "[": "$[", "]": "$]" },
+  });
+}
+
+const OPERATORS = new Set(["eq", "ne", "gt", "gte", "lt", "lte", "like", "in", "nin"]);
+
+/**
+ * `field$eq:value$and:field$like:*x*$or:…` with the documented escapes ($$ $( $) $* $, $[ $]); strings
+ * compare case-insensitively; `$in:[1,2]` / `$nin:` on numeric properties only, at most 200 values.
+ * Grouping with parentheses is not modelled: an unescaped ( ) , [ ] outside an `$in:` list is answered
+ * as unparsable, so a value that is not escaped fails here as it would mislead e-conomic's parser.
+ */
 function compileFilter(filter: string, filterable: string[]): (item: object) => boolean {
   type Predicate = { field: string; op: string; value: string; wild: boolean[] };
   const groups: Predicate[][] = [[]];
@@ -430,8 +458,13 @@ function compileFilter(filter: string, filterable: string[]): (item: object) => 
   let wild: boolean[] = [];
   let inValue = false;
   const finish = () => {
-    if (!inValue) throw new HttpError(400, errorBody(400, `Invalid filter: ${filter}`));
+    if (!inValue || !field) throw unparsable(filter, filterable);
     if (!filterable.includes(field)) throw new HttpError(400, errorBody(400, `Filtering on '${field}' is not allowed.`, "Only properties marked filterable in the schema can be filtered."));
+    if (op === "in" || op === "nin") {
+      if (!NUMERIC.has(field)) throw new HttpError(400, errorBody(400, `The operator $${op}: is only allowed on numeric properties, not on '${field}'.`));
+      if (!/^\[[^\]]*\]$/.test(value)) throw unparsable(filter, filterable);
+      if (value.slice(1, -1).split(",").length > 200) throw new HttpError(400, errorBody(400, `The list of $${op}: has more than 200 values.`));
+    }
     groups.at(-1)!.push({ field, op, value, wild });
     field = op = value = "";
     wild = [];
@@ -450,17 +483,24 @@ function compileFilter(filter: string, filterable: string[]): (item: object) => 
         continue;
       }
       const m = /^\$([a-z]+):/.exec(filter.slice(i));
-      if (!m) throw new HttpError(400, errorBody(400, `Invalid filter: ${filter}`));
+      if (!m) throw unparsable(filter, filterable);
       i += m[0].length - 1;
       if (m[1] === "and" || m[1] === "or") {
         finish();
         if (m[1] === "or") groups.push([]);
+      } else if (m[1] === "null") {
+        if (!inValue) throw unparsable(filter, filterable);
+        value += "\u0000";
+        wild.push(false);
       } else {
+        if (inValue || !OPERATORS.has(m[1])) throw unparsable(filter, filterable);
         op = m[1];
         inValue = true;
       }
       continue;
     }
+    const listOp = op === "in" || op === "nin";
+    if ("()".includes(ch) || (!listOp && ",[]".includes(ch))) throw unparsable(filter, filterable);
     if (inValue) {
       value += ch;
       wild.push(ch === "*");
@@ -471,6 +511,11 @@ function compileFilter(filter: string, filterable: string[]): (item: object) => 
   const get = (item: object, path: string) => path.split(".").reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), item);
   const test = (item: object, p: Predicate) => {
     const actual = get(item, p.field);
+    if (p.value === "\u0000") return p.op === "ne" ? actual !== undefined && actual !== null : actual === undefined || actual === null;
+    if (p.op === "in" || p.op === "nin") {
+      const list = p.value.slice(1, -1).split(",").map(Number);
+      return list.includes(Number(actual)) === (p.op === "in");
+    }
     if (p.op === "like") {
       const hasWild = p.wild.some(Boolean);
       let re = "";
@@ -490,10 +535,8 @@ function compileFilter(filter: string, filterable: string[]): (item: object) => 
         return (a as string) >= (v as string);
       case "lt":
         return (a as string) < (v as string);
-      case "lte":
-        return (a as string) <= (v as string);
       default:
-        throw new HttpError(400, errorBody(400, `Unknown filter operator $${p.op}:`));
+        return (a as string) <= (v as string);
     }
   };
   return (item) => groups.some((g) => g.every((p) => test(item, p)));

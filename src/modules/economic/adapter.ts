@@ -1,20 +1,25 @@
 /**
  * The e-conomic accounting module: an order becomes a draft (or booked) invoice.
  *
- * Master data is loaded once per session (one queue batch): VAT zones, accounting years and the first
- * page (1,000) of products, three GETs in parallel. For a catalogue of up to 1,000 products that page is
- * the whole catalogue, so checking an order costs no call at all; paging through it all would cost one
- * call per 1,000 products per batch, and a GET /products/{number} per SKU would cost one call per
- * distinct SKU. Only for a larger catalogue are the order's unknown product numbers looked up, in one
- * filtered GET per order (`productNumber$eq:A$or:productNumber$eq:B`), and remembered for the session.
+ * Master data (VAT zones, accounting years and the first page, 1,000, of products: three GETs) is read
+ * once and kept in D1 for MASTER_TTL_MS, shared by every queue batch of the integration (live batches and
+ * the batches of an import alike), instead of once per batch. A check that fails on kept master data is
+ * made again on freshly read data before the order fails (the merchant may just have fixed it in
+ * e-conomic), and a draft e-conomic refuses drops the kept copy. For a catalogue of up to 1,000 products
+ * that first page is the whole catalogue; for a larger one the unknown product numbers of a batch are
+ * looked up in filtered GETs (`productNumber$eq:A$or:productNumber$eq:B`) and remembered for the session.
  *
- * Per order after that: GET /customers by email (once per email and integration: remembered in the
- * binding table), POST /customers when the
- * customer is new, POST /invoices/drafts, and POST /invoices/booked when documents are booked.
+ * Customers (customerMode per_customer, and companies in collective mode): the emails of a batch are read
+ * from the binding table in one statement, and the ones not bound yet are looked up in e-conomic in one
+ * filtered GET (`email$eq:a$or:email$eq:b`, as many per call as keep the URL short), so a batch of N new
+ * buyers costs one look-up, N POST /customers and N drafts. In collective mode a private buyer (no company
+ * name, no VAT number) costs no customer call at all: the invoice goes to the collective debtor with the
+ * buyer as its recipient. Then POST /invoices/drafts, and POST /invoices/booked when documents are booked.
  */
-import { bindingStore, type Bindings } from "../../integrations/bindings";
+import { bindingStore, cacheEntry, type Bindings, type CacheEntry } from "../../integrations/bindings";
+import { sha256Hex } from "../../lib/crypto";
 import { checkOrder, productNumbersOf, vatZoneOf, type AccountingYear, type MasterData } from "../../domain/checks";
-import { DocumentGone, TransferError } from "../../domain/errors";
+import { DocumentGone, TransferError, type ErrorCategory } from "../../domain/errors";
 import { decimalsOf } from "../../domain/currency";
 import { formatMinor, impliedExchangeRate, representable } from "../../domain/money";
 import type { CanonicalOrder, DocumentRef } from "../../domain/order";
@@ -50,6 +55,24 @@ interface InvoiceItem {
 
 /** Product numbers per filtered lookup (keeps the URL short). */
 const LOOKUP_CHUNK = 20;
+/**
+ * Longest `filter` value of one customer look-up, URL-encoded. e-conomic documents no limit; servers
+ * commonly refuse query strings over 2,048 characters (IIS's default), so a look-up stays well below.
+ */
+export const MAX_FILTER_CHARS = 1500;
+/** How long master data read from e-conomic serves later batches before it is read again. */
+export const MASTER_TTL_MS = 10 * 60_000;
+/** Check failures that depend on master data: made again on fresh data before they count. */
+const MASTER_DEPENDENT = new Set<ErrorCategory>(["vat_setup_missing", "product_missing", "fiscal_year_closed", "accounting_rejected"]);
+
+/** Master data as kept in D1. */
+export interface MasterSnapshot {
+  vatZoneNumbers: number[];
+  accountingYears: AccountingYear[];
+  products: string[];
+  /** True when `products` is the whole catalogue. */
+  catalogueComplete: boolean;
+}
 
 export const economicAdapter: AccountingAdapter = {
   async open(ctx: AccountingContext) {
@@ -63,7 +86,14 @@ export const economicAdapter: AccountingAdapter = {
       fetch: ctx.fetch,
       beforeRequest: await sharedBudget(ctx.env, "economic", settings.agreementGrantToken, "e-conomic", ECONOMIC_LIMITS),
     });
-    const session = new EconomicSession(client, settings, bindingStore(ctx.db, ctx.integrationId, "economic.customer"));
+    // Kept per agreement: another grant token (another e-conomic agreement) never sees this one's data.
+    const agreement = (await sha256Hex(settings.agreementGrantToken)).slice(0, 16);
+    const session = new EconomicSession(
+      client,
+      settings,
+      bindingStore(ctx.db, ctx.integrationId, "economic.customer"),
+      cacheEntry<MasterSnapshot>(ctx.db, ctx.integrationId, `economic.master:${agreement}`),
+    );
     await session.load();
     return session;
   },
@@ -75,8 +105,14 @@ export class EconomicSession implements AccountingSession {
   private products = new Set<string>();
   /** True when `products` is the whole catalogue. */
   private catalogueComplete = false;
+  /** True when the master data was read from e-conomic in this session (not taken from the kept copy). */
+  private masterFresh = false;
   private lookedUp = new Set<string>();
   private customers = new Map<string, number>();
+  /** Customers being found or created right now (one per email, so two orders of one buyer never create two). */
+  private resolving = new Map<string, Promise<number>>();
+  /** Emails looked up in e-conomic in this session without a match: the customer is created without asking again. */
+  private absent = new Set<string>();
   /** Emails whose customer number came from the binding table, not from e-conomic in this session. */
   private remembered = new Set<string>();
   /** The agreement's base currency (GET /self), read when an order first needs it. */
@@ -87,18 +123,60 @@ export class EconomicSession implements AccountingSession {
     private readonly settings: EconomicSettings,
     /** Customers found or created before (email → customer number), kept across batches. */
     private readonly knownCustomers?: Bindings,
+    /** Master data kept across batches; without it every session reads its own. */
+    private readonly masterCache?: CacheEntry<MasterSnapshot>,
+    private readonly now: () => number = Date.now,
   ) {}
 
+  /** Master data: the kept copy while it is younger than MASTER_TTL_MS, else read from e-conomic (and kept). */
   async load() {
+    const kept = await this.masterCache?.read().catch(() => undefined);
+    const age = kept ? this.now() - Date.parse(kept.loadedAt) : NaN;
+    if (kept && age >= 0 && age < MASTER_TTL_MS) {
+      this.use(kept.data);
+      this.masterFresh = false;
+      return;
+    }
+    await this.reload();
+  }
+
+  private async reload() {
     const [zones, years, products] = await Promise.all([
       this.client.all<VatZoneItem>("/vat-zones"),
       this.client.all<AccountingYearItem>("/accounting-years"),
       this.client.page<ProductItem>("/products"),
     ]);
-    this.vatZoneNumbers = new Set(zones.map((z) => z.vatZoneNumber));
-    this.accountingYears = years.map((y) => ({ year: y.year, fromDate: y.fromDate, toDate: y.toDate, closed: y.closed === true }));
-    for (const p of products.collection ?? []) this.products.add(p.productNumber);
-    this.catalogueComplete = !products.pagination?.nextPage;
+    const snapshot: MasterSnapshot = {
+      vatZoneNumbers: zones.map((z) => z.vatZoneNumber),
+      accountingYears: years.map((y) => ({ year: y.year, fromDate: y.fromDate, toDate: y.toDate, closed: y.closed === true })),
+      products: (products.collection ?? []).map((p) => p.productNumber),
+      catalogueComplete: !products.pagination?.nextPage,
+    };
+    this.products = new Set();
+    this.use(snapshot);
+    this.masterFresh = true;
+    await this.keep();
+  }
+
+  private use(m: MasterSnapshot) {
+    this.vatZoneNumbers = new Set(m.vatZoneNumbers);
+    this.accountingYears = m.accountingYears;
+    for (const p of m.products) this.products.add(p);
+    this.catalogueComplete = m.catalogueComplete;
+  }
+
+  /** Writes the session's master data as the kept copy (after a fresh read, or after products were created). */
+  private async keep() {
+    if (!this.masterCache) return;
+    const snapshot: MasterSnapshot = {
+      vatZoneNumbers: [...this.vatZoneNumbers],
+      accountingYears: this.accountingYears,
+      // A larger catalogue keeps only its first page plus what was created; looked-up numbers stay in the session.
+      products: this.catalogueComplete ? [...this.products] : [...this.products].filter((n) => !this.lookedUp.has(n)),
+      catalogueComplete: this.catalogueComplete,
+    };
+    // The kept copy is an optimisation: failing to write it never fails a transfer.
+    await this.masterCache.write(snapshot, new Date(this.now()).toISOString()).catch(() => undefined);
   }
 
   calls() {
@@ -124,7 +202,61 @@ export class EconomicSession implements AccountingSession {
 
   async check(order: CanonicalOrder) {
     await this.resolveProducts(productNumbersOf(order, this.settings.shippingProductNumber));
+    const problem = checkOrder(order, this.master(), this.settings);
+    if (!problem || this.masterFresh || !MASTER_DEPENDENT.has(problem.category)) return problem;
+    // Found on the kept copy: the merchant may have fixed it in e-conomic since. Read again, check again.
+    await this.reload();
+    await this.resolveProducts(productNumbersOf(order, this.settings.shippingProductNumber));
     return checkOrder(order, this.master(), this.settings);
+  }
+
+  /**
+   * Reads ahead for the orders of a batch: their unknown product numbers (large catalogues) and their
+   * customers, bound ones from the binding table in one statement, the others from e-conomic in one
+   * filtered GET per MAX_FILTER_CHARS of emails. Found customers are bound; the rest are created later
+   * without another look-up.
+   */
+  async prefetch(orders: CanonicalOrder[]) {
+    await this.resolveProducts([...new Set(orders.flatMap((o) => productNumbersOf(o, this.settings.shippingProductNumber)))]);
+    const keys = [...new Set(orders.filter((o) => !this.collectiveFor(o)).map((o) => emailKey(o)).filter((k) => k !== ""))].filter(
+      (k) => !this.customers.has(k) && !this.absent.has(k) && !this.resolving.has(k),
+    );
+    if (keys.length === 0) return;
+    const bound = (await this.knownCustomers?.getMany(keys)) ?? new Map<string, string>();
+    const unbound: string[] = [];
+    for (const k of keys) {
+      const n = Number(bound.get(k) ?? NaN);
+      if (Number.isInteger(n)) {
+        this.customers.set(k, n);
+        this.remembered.add(k);
+      } else unbound.push(k);
+    }
+    for (const chunk of emailChunks(unbound)) {
+      const found = await this.findCustomers(chunk);
+      for (const k of chunk) {
+        const n = found.get(k);
+        if (n === undefined) this.absent.add(k);
+        else {
+          this.customers.set(k, n);
+          await this.knownCustomers?.put(k, String(n));
+        }
+      }
+    }
+  }
+
+  /** The customers with these emails (lower-cased, trimmed) in one filtered GET: email → the first customer number. */
+  private async findCustomers(keys: string[]) {
+    const filter = keys.map((k) => `email$eq:${filterValue(k)}`).join("$or:");
+    const items = await this.client.all<CustomerItem>("/customers", { filter });
+    const found = new Map<string, number>();
+    // e-conomic compares strings case-insensitively: only an email equal to ours (ignoring case and the
+    // spaces around it) counts, and of several customers with it the first in e-conomic's order.
+    const wanted = new Set(keys);
+    for (const c of items) {
+      const k = c.email?.trim().toLowerCase();
+      if (k && wanted.has(k) && !found.has(k)) found.set(k, c.customerNumber);
+    }
+    return found;
   }
 
   /**
@@ -195,16 +327,28 @@ export class EconomicSession implements AccountingSession {
   /**
    * Builds the invoice and sends it. A customer number remembered from an earlier batch may point to a
    * customer deleted in e-conomic since: then it is forgotten, looked up by email (or created) and the
-   * invoice sent once more.
+   * invoice sent once more. The collective debtor refused is said as such (the merchant fixes the setting).
    */
   private async withCustomer<R>(order: CanonicalOrder, reference: string, send: (body: EconomicDraftInvoice) => Promise<R>) {
     let prepared = await this.prepare(order, reference);
     try {
       return { ...prepared, created: await send(prepared.body) };
     } catch (e) {
-      const key = order.customer.email?.trim().toLowerCase() ?? "";
-      const customerRefused = e instanceof TransferError && e.category === "accounting_rejected" && !!(e.details?.errors as Record<string, unknown> | undefined)?.customer;
-      if (!customerRefused || !this.remembered.has(key)) throw e;
+      if (!(e instanceof TransferError) || e.category !== "accounting_rejected") throw e;
+      const customerRefused = !!(e.details?.errors as Record<string, unknown> | undefined)?.customer;
+      if (!customerRefused) {
+        // A refused invoice may come from master data kept while it changed in e-conomic: the next batch reads it again.
+        if (!this.masterFresh) await this.masterCache?.clear().catch(() => undefined);
+        throw e;
+      }
+      const collective = this.collectiveFor(order);
+      if (collective !== undefined)
+        throw new TransferError("accounting_rejected", `e-conomic refused the collective customer ${collective} (collectiveCustomerNumber): ${e.message}`, {
+          hint: `Create customer ${collective} in e-conomic, or enter the number of your collective customer in the settings, then transfer again.`,
+          details: e.details,
+        });
+      const key = emailKey(order);
+      if (!this.remembered.has(key)) throw e;
       this.remembered.delete(key);
       this.customers.delete(key);
       await this.knownCustomers?.forget(key);
@@ -220,7 +364,7 @@ export class EconomicSession implements AccountingSession {
     const zone = vatZoneOf(order, this.master(), this.settings.vatZones);
     if (zone.error) throw zone.error;
     if (this.settings.autoCreateProducts) await this.createMissingProducts(order);
-    const customerNumber = await this.customerFor(order, zone.vatZoneNumber);
+    const customerNumber = this.collectiveFor(order) ?? (await this.customerFor(order, zone.vatZoneNumber));
     const exchangeRate = await this.exchangeRateFor(order);
     return buildDraftInvoice({ order, settings: this.settings, customerNumber, vatZoneNumber: zone.vatZoneNumber, treatment: zone.treatment, reference, exchangeRate });
   }
@@ -239,8 +383,16 @@ export class EconomicSession implements AccountingSession {
     return impliedExchangeRate({ gross: order.totals.gross, decimals: decimalsOf(order.currency) }, { gross: other.gross, decimals: decimalsOf(other.currency) });
   }
 
+  /** The collective debtor when the order goes to it (collective mode, a buyer with no company name and no VAT number). */
+  private collectiveFor(order: CanonicalOrder): number | undefined {
+    if (this.settings.customerMode !== "collective" || this.settings.collectiveCustomerNumber === undefined) return undefined;
+    const c = order.customer;
+    return c.company?.trim() || c.vatNumber?.trim() ? undefined : this.settings.collectiveCustomerNumber;
+  }
+
   private async createMissingProducts(order: CanonicalOrder) {
     const shipping = this.settings.shippingProductNumber;
+    let created = false;
     for (const number of productNumbersOf(order, shipping)) {
       if (this.products.has(number)) continue;
       const line = order.lines.find((l) => l.sku === number);
@@ -251,26 +403,43 @@ export class EconomicSession implements AccountingSession {
       };
       // The product's list price, in e-conomic's two decimals (it is not on the invoice: the lines carry the price).
       if (line) product.salesPrice = formatMinor(representable(line.unitPriceNet, decimalsOf(order.currency), ECONOMIC_DECIMALS).minor, decimalsOf(order.currency));
-      await this.client.post("/products", product);
+      try {
+        await this.client.post("/products", product);
+        created = true;
+      } catch (e) {
+        // Created meanwhile by another batch (whose copy of the catalogue is newer): it exists, so go on.
+        if (!(e instanceof TransferError && e.category === "accounting_rejected")) throw e;
+        const existing = await this.client.all<ProductItem>("/products", { filter: `productNumber$eq:${filterValue(number)}` });
+        if (!existing.some((p) => p.productNumber === number)) throw e;
+      }
       this.products.add(number);
     }
+    if (created && this.catalogueComplete) await this.keep();
   }
 
-  /** The customer with the order's email (remembered in the binding table), or a new one. */
-  private async customerFor(order: CanonicalOrder, vatZoneNumber: number): Promise<number> {
+  /** The customer with the order's email (remembered in the binding table), or a new one; one at a time per email. */
+  private customerFor(order: CanonicalOrder, vatZoneNumber: number): Promise<number> {
+    const key = emailKey(order);
+    const inSession = this.customers.get(key);
+    if (inSession !== undefined) return Promise.resolve(inSession);
+    let pending = this.resolving.get(key);
+    if (!pending) {
+      pending = this.resolveCustomer(order, key, vatZoneNumber).finally(() => this.resolving.delete(key));
+      this.resolving.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async resolveCustomer(order: CanonicalOrder, key: string, vatZoneNumber: number): Promise<number> {
     const c = order.customer;
     const email = c.email!.trim();
-    const key = email.toLowerCase();
-    const inSession = this.customers.get(key);
-    if (inSession !== undefined) return inSession;
     const known = Number((await this.knownCustomers?.get(key)) ?? NaN);
-    if (!Number.isNaN(known)) {
+    if (Number.isInteger(known)) {
       this.customers.set(key, known);
       this.remembered.add(key);
       return known;
     }
-    const found = await this.client.get<{ collection: CustomerItem[] }>("/customers", { filter: `email$eq:${filterValue(email)}`, pagesize: 20 });
-    let number = found.collection?.find((x) => x.email?.trim().toLowerCase() === key)?.customerNumber;
+    let number = this.absent.has(key) ? undefined : (await this.findCustomers([key])).get(key);
     if (number === undefined) {
       const body: Record<string, unknown> = {
         currency: order.currency,
@@ -286,10 +455,34 @@ export class EconomicSession implements AccountingSession {
       if (c.countryCode) body.country = countryName(c.countryCode).slice(0, 50);
       number = (await this.client.post<CustomerItem>("/customers", body)).customerNumber;
     }
+    this.absent.delete(key);
     this.customers.set(key, number);
     await this.knownCustomers?.put(key, String(number));
     return number;
   }
+}
+
+/** The order's email as the binding table keys it (trimmed, lower-cased; e-conomic compares emails ignoring case). */
+const emailKey = (order: CanonicalOrder) => order.customer.email?.trim().toLowerCase() ?? "";
+
+/** Emails in groups whose `email$eq:…$or:…` filter, URL-encoded, stays within MAX_FILTER_CHARS. */
+export function emailChunks(keys: string[], maxChars = MAX_FILTER_CHARS): string[][] {
+  const chunks: string[][] = [];
+  let current: string[] = [];
+  let length = 0;
+  for (const k of keys) {
+    const part = encodeURIComponent(`email$eq:${filterValue(k)}`).length;
+    const sep = current.length ? encodeURIComponent("$or:").length : 0;
+    if (current.length && length + sep + part > maxChars) {
+      chunks.push(current);
+      current = [];
+      length = 0;
+    }
+    length += (current.length ? sep : 0) + part;
+    current.push(k);
+  }
+  if (current.length) chunks.push(current);
+  return chunks;
 }
 
 /** The same error, carrying the document that exists in the accounting system, so the ledger records it. */

@@ -18,10 +18,16 @@ export const economicSettings = z
     allowDraftUpdates: z.boolean().default(true),
     roundingProductNumber: productNumber().optional(),
     roundingThreshold: z.int().min(0).max(100_000).optional(),
+    /** per_customer: one e-conomic customer per buyer (by email); collective: private buyers share one debtor. */
+    customerMode: z.enum(["per_customer", "collective"]).default("per_customer"),
+    /** The fixed debtor of private buyers in collective mode (their name and address go on the invoice as recipient). */
+    collectiveCustomerNumber: number().optional(),
   })
   .superRefine((s, ctx) => {
     if (s.autoCreateProducts && s.productGroupNumber === undefined)
       ctx.addIssue({ code: "custom", path: ["productGroupNumber"], message: "required when autoCreateProducts is on", input: undefined });
+    if (s.customerMode === "collective" && s.collectiveCustomerNumber === undefined)
+      ctx.addIssue({ code: "custom", path: ["collectiveCustomerNumber"], message: "required when customerMode is collective", input: undefined });
     // Also while other settings are missing, so activation lists every missing setting at once (R1).
   }, { when: (payload) => typeof payload.value === "object" && payload.value !== null });
 
