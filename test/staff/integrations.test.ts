@@ -22,6 +22,7 @@ describe("integrations", () => {
       accessToken: "********",
       webhookSecret: "********",
       allowedFinancialStatuses: ["paid", "partially_paid"],
+      documentCurrency: "shop",
     });
     expect(i.accounting.settings.agreementGrantToken).toBe("********");
     expect(i.accounting.settings.documentType).toBe("draft");
