@@ -25,14 +25,14 @@ const { order, orderId, requiredText, list, time, quantity } = read;
 /** Shopify tax rates are fractions (0.25). */
 const rate = (v: unknown, field: string) => read.rate(v, field, fractionToBasisPoints);
 
-type Bag = "shop_money" | "presentment_money";
+export type Bag = "shop_money" | "presentment_money";
 
 /**
  * Reads money fields of one order in one of its two currencies. In the shop's currency the plain field
  * (`price`) is read, or its `price_set.shop_money` when only that is given; in the presentment currency
  * always `price_set.presentment_money` (the plain fields are shop money), unless both currencies are one.
  */
-function amounts(bag: Bag, money: MoneyField, singleCurrency: boolean) {
+export function amounts(bag: Bag, money: MoneyField, singleCurrency: boolean) {
   return (o: Obj, key: string, path: string, fallback?: number): number => {
     const at = (k: string) => (path ? `${path}.${k}` : k);
     const set = o[`${key}_set`];
