@@ -152,7 +152,8 @@ describe("settings page in a real browser", () => {
     await page.goto(`${base}/subscription?lang=en`);
     for (const n of [750, 2500]) {
       const quote = await api("GET", `/tenants/${tenant.id}/top-up/quote?orders=${n}`);
-      const expected = new Intl.NumberFormat("en-GB", { style: "currency", currency: quote.currency, minimumFractionDigits: 2 }).format(quote.price / 100);
+      // English pages write money as "1,234.50 DKK" (the currency's own decimals, the code after the amount).
+      const expected = `${Math.floor(quote.price / 100).toLocaleString("en-GB")}.${String(quote.price % 100).padStart(2, "0")} ${quote.currency}`;
       await page.fill("#orders", String(n));
       await page.waitForFunction((o) => document.getElementById("topup-price")?.getAttribute("data-orders") === String(o), n, { timeout: 10_000 });
       expect(await page.textContent("#topup-orders")).toBe(String(n));
