@@ -4,7 +4,8 @@ import { getCookie, setCookie } from "hono/cookie";
 import { secureHeaders } from "hono/secure-headers";
 import { ApiError } from "../lib/errors";
 import { CSS, SLIDER_JS } from "./assets";
-import { requireUser, type PagesEnv } from "./auth";
+import { currentSession, type PageContext, type PagesEnv } from "./auth";
+import { requireUser } from "./guard";
 import { homeRoutes } from "./home";
 import { LANGS, type Lang } from "./i18n";
 import { importRoutes } from "./imports";
@@ -17,6 +18,20 @@ import { userRoutes } from "./users";
 
 /** Paths served by the API and webhooks: the page middleware leaves them alone (their 404s stay JSON). */
 const notPages = (path: string) => path.startsWith("/api/") || path === "/api" || path.startsWith("/webhooks/");
+
+async function notFoundPage(c: PageContext) {
+  const t = tr(c);
+  // The catch-all runs outside the sign-in guard: read the session to show the menu and the way home.
+  if (!c.get("user")) {
+    const s = await currentSession(c);
+    if (s) {
+      c.set("user", s.user);
+      c.set("csrf", s.csrf);
+    }
+  }
+  const signedIn = !!c.get("user");
+  return render(c, t.t("notFound"), <><h1>{t.t("notFound")}</h1><p>{t.t("notFoundText")}</p><p><a class="button" href={signedIn ? "/home" : "/"}>{signedIn ? t.t("notFoundHome") : t.t("signIn")}</a></p></>, { status: 404 });
+}
 
 export function createPages() {
   const app = new Hono<PagesEnv>();
@@ -52,8 +67,7 @@ export function createPages() {
   });
   app.onError((err, c) => {
     const t = tr(c);
-    if (err instanceof ApiError && err.status === 404)
-      return render(c, t.t("notFound"), <><h1>{t.t("notFound")}</h1><p>{t.t("notFoundText")}</p></>, { status: 404 });
+    if (err instanceof ApiError && err.status === 404) return notFoundPage(c);
     if (err instanceof ApiError) return render(c, t.t("error"), <Flash text={err.message} error />, { status: err.status });
     console.error("settings page error", c.req.method, c.req.path, err instanceof Error ? err.message : String(err));
     return render(c, t.t("error"), <Flash text={t.t("error")} error />, { status: 500 });
@@ -72,5 +86,7 @@ export function createPages() {
   subscriptionRoutes(app);
   importRoutes(app);
   userRoutes(app);
+  // Any other address outside the API and webhooks: the page's own 404, in the page's language.
+  app.all("*", async (c, next) => (notPages(c.req.path) ? next() : notFoundPage(c)));
   return app;
 }
