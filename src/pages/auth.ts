@@ -92,22 +92,43 @@ export async function currentSession(c: PageContext): Promise<{ user: SessionUse
   return { user: { id: row.id, email: row.email, role: row.role, tenantId: row.tenantId }, csrf: row.csrf };
 }
 
-/** Pages behind sign-in: no session → the sign-in page; every POST must carry the session's CSRF token. */
-export const requireUser = createMiddleware<PagesEnv>(async (c, next) => {
-  const s = await currentSession(c);
-  if (!s) {
-    if (c.req.method === "GET") return c.redirect(`/?next=${encodeURIComponent(c.req.path)}`, 303);
-    return c.text("Forbidden", 403);
-  }
-  c.set("user", s.user);
-  c.set("csrf", s.csrf);
-  if (c.req.method === "POST") {
-    const body = await c.req.parseBody();
-    const sent = typeof body._csrf === "string" ? body._csrf : c.req.header("x-csrf-token") ?? "";
-    if (!sent || !(await safeEqual(sent, s.csrf))) return c.text("Forbidden: the form has expired; reload the page and try again.", 403);
-  }
-  await next();
-});
+/** What a page does when a form arrives without a valid token or from a member (set by the page module, which renders). */
+export interface FormRefusals {
+  /** The session is valid but the form's token is not: show the form's input again with a fresh token. */
+  expired(c: PageContext, form: Record<string, unknown>): Response | Promise<Response>;
+  /** A member posted a form only an owner may send: 403, nothing changed. */
+  ownerOnly(c: PageContext): Response | Promise<Response>;
+  /** No session at all (signed out, expired): 403. */
+  signedOut(c: PageContext): Response | Promise<Response>;
+}
+
+/** Forms a member may send (domain.md "Roles": a member sees everything and may transfer an order again). */
+const MEMBER_FORMS = [/^\/integrations\/[^/]+\/orders\/[^/]+\/transfer-again$/, /^\/sign-out$/];
+export const memberMay = (path: string) => MEMBER_FORMS.some((re) => re.test(path));
+
+/**
+ * Pages behind sign-in: no session → the sign-in page; every POST must carry the session's CSRF token,
+ * and only an owner may post anything but the member forms. The role is checked after the token, so a
+ * forged form never learns more than "expired".
+ */
+export function requireUserWith(refuse: FormRefusals) {
+  return createMiddleware<PagesEnv>(async (c, next) => {
+    const s = await currentSession(c);
+    if (!s) {
+      if (c.req.method === "GET") return c.redirect(`/?next=${encodeURIComponent(c.req.path)}`, 303);
+      return refuse.signedOut(c);
+    }
+    c.set("user", s.user);
+    c.set("csrf", s.csrf);
+    if (c.req.method === "POST") {
+      const body = await c.req.parseBody();
+      const sent = typeof body._csrf === "string" ? body._csrf : c.req.header("x-csrf-token") ?? "";
+      if (!sent || !(await safeEqual(sent, s.csrf))) return refuse.expired(c, body);
+      if (s.user.role !== "owner" && !memberMay(c.req.path)) return refuse.ownerOnly(c);
+    }
+    await next();
+  });
+}
 
 /** The pre-session CSRF token: a random cookie echoed in the form (double submit). */
 export function preCsrfToken(c: PageContext): string {

@@ -22,7 +22,7 @@ const da = {
   crossSiteForm: "Formularen kom fra en anden hjemmeside og blev afvist. Intet er ændret. Åbn indstillingssiden direkte og prøv igen.",
   notFound: "Siden findes ikke",
   notFoundText: "Vi kunne ikke finde det, du ledte efter.",
-  forbidden: "Kun ejeren af kontoen kan dette.",
+  forbidden: "Kun ejeren af kontoen kan gøre dette; intet er ændret. Bed ejeren om at gøre det, eller om at gøre dig til ejer under Brugere.",
   error: "Noget gik galt",
   navHome: "Overblik",
   navIntegrations: "Integrationer",
@@ -147,6 +147,15 @@ const da = {
   details: "Detaljer",
   back: "Tilbage",
   none: "Ingen",
+  formExpiredTitle: "Formularen var udløbet",
+  formExpiredKept: "Intet er gemt endnu: formularen var for gammel. Det, du skrev, er bevaret. Tryk «Send igen» for at sende det.",
+  formExpiredSecrets: "Af sikkerhedshensyn er disse hemmelige felter ikke bevaret; udfyld dem igen bagefter:",
+  sendAgain: "Send igen",
+  cancel: "Annullér",
+  forbiddenTitle: "Kun for ejeren",
+  signedOutTitle: "Du er logget ud",
+  signedOutText: "Intet er ændret. Log ind igen, og prøv så igen.",
+  notFoundHome: "Gå til overblikket",
 } as const;
 
 export type Key = keyof typeof da;
@@ -170,7 +179,7 @@ const en: Record<Key, string> = {
   crossSiteForm: "The form came from another website and was refused. Nothing was changed. Open the settings page directly and try again.",
   notFound: "Page not found",
   notFoundText: "We could not find what you were looking for.",
-  forbidden: "Only the account owner can do this.",
+  forbidden: "Only the account owner can do this; nothing was changed. Ask the owner to do it, or to make you an owner under Users.",
   error: "Something went wrong",
   navHome: "Overview",
   navIntegrations: "Integrations",
@@ -295,6 +304,15 @@ const en: Record<Key, string> = {
   details: "Details",
   back: "Back",
   none: "None",
+  formExpiredTitle: "The form had expired",
+  formExpiredKept: "Nothing is saved yet: the form was too old. What you typed is kept. Press “Send again” to send it.",
+  formExpiredSecrets: "For security these secret fields are not kept; fill them in again afterwards:",
+  sendAgain: "Send again",
+  cancel: "Cancel",
+  forbiddenTitle: "For the owner only",
+  signedOutTitle: "You are signed out",
+  signedOutText: "Nothing was changed. Sign in again, then try again.",
+  notFoundHome: "Go to the overview",
 };
 
 const dict: Record<Lang, Record<Key, string>> = { da, en };

@@ -5,7 +5,8 @@ import { secureHeaders } from "hono/secure-headers";
 import { ApiError } from "../lib/errors";
 import { connectRoutes } from "../connect/routes";
 import { CSS, SLIDER_JS } from "./assets";
-import { requireUser, type PagesEnv } from "./auth";
+import { currentSession, type PageContext, type PagesEnv } from "./auth";
+import { requireUser } from "./guard";
 import { homeRoutes } from "./home";
 import { LANGS, type Lang } from "./i18n";
 import { importRoutes } from "./imports";
@@ -31,6 +32,20 @@ export function crossSite(req: Request) {
   if (origin && origin !== "null" && origin !== new URL(req.url).origin) return true;
   const site = req.headers.get("sec-fetch-site");
   return !!site && site !== "same-origin" && site !== "none";
+}
+
+async function notFoundPage(c: PageContext) {
+  const t = tr(c);
+  // The catch-all runs outside the sign-in guard: read the session to show the menu and the way home.
+  if (!c.get("user")) {
+    const s = await currentSession(c);
+    if (s) {
+      c.set("user", s.user);
+      c.set("csrf", s.csrf);
+    }
+  }
+  const signedIn = !!c.get("user");
+  return render(c, t.t("notFound"), <><h1>{t.t("notFound")}</h1><p>{t.t("notFoundText")}</p><p><a class="button" href={signedIn ? "/home" : "/"}>{signedIn ? t.t("notFoundHome") : t.t("signIn")}</a></p></>, { status: 404 });
 }
 
 export function createPages() {
@@ -83,8 +98,7 @@ export function createPages() {
   });
   app.onError((err, c) => {
     const t = tr(c);
-    if (err instanceof ApiError && err.status === 404)
-      return render(c, t.t("notFound"), <><h1>{t.t("notFound")}</h1><p>{t.t("notFoundText")}</p></>, { status: 404 });
+    if (err instanceof ApiError && err.status === 404) return notFoundPage(c);
     if (err instanceof ApiError) return render(c, t.t("error"), <Flash text={err.message} error />, { status: err.status });
     console.error("settings page error", c.req.method, c.req.path, err instanceof Error ? err.message : String(err));
     return render(c, t.t("error"), <Flash text={t.t("error")} error />, { status: 500 });
@@ -104,5 +118,7 @@ export function createPages() {
   subscriptionRoutes(app);
   importRoutes(app);
   userRoutes(app);
+  // Any other address outside the API and webhooks: the page's own 404, in the page's language.
+  app.all("*", async (c, next) => (notPages(c.req.path) ? next() : notFoundPage(c)));
   return app;
 }

@@ -68,8 +68,8 @@ import { translator } from "./i18n";
 /** The translator of this request (language chosen by the `lang` middleware). */
 export const tr = (c: PageContext) => translator(c.get("lang") ?? "da");
 
-/** Renders a signed-in page inside the layout. */
-export function render(c: PageContext, title: string, body: Child, opts: { status?: ContentfulStatusCode; scripts?: string[] } = {}) {
+/** Renders a page inside the layout, with a doctype (standards mode, not quirks mode). */
+export async function render(c: PageContext, title: string, body: Child, opts: { status?: ContentfulStatusCode; scripts?: string[] } = {}) {
   const t = tr(c);
   let user: SessionUser | undefined;
   let csrf: string | undefined;
@@ -77,10 +77,10 @@ export function render(c: PageContext, title: string, body: Child, opts: { statu
     user = c.get("user");
     csrf = c.get("csrf");
   } catch {}
-  return c.html(
+  const page = (
     <Layout t={t} title={title} path={c.req.path} user={user} csrf={csrf} scripts={opts.scripts}>
       {body}
-    </Layout>,
-    opts.status ?? 200,
+    </Layout>
   );
+  return c.html(`<!DOCTYPE html>${await page.toString()}`, opts.status ?? 200);
 }

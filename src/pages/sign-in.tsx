@@ -15,12 +15,13 @@ import {
   MIN_PASSWORD,
   preCsrfToken,
   recordFailure,
-  requireUser,
+
   signInBlocked,
   verifyPassword,
   type PageContext,
   type PagesEnv,
 } from "./auth";
+import { requireUser } from "./guard";
 import { FieldError, Flash, render, tr } from "./layout";
 
 /** Only a local path is a valid place to go after sign-in. */
