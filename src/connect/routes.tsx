@@ -13,7 +13,7 @@ import type { Hono } from "hono";
 import { getDb } from "../db/client";
 import { auditLog, integrations } from "../db/schema";
 import { TransferError } from "../domain/errors";
-import { loadIntegration, mergeSettings } from "../integrations/store";
+import { loadIntegration, mergeSettings, type Integration } from "../integrations/store";
 import { ApiError, errorBody, invalid } from "../lib/errors";
 import { outboundFetch } from "../lib/outbound";
 import { nowIso } from "../lib/time";
@@ -85,16 +85,7 @@ export function connectRoutes(app: Hono<PagesEnv>) {
       // Nothing is stored: the merchant presses Connect again.
       return c.json(errorBody("shop_unavailable", `The keys were received but the webhooks could not be created: ${e instanceof Error ? e.message : String(e)}`), 502);
     }
-    const merged = await mergeSettings(c.env, row, "shop", { consumerKey: keys.consumerKey, consumerSecret: keys.consumerSecret, webhookSecret });
-    const at = nowIso();
-    const db = getDb(c.env);
-    await db.batch([
-      db
-        .update(integrations)
-        .set({ shopSettings: merged.settings, shopSecrets: merged.secrets, shopConnection: { status: "connected", via: "oauth", checkedAt: at, connectedAt: at, account: siteUrl }, updatedAt: at })
-        .where(eq(integrations.id, row.id)),
-      db.insert(auditLog).values({ actor: `user:${taken.userId}`, action: "connection.woocommerce", targetType: "integration", targetId: row.id, tenantId: row.tenantId, details: { siteUrl } }),
-    ]);
+    await storeConnection(c.env, row, "shop", { consumerKey: keys.consumerKey, consumerSecret: keys.consumerSecret, webhookSecret }, siteUrl, taken.userId, "connection.woocommerce", { siteUrl });
     return c.json({ ok: true }, 200);
   });
 
@@ -152,20 +143,11 @@ export function connectRoutes(app: Hono<PagesEnv>) {
       const message = e instanceof Error ? e.message : String(e);
       return refused(c, 400, da ? `Shopify afviste forbindelsen (${message}). Prøv igen.` : `Shopify refused the connection (${message}). Please try again.`);
     }
-    const merged = await mergeSettings(c.env, row, "shop", {
+    await storeConnection(c.env, row, "shop", {
       accessToken: token.accessToken,
       ...(token.refreshToken ? { refreshToken: token.refreshToken } : {}),
       ...(token.expiresAt ? { accessTokenExpiresAt: token.expiresAt } : {}),
-    });
-    const at = nowIso();
-    const db = getDb(c.env);
-    await db.batch([
-      db
-        .update(integrations)
-        .set({ shopSettings: merged.settings, shopSecrets: merged.secrets, shopConnection: { status: "connected", via: "oauth", checkedAt: at, connectedAt: at, account }, updatedAt: at })
-        .where(eq(integrations.id, row.id)),
-      db.insert(auditLog).values({ actor: `user:${taken.userId}`, action: "connection.shopify", targetType: "integration", targetId: row.id, tenantId: row.tenantId, details: { shop, account } }),
-    ]);
+    }, account, taken.userId, "connection.shopify", { shop, account });
     return c.redirect(`/integrations/${row.id}`, 303);
   });
 
@@ -198,18 +180,28 @@ export function connectRoutes(app: Hono<PagesEnv>) {
       const message = e instanceof TransferError ? e.message : String(e);
       return refused(c, 400, da ? `e-conomic afviste forbindelsen (${message}). Prøv igen, og tjek at du er administrator på aftalen.` : `e-conomic refused the connection (${message}). Try again, and check that you are an administrator of the agreement.`);
     }
-    const merged = await mergeSettings(c.env, row, "accounting", { agreementGrantToken: token });
-    const at = nowIso();
-    const db = getDb(c.env);
-    await db.batch([
-      db
-        .update(integrations)
-        .set({ accountingSettings: merged.settings, accountingSecrets: merged.secrets, accountingConnection: { status: "connected", via: "oauth", checkedAt: at, connectedAt: at, account }, updatedAt: at })
-        .where(eq(integrations.id, row.id)),
-      db.insert(auditLog).values({ actor: `user:${taken.userId}`, action: "connection.economic", targetType: "integration", targetId: row.id, tenantId: row.tenantId, details: { account } }),
-    ]);
+    await storeConnection(c.env, row, "accounting", { agreementGrantToken: token }, account, taken.userId, "connection.economic", { account });
     return c.redirect(`/integrations/${row.id}`, 303);
   });
+}
+
+/**
+ * A connect flow's result, stored at once: the credentials it brought (merged and encrypted as typed
+ * settings would be), the side's connection (connected via oauth, as which account, since when) and the
+ * audit row naming the user who started it.
+ */
+async function storeConnection(env: Env, row: Integration, side: "shop" | "accounting", credentials: Record<string, unknown>, account: string, userId: string, action: string, details: Record<string, unknown>) {
+  const merged = await mergeSettings(env, row, side, credentials);
+  const at = nowIso();
+  const connection = { status: "connected" as const, via: "oauth" as const, checkedAt: at, connectedAt: at, account };
+  const db = getDb(env);
+  await db.batch([
+    db
+      .update(integrations)
+      .set(side === "shop" ? { shopSettings: merged.settings, shopSecrets: merged.secrets, shopConnection: connection, updatedAt: at } : { accountingSettings: merged.settings, accountingSecrets: merged.secrets, accountingConnection: connection, updatedAt: at })
+      .where(eq(integrations.id, row.id)),
+    db.insert(auditLog).values({ actor: `user:${userId}`, action, targetType: "integration", targetId: row.id, tenantId: row.tenantId, details }),
+  ]);
 }
 
 /** Checks a grant token with `GET /self`; the agreement's name and number ("Demo ApS (aftale 123456)"). */
