@@ -4,6 +4,7 @@
  * category with Billy's own error body (`errorCode`, `errorMessage`, `validationErrors`) kept.
  */
 import { TransferError } from "../../domain/errors";
+import { jsonApiRequest, type Query } from "../../lib/json-api";
 import type { FetchFn } from "../../lib/outbound";
 import { retryAfterSeconds } from "../economic/client";
 
@@ -16,7 +17,6 @@ export interface BillyClientOptions {
   beforeRequest?: () => Promise<void>;
 }
 
-type Query = Record<string, string | number | undefined>;
 
 export class BillyClient {
   private count = 0;
@@ -40,37 +40,21 @@ export class BillyClient {
     return this.request<T>("PUT", path, body);
   }
 
-  async request<T>(method: string, path: string, body?: unknown, query?: Query): Promise<T> {
-    const url = new URL(this.base + path);
-    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const timeoutMs = this.opts.timeoutMs ?? 15_000;
-    await this.opts.beforeRequest?.();
-    this.count++;
-    let res: Response;
-    try {
-      res = await this.opts.fetch(url.toString(), {
-        method,
-        headers: { "X-Access-Token": this.opts.accessToken, "Content-Type": "application/json", Accept: "application/json" },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-    } catch (e) {
-      const timedOut = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
-      throw new TransferError(
-        "accounting_unavailable",
-        timedOut ? `Billy did not answer ${method} ${path} within ${timeoutMs / 1000} s.` : `Billy could not be reached (${method} ${path}): ${e instanceof Error ? e.message : String(e)}`,
-      );
-    }
-    const text = await res.text().catch(() => "");
-    let json: unknown;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = undefined;
-    }
-    if (!res.ok) throw billyError(res.status, json, res.headers.get("Retry-After"), `${method} ${path}`);
-    if (text && json === undefined) throw new TransferError("accounting_unavailable", `Billy answered ${method} ${path} with a body that is not JSON.`);
-    return json as T;
+  request<T>(method: string, path: string, body?: unknown, query?: Query): Promise<T> {
+    return jsonApiRequest<T>({
+      system: "Billy",
+      fetch: this.opts.fetch,
+      method,
+      base: this.base,
+      path,
+      query,
+      body,
+      headers: { "X-Access-Token": this.opts.accessToken, Accept: "application/json" },
+      timeoutMs: this.opts.timeoutMs,
+      beforeRequest: this.opts.beforeRequest,
+      onSend: () => this.count++,
+      toError: billyError,
+    });
   }
 }
 

@@ -4,6 +4,7 @@
  * TransferError category with e-conomic's own message kept.
  */
 import { TransferError } from "../../domain/errors";
+import { jsonApiRequest, type Query } from "../../lib/json-api";
 import type { FetchFn } from "../../lib/outbound";
 
 export interface EconomicClientOptions {
@@ -38,7 +39,6 @@ export const MAX_PAGE_SIZE = 1000;
 /** A runaway pager stops here (1,000,000 items at the largest page). */
 const MAX_PAGES = 1000;
 
-type Query = Record<string, string | number | undefined>;
 
 export class EconomicClient {
   private count = 0;
@@ -81,44 +81,21 @@ export class EconomicClient {
     return items;
   }
 
-  async request<T>(method: string, path: string, body?: unknown, query?: Query): Promise<T> {
-    const url = new URL(this.base + path);
-    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const timeoutMs = this.opts.timeoutMs ?? 15_000;
-    await this.opts.beforeRequest?.();
-    this.count++;
-    let res: Response;
-    try {
-      res = await this.opts.fetch(url.toString(), {
-        method,
-        headers: {
-          "X-AppSecretToken": this.opts.appSecretToken,
-          "X-AgreementGrantToken": this.opts.agreementGrantToken,
-          "Content-Type": "application/json",
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-    } catch (e) {
-      const timedOut = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
-      throw new TransferError(
-        "accounting_unavailable",
-        timedOut
-          ? `e-conomic did not answer ${method} ${path} within ${timeoutMs / 1000} s.`
-          : `e-conomic could not be reached (${method} ${path}): ${e instanceof Error ? e.message : String(e)}`,
-      );
-    }
-    const text = await res.text().catch(() => "");
-    let json: unknown = undefined;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = undefined;
-    }
-    if (!res.ok) throw economicError(res.status, json, res.headers.get("Retry-After"), `${method} ${path}`);
-    if (text && json === undefined)
-      throw new TransferError("accounting_unavailable", `e-conomic answered ${method} ${path} with a body that is not JSON.`);
-    return json as T;
+  request<T>(method: string, path: string, body?: unknown, query?: Query): Promise<T> {
+    return jsonApiRequest<T>({
+      system: "e-conomic",
+      fetch: this.opts.fetch,
+      method,
+      base: this.base,
+      path,
+      query,
+      body,
+      headers: { "X-AppSecretToken": this.opts.appSecretToken, "X-AgreementGrantToken": this.opts.agreementGrantToken },
+      timeoutMs: this.opts.timeoutMs,
+      beforeRequest: this.opts.beforeRequest,
+      onSend: () => this.count++,
+      toError: economicError,
+    });
   }
 }
 
