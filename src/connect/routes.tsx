@@ -111,7 +111,8 @@ export function connectRoutes(app: Hono<PagesEnv>) {
     if (!app) throw notConfigured(c, "SHOPIFY_API_KEY / SHOPIFY_API_SECRET");
     const query = new URL(c.req.url).searchParams;
     if (!(await verifyShopifyQuery(query, app.secret))) return refused(c, 401, tr(c).lang === "da" ? "Forespørgslen fra Shopify kunne ikke bekræftes." : "The request from Shopify could not be verified.");
-    if (!SHOP_DOMAIN.test(query.get("shop") ?? "")) return refused(c, 400, "shop");
+    if (!SHOP_DOMAIN.test(query.get("shop") ?? ""))
+      return refused(c, 400, tr(c).lang === "da" ? "Butikkens adresse er ikke en myshopify.com-adresse. Start installationen igen fra Shopify." : "The shop is not a myshopify.com address. Start the install again from Shopify.");
     return c.redirect(`/integrations?connectShop=${encodeURIComponent(query.get("shop")!)}`, 302);
   });
 
