@@ -255,6 +255,8 @@ export const imports = sqliteTable(
     integrationId: text("integration_id").notNull().references(() => integrations.id),
     status: text("status").notNull(),
     pauseReason: text("pause_reason"),
+    /** Why the shop stopped the import (e.g. Shopify's export failed: what to do), while paused. */
+    pauseMessage: text("pause_message"),
     fromDate: text("from_date").notNull(),
     fromOrderNumber: text("from_order_number"),
     toDate: text("to_date").notNull(),
@@ -267,6 +269,8 @@ export const imports = sqliteTable(
       errorsByCategory: Record<string, number>;
       errors?: { orderId: string; orderNumber: string; category: string; message: string; hint: string }[];
       shopError?: string;
+      /** The order the test transfer takes: the lowest order number in range that passed the checks. */
+      testCandidate?: { orderId: string; orderNumber: number };
     }>(),
     testTransfer: text("test_transfer", { mode: "json" }).$type<Record<string, unknown>>(),
     approval: text("approval", { mode: "json" }).$type<Record<string, unknown>>(),

@@ -11,10 +11,11 @@ import { TransferError } from "../domain/errors";
 import { halfHoursFor } from "../domain/pricing";
 import { conflict, invalid, notFound, unprocessable } from "../lib/errors";
 import { newId } from "../lib/ids";
+import { sleep } from "../lib/rate-limiter";
 import { copenhagenDate, isValidDate, nowIso } from "../lib/time";
 import { loadIntegration, missingForActivation, type Integration } from "../integrations/store";
 import { shopAdapters } from "../modules/adapters";
-import type { ShopClient } from "../modules/types";
+import type { ShopClient, ShopOrderQuery } from "../modules/types";
 import { priceList, tenantPlan } from "../account/prices";
 import { getLedgerRow } from "../transfers/ledger-store";
 import type { TransferMessage } from "../transfers/messages";
@@ -87,6 +88,7 @@ export async function createImport(env: Env, body: CreateImport, actor: string) 
     integrationId: integration.id,
     status: "draft",
     pauseReason: null,
+    pauseMessage: null,
     fromDate: body.fromDate,
     fromOrderNumber: body.fromOrderNumber ?? null,
     toDate,
@@ -160,6 +162,8 @@ export async function startPreflight(env: Env, row: ImportRow, actor: string) {
 
 /** A staff call (the test transfer) waits in place as long as one query of the shop's budget needs (Shopify: 1,000 points at 100/s). */
 const STAFF_MAX_WAIT_MS = 12_000;
+/** How long a test transfer waits, in all, for a shop that asks to come back. */
+const STAFF_TOTAL_WAIT_SECONDS = 90;
 /** A shop that asks to come back (throttled, 429/503 with Retry-After) within this is waited for, not paused. */
 const MAX_SHOP_WAIT_SECONDS = 900;
 
@@ -167,6 +171,66 @@ function shopClient(ctx: TransferContext, integration: Integration, settings: Re
   const client = shopAdapters[integration.shopModule].client?.({ integrationId: integration.id, settings, env: ctx.env, db: ctx.db, fetch: ctx.fetch, maxWaitMs });
   if (!client) throw new TransferError("shop_unavailable", `The ${integration.shopModule} module cannot read earlier orders`);
   return client;
+}
+
+/**
+ * One queue message per page of an import (preflight or run); while a bulk export runs, the next look
+ * at it comes after a delay.
+ */
+function sendPage(env: Env, importId: string, phase: "preflight" | "run", seq: number, delaySeconds?: number) {
+  return env.TRANSFERS.send({ type: "import_page", importId, phase, seq } satisfies TransferMessage, delaySeconds ? { delaySeconds } : undefined);
+}
+
+/** Imports of at least this many (estimated) orders read Shopify with a bulk operation; smaller ones page. */
+export const BULK_MIN_ORDERS = 25;
+/** Orders taken from a bulk export's file per queue message. */
+const BULK_ORDERS_PER_MESSAGE = 100;
+/** Seconds between looks at a running bulk export. */
+const BULK_POLL_SECONDS = 2;
+const BULK_PREFIX = "bulk:";
+
+/**
+ * Where a bulk read stands, stored as the import's cursor: the operation, its file and the byte offset of
+ * the next order, and the last order taken (for a new operation after a failed or expired one).
+ */
+interface BulkCursor {
+  op?: string;
+  url?: string;
+  offset?: number;
+  after?: string | null;
+}
+const bulkCursor = (b: BulkCursor) => BULK_PREFIX + JSON.stringify(b);
+const parseBulkCursor = (c: string | null) => (c?.startsWith(BULK_PREFIX) ? (JSON.parse(c.slice(BULK_PREFIX.length)) as BulkCursor) : null);
+
+export type PageRead = { orders: unknown[]; nextCursor: string | null; delaySeconds?: number };
+
+/**
+ * The next orders of an import's range from `cursor`: a page of the shop's order list, or, for a large
+ * range where the shop offers it, the next step of a bulk export (start it, look whether it is done,
+ * then read its file in pieces). A failed or expired export throws shop_unavailable with the cursor
+ * that starts a new one after the last order taken (`details.restartCursor`).
+ */
+export async function readPage(client: ShopClient, q: Omit<ShopOrderQuery, "cursor">, cursor: string | null, large: boolean): Promise<PageRead> {
+  const b = parseBulkCursor(cursor) ?? (large && !cursor && client.bulk ? {} : null);
+  if (!b || !client.bulk) return client.listOrders({ ...q, cursor });
+  const restartCursor = bulkCursor({ after: b.after ?? null });
+  if (!b.op) return { orders: [], nextCursor: bulkCursor({ op: await client.bulk.start(q, b.after), after: b.after ?? null }), delaySeconds: BULK_POLL_SECONDS };
+  if (!b.url) {
+    const op = await client.bulk.status(b.op);
+    if (op.status === "CREATED" || op.status === "RUNNING" || op.status === "CANCELING") return { orders: [], nextCursor: cursor, delaySeconds: BULK_POLL_SECONDS };
+    if (op.status !== "COMPLETED") throw new TransferError("shop_unavailable", client.bulk.failure(op), { details: { restartCursor } });
+    if (!op.url) return { orders: [], nextCursor: null }; // no order in the range
+    b.url = op.url;
+    b.offset = 0;
+  }
+  let read;
+  try {
+    read = await client.bulk.read(b.url, b.offset ?? 0, BULK_ORDERS_PER_MESSAGE, b.after);
+  } catch (e) {
+    if (e instanceof TransferError && e.details?.bulkFileUnreadable) throw new TransferError("shop_unavailable", e.message, { details: { restartCursor } });
+    throw e;
+  }
+  return { orders: read.orders, nextCursor: read.nextOffset === null ? null : bulkCursor({ op: b.op, url: b.url, offset: read.nextOffset, after: read.resumeKey }) };
 }
 
 /**
@@ -183,14 +247,11 @@ export async function handleImportPage(ctx: TransferContext, msg: { importId: st
   const integration = (await loadIntegration(ctx.env, row.integrationId))!;
   const range = rangeOf(row, integration);
   const window = createdWindow(range);
-  let page;
+  let page: PageRead;
+  const cursor = preflight ? row.preflightCursor : row.cursor;
   try {
-    page = await shopClient(ctx, integration, await ctx.shopSettings(integration)).listOrders({
-      by: "created",
-      from: window.from,
-      to: window.to,
-      cursor: preflight ? row.preflightCursor : row.cursor,
-    });
+    const client = shopClient(ctx, integration, await ctx.shopSettings(integration));
+    page = await readPage(client, { by: "created", from: window.from, to: window.to }, cursor, row.estimatedOrders >= BULK_MIN_ORDERS);
   } catch (e) {
     const err = e instanceof TransferError ? e : new TransferError("shop_unavailable", String(e));
     // Throttled or busy (THROTTLED, 429/503 with Retry-After): the same page comes back after the shop's
@@ -201,12 +262,20 @@ export async function handleImportPage(ctx: TransferContext, msg: { importId: st
       });
       return;
     }
-    // The shop refused or is down: pause with a clear reason instead of losing pages.
+    // The shop refused or is down, or its export failed: pause with a clear reason instead of losing
+    // pages. A failed export is started again on resume, after the last order taken.
+    const restart = typeof err.details?.restartCursor === "string" ? { [preflight ? "preflightCursor" : "cursor"]: err.details.restartCursor } : {};
     if (!preflight) {
-      await db.update(imports).set({ status: "paused", pauseReason: "shop_unavailable" }).where(and(eq(imports.id, row.id), eq(imports.status, "running")));
+      await db
+        .update(imports)
+        .set({ status: "paused", pauseReason: "shop_unavailable", pauseMessage: err.message, ...restart })
+        .where(and(eq(imports.id, row.id), eq(imports.status, "running"), eq(imports.runSeq, msg.seq)));
       await accountStub(ctx.env, row.tenantId).release(row.id);
-    }
-    else await db.update(imports).set({ preflight: { ...(row.preflight as Preflight), status: "done", shopError: err.message } }).where(eq(imports.id, row.id));
+    } else
+      await db
+        .update(imports)
+        .set({ preflight: { ...(row.preflight as Preflight), status: "done", shopError: err.message }, ...restart })
+        .where(and(eq(imports.id, row.id), eq(imports.preflightSeq, msg.seq)));
     await audit(db, "system", "import.shop_unavailable", row, { message: err.message });
     return;
   }
@@ -227,6 +296,7 @@ export async function handleImportPage(ctx: TransferContext, msg: { importId: st
     const pf = structuredClone(row.preflight as Preflight);
     const session = await ctx.session(integration);
     const allowed = shop.allowedStates(shopSettings);
+    const earlier = await transferredBefore(db, integration.id, orders.flatMap(({ order }) => (order ? [order.shopOrderId] : [])));
     for (const { raw, order } of orders) {
       pf.ordersFound++;
       const problem = order
@@ -234,6 +304,11 @@ export async function handleImportPage(ctx: TransferContext, msg: { importId: st
           ? await session.check(order)
           : null
         : new TransferError("invalid_order", "The order data cannot be read");
+      // The test transfer's order: the lowest order number that passes and is not in the books yet.
+      if (!problem && order && allowed.includes(order.state) && !earlier.has(order.shopOrderId)) {
+        const n = orderNumberValue(order.orderNumber) ?? Number.MAX_SAFE_INTEGER;
+        if (!pf.testCandidate || n < pf.testCandidate.orderNumber) pf.testCandidate = { orderId: order.shopOrderId, orderNumber: n };
+      }
       if (!problem) continue;
       pf.errorsByCategory[problem.category] = (pf.errorsByCategory[problem.category] ?? 0) + 1;
       if ((pf.errors ??= []).length < PREFLIGHT_ERROR_LIST) {
@@ -254,7 +329,7 @@ export async function handleImportPage(ctx: TransferContext, msg: { importId: st
       .where(and(eq(imports.id, row.id), eq(imports.preflightSeq, msg.seq)))
       .returning({ id: imports.id })
       .get();
-    if (advanced && nextCursor) await ctx.env.TRANSFERS.send({ type: "import_page", importId: row.id, phase: "preflight", seq: msg.seq + 1 } satisfies TransferMessage);
+    if (advanced && nextCursor) await sendPage(ctx.env, row.id, "preflight", msg.seq + 1, page.delaySeconds);
     return;
   }
 
@@ -287,8 +362,19 @@ export async function handleImportPage(ctx: TransferContext, msg: { importId: st
       await db.update(ledger).set({ nextAttemptAt: null }).where(and(eq(ledger.integrationId, integration.id), inArray(ledger.shopOrderId, toTransfer), eq(ledger.status, "pending")));
     await accountStub(ctx.env, row.tenantId).release(row.id);
   }
-  if (nextCursor && !exceeded) await ctx.env.TRANSFERS.send({ type: "import_page", importId: row.id, phase: "run", seq: msg.seq + 1 } satisfies TransferMessage);
+  if (nextCursor && !exceeded) await sendPage(ctx.env, row.id, "run", msg.seq + 1, page.delaySeconds);
   if (!nextCursor) await maybeComplete(ctx.env, row.id);
+}
+
+/** Which of these orders are already in the books (transferred live or by an earlier import, R19). */
+async function transferredBefore(db: Db, integrationId: string, shopOrderIds: string[]) {
+  if (!shopOrderIds.length) return new Set<string>();
+  const rows = await db
+    .select({ id: ledger.shopOrderId })
+    .from(ledger)
+    .where(and(eq(ledger.integrationId, integrationId), inArray(ledger.shopOrderId, shopOrderIds), eq(ledger.status, "transferred")))
+    .all();
+  return new Set(rows.map((r) => r.id));
 }
 
 // ---- test transfer and approval (R15) ----
@@ -302,10 +388,28 @@ async function findTestOrder(ctx: TransferContext, row: ImportRow, integration: 
   const shopSettings = await ctx.shopSettings(integration);
   const allowed = shop.allowedStates(shopSettings);
   const session = await ctx.session(integration);
+  if (orderId && client.getOrder) {
+    const raw = await client.getOrder(orderId);
+    if (!raw) return null;
+    try {
+      return inRange(range, shop.toOrder(raw, shopSettings)) ? raw : null;
+    } catch {
+      return null;
+    }
+  }
+  const earlierIds = new Set<string>();
   let cursor: string | null | undefined = null;
   let best: { raw: unknown; n: number } | null = null;
   for (let pages = 0; pages < 20; pages++) {
     const page = await client.listOrders({ by: "created", from: window.from, to: window.to, cursor });
+    const ids = page.orders.flatMap((raw) => {
+      try {
+        return [shop.toOrder(raw, shopSettings).shopOrderId];
+      } catch {
+        return [];
+      }
+    });
+    for (const id of await transferredBefore(ctx.db, integration.id, ids)) earlierIds.add(id);
     for (const raw of page.orders) {
       let order;
       try {
@@ -318,7 +422,7 @@ async function findTestOrder(ctx: TransferContext, row: ImportRow, integration: 
         if (order.shopOrderId === orderId) return raw;
         continue;
       }
-      if (!allowed.includes(order.state) || (await session.check(order))) continue;
+      if (!allowed.includes(order.state) || earlierIds.has(order.shopOrderId) || (await session.check(order))) continue;
       const n = orderNumberValue(order.orderNumber) ?? Number.MAX_SAFE_INTEGER;
       if (!best || n < best.n) best = { raw, n };
     }
@@ -341,12 +445,24 @@ export async function testTransfer(env: Env, row: ImportRow, body: { orderId?: s
       throw unprocessable("not_transferred", "Only an earlier successful transfer can be the reference", { status: existing.status });
     result = { orderId: existing.shopOrderId, status: "transferred", document: { type: existing.documentType, number: existing.documentNumber }, existing: true };
   } else {
+    // The preflight found the order to take; then one order is read, not pages.
+    const candidate = body.orderId ?? ((row.preflight as Preflight | null)?.status === "done" ? (row.preflight as Preflight).testCandidate?.orderId : undefined);
     let raw: unknown;
-    try {
-      raw = await findTestOrder(ctx, row, integration, body.orderId);
-    } catch (e) {
-      if (e instanceof TransferError) throw unprocessable("shop_unavailable", `The shop could not be read: ${e.message}`);
-      throw e;
+    for (let waited = 0; ; ) {
+      try {
+        raw = await findTestOrder(ctx, row, integration, candidate);
+        // The preflight's order is gone meanwhile: the first passing order of the range instead.
+        if (!raw && candidate && !body.orderId) raw = await findTestOrder(ctx, row, integration);
+        break;
+      } catch (e) {
+        if (!(e instanceof TransferError)) throw e;
+        // A busy shop (its query budget, 429/503 with Retry-After) is waited for: a staff call is never
+        // refused because the shop was busy for a moment.
+        const wait = e.retryAfterSeconds;
+        if (wait === undefined || waited + wait > STAFF_TOTAL_WAIT_SECONDS) throw unprocessable("shop_unavailable", `The shop could not be read: ${e.message}`);
+        await sleep(Math.max(1, wait) * 1000);
+        waited += Math.max(1, wait);
+      }
     }
     if (!raw) throw body.orderId ? notFound("Order in the import's range") : unprocessable("no_test_order", "No order in the range passes the checks; see the preflight");
     const outcome = await intakeOrder(ctx, integration, { raw, rawText: JSON.stringify(raw), source: "import", importId: row.id, isUpdate: false, active: true });
@@ -399,7 +515,7 @@ export async function resumeImport(env: Env, row: ImportRow, actor: string) {
 
 async function run(env: Env, row: ImportRow, actor: string, action: string, extra: Partial<ImportRow>) {
   const seq = row.runSeq + 1;
-  const updated = await transition(env, row, ["approved", "paused"], { status: "running", pauseReason: null, runSeq: seq, ...extra }, actor, action);
+  const updated = await transition(env, row, ["approved", "paused"], { status: "running", pauseReason: null, pauseMessage: null, runSeq: seq, ...extra }, actor, action);
   // Hold this month's included orders for the import's remaining estimate (the account's reservation policy).
   const db = getDb(env);
   const { plan } = await tenantPlan(db, row.tenantId);
@@ -424,7 +540,7 @@ export async function pauseImport(env: Env, row: ImportRow, actor: string) {
 }
 
 export async function cancelImport(env: Env, row: ImportRow, actor: string) {
-  const updated = await transition(env, row, ["draft", "approved", "running", "paused"], { status: "cancelled", pauseReason: null, completedAt: nowIso() }, actor, "import.cancel");
+  const updated = await transition(env, row, ["draft", "approved", "running", "paused"], { status: "cancelled", pauseReason: null, pauseMessage: null, completedAt: nowIso() }, actor, "import.cancel");
   // Orders the import recorded but did not transfer stay in the ledger as not transferred (an update,
   // "transfer again" or a new import can still take them).
   await getDb(env)
@@ -530,11 +646,12 @@ export async function importView(env: Env, row: ImportRow) {
     integrationId: row.integrationId,
     status: row.status,
     ...(row.pauseReason ? { pauseReason: row.pauseReason } : {}),
+    ...(row.status === "paused" && row.pauseMessage ? { pauseMessage: row.pauseMessage } : {}),
     fromDate: row.fromDate,
     fromOrderNumber: row.fromOrderNumber,
     toDate: row.toDate,
     estimatedOrders: row.estimatedOrders,
-    ...(pf ? { preflight: { status: pf.status, ordersFound: pf.ordersFound, errorsByCategory: pf.errorsByCategory } } : {}),
+    ...(pf ? { preflight: { status: pf.status, ordersFound: pf.ordersFound, errorsByCategory: pf.errorsByCategory, ...(pf.shopError ? { shopError: pf.shopError } : {}) } } : {}),
     ...(row.testTransfer ? { testTransfer: row.testTransfer } : {}),
     ...(row.approval ? { approval: row.approval } : {}),
     technicianMinutes: row.technicianMinutes,

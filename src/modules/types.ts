@@ -52,6 +52,8 @@ export interface ShopClient {
   listOrders(query: ShopOrderQuery): Promise<ShopOrderPage>;
   /** API calls made (benchmarks, politeness). */
   calls(): number;
+  /** One order by its shop id (a staff call: the test transfer); null when the shop has no such order. */
+  getOrder?(id: string): Promise<unknown | null>;
   /** A background export of many orders (Shopify bulk operations), for imports of a large range. */
   bulk?: BulkOrderExport;
 }
@@ -69,14 +71,21 @@ export interface BulkRead {
   orders: unknown[];
   /** Byte offset of the next order in the file; null at its end. */
   nextOffset: number | null;
+  /** Opaque: the last order read, so an export started again after a failure resumes after it. */
+  resumeKey: string | null;
 }
 
 export interface BulkOrderExport {
-  /** Starts the export of the range; returns the operation's id. */
-  start(query: ShopOrderQuery): Promise<string>;
+  /** Starts the export of the range (from the order after `resumeAfter`, a BulkRead.resumeKey); returns the operation's id. */
+  start(query: ShopOrderQuery, resumeAfter?: string | null): Promise<string>;
   status(id: string): Promise<BulkOperationState>;
-  /** Up to `maxOrders` whole orders from the result file, from byte `offset` (the start of an order). */
-  read(url: string, offset: number, maxOrders: number): Promise<BulkRead>;
+  /** What a failed, cancelled or expired export means, in words the merchant can act on. */
+  failure(op: BulkOperationState): string;
+  /**
+   * Up to `maxOrders` whole orders from the result file, from byte `offset` (the start of an order),
+   * passing over the orders up to `resumeAfter`.
+   */
+  read(url: string, offset: number, maxOrders: number, resumeAfter?: string | null): Promise<BulkRead>;
 }
 
 export interface AccountingContext {

@@ -2,8 +2,7 @@
  * Fake shop APIs as FetchFns, built from their public documentation (reference.md): Magento 2's REST
  * order search (searchCriteria filters, sort, pageSize/currentPage, total_count; a page past the end
  * answers the last page again), WooCommerce REST v3 orders (modified_after/after exclusive, page/per_page,
- * X-WP-Total/X-WP-TotalPages, basic auth) and Shopify's GraphQL Admin API `orders` connection (search
- * query on created_at/updated_at, cursor paging, cost extensions, THROTTLED). Every request is logged.
+ * X-WP-Total/X-WP-TotalPages, basic auth); Shopify's GraphQL Admin API is in shopify.ts. Every request is logged.
  */
 import type { FetchFn } from "../../src/lib/outbound";
 
@@ -157,40 +156,4 @@ export function shopifyOrderNode(id: number, o: { createdAt: string; updatedAt?:
   };
 }
 
-export function fakeShopify(accessToken = "shpat_x") {
-  const orders = new Map<string, Obj>();
-  const bucket = { maximumAvailable: 1000, currentlyAvailable: 1000, restoreRate: 50 };
-  const state = { throttleNext: 0, queries: [] as { query: string; variables: Obj }[] };
-  const fetch: FetchFn = async (input, init) => {
-    const url = new URL(input instanceof Request ? input.url : String(input));
-    if (init?.method !== "POST" || !/^\/admin\/api\/[\d-]+\/graphql\.json$/.test(url.pathname)) return json({ errors: "Not Found" }, 404);
-    if (headerOf(init, "x-shopify-access-token") !== accessToken) return json({ errors: "[API] Invalid API key or access token (unrecognized login or wrong password)" }, 401);
-    const { query, variables } = JSON.parse(String(init.body)) as { query: string; variables: Obj };
-    state.queries.push({ query, variables });
-    const requestedQueryCost = 942;
-    if (state.throttleNext > 0) {
-      state.throttleNext--;
-      return json({
-        errors: [{ message: "Throttled", extensions: { code: "THROTTLED", documentation: "https://shopify.dev/api/usage/rate-limits" } }],
-        extensions: { cost: { requestedQueryCost, actualQueryCost: null, throttleStatus: { ...bucket, currentlyAvailable: 142 } } },
-      });
-    }
-    const sortField = /sortKey: CREATED_AT/.test(query) ? "createdAt" : "updatedAt";
-    const conditions = [...String(variables.query ?? "").matchAll(/(created_at|updated_at):(>=|<|>)'([^']+)'/g)].map(([, f, op, v]) => ({
-      field: f === "created_at" ? "createdAt" : "updatedAt",
-      op,
-      at: Date.parse(v),
-    }));
-    const matching = [...orders.values()]
-      .filter((o) => conditions.every(({ field, op, at }) => (op === ">=" ? Date.parse(o[field]) >= at : op === ">" ? Date.parse(o[field]) > at : Date.parse(o[field]) < at)))
-      .sort((a, b) => Date.parse(a[sortField]) - Date.parse(b[sortField]) || a.id.localeCompare(b.id));
-    const start = variables.after ? Number(atob(variables.after)) : 0;
-    const nodes = matching.slice(start, start + Number(variables.first));
-    const end = start + nodes.length;
-    return json({
-      data: { orders: { pageInfo: { hasNextPage: end < matching.length, endCursor: nodes.length ? btoa(String(end)) : null }, nodes } },
-      extensions: { cost: { requestedQueryCost, actualQueryCost: 10 * nodes.length + 2, throttleStatus: bucket } },
-    });
-  };
-  return { orders, state, fetch, put: (o: Obj) => orders.set(o.id, o) };
-}
+export { fakeShopify } from "./shopify";

@@ -23,7 +23,8 @@ import type { BucketLimits } from "../../domain/token-bucket";
 export const SHOPIFY_API_VERSION = "2026-01";
 const ORDERS_PER_PAGE = 3;
 const LINES_PER_ORDER = 20;
-const MORE_LINES_PER_PAGE = 100;
+/** Line items per follow-up query: 2 + 80 × 12 points stays under the 1,000 a single query may request. */
+const MORE_LINES_PER_PAGE = 80;
 const SHIPPING_LINES = 5;
 
 /** Shopify's query-cost bucket per shop (standard plans): 2,000 points, refilled at 100 points a second. */
@@ -89,6 +90,15 @@ const BULK_MUTATION_COST = 10;
 const BULK_STATUS_COST = 1;
 
 const MORE_LINES_COST = 1 + lineItemsCost(MORE_LINES_PER_PAGE);
+const ORDER_BY_ID = `query OrderById($id: ID!) {
+  order(id: $id) {
+    ${ORDER_FIELDS}
+    lineItems(first: ${LINES_PER_ORDER}) { pageInfo { hasNextPage endCursor } nodes { ${LINE_ITEM} } }
+    shippingLines(first: ${SHIPPING_LINES}) { nodes { ${SHIPPING_LINE} } }
+  }
+}`;
+const ORDER_BY_ID_COST = ordersPageCost(1) - 2;
+
 const MORE_LINES = `query MoreLines($id: ID!, $after: String) {
   order(id: $id) { lineItems(first: ${MORE_LINES_PER_PAGE}, after: $after) { pageInfo { hasNextPage endCursor } nodes { ${LINE_ITEM} } } }
 }`;
@@ -211,9 +221,17 @@ export function shopifyClient(ctx: ShopContext): ShopClient {
       for (const node of page.nodes) orders.push(restOrder(node, await allLines(node)));
       return { orders, nextCursor: page.pageInfo?.hasNextPage ? page.pageInfo.endCursor : null };
     },
+    async getOrder(id) {
+      const gid = /^\d+$/.test(id) ? `gid://shopify/Order/${id}` : id;
+      const node = (await graphql(ORDER_BY_ID, { id: gid }, ORDER_BY_ID_COST)).order as Obj | null;
+      return node ? restOrder(node, await allLines(node)) : null;
+    },
     bulk: {
-      async start(q) {
-        const data = await graphql(RUN_BULK, { query: bulkOrdersQuery(q) }, BULK_MUTATION_COST);
+      async start(q, resumeAfter) {
+        // After a failed or expired export the new one begins at the last order taken (its creation time,
+        // inclusive); read() passes over that order and the ones before it.
+        const from = resumeAfter ? (JSON.parse(resumeAfter) as ResumeKey).createdAt : q.from;
+        const data = await graphql(RUN_BULK, { query: bulkOrdersQuery({ ...q, from }) }, BULK_MUTATION_COST);
         const r = data.bulkOperationRunQuery ?? {};
         const userErrors: Obj[] = r.userErrors ?? [];
         if (userErrors.length || !r.bulkOperation?.id)
@@ -228,7 +246,8 @@ export function shopifyClient(ctx: ShopContext): ShopClient {
         if (!op) return { status: "EXPIRED", errorCode: null, url: null, rootObjectCount: 0 };
         return { status: op.status, errorCode: op.errorCode ?? null, url: op.url ?? null, rootObjectCount: Number(op.rootObjectCount ?? 0) };
       },
-      read: (fileUrl, offset, maxOrders) => readBulkFile(ctx, fileUrl, offset, maxOrders),
+      failure: bulkFailure,
+      read: (fileUrl, offset, maxOrders, resumeAfter) => readBulkFile(ctx, fileUrl, offset, maxOrders, resumeAfter),
     },
   };
 }
@@ -257,7 +276,8 @@ export function bulkFailure(op: BulkOperationState): string {
  * order): the order line, then its line items and shipping lines (`__parentId`). Streams; holds one order.
  * Returns the orders and the offset of the next order (null at the end of the file).
  */
-export async function readBulkFile(ctx: Pick<ShopContext, "fetch" | "env">, fileUrl: string, offset: number, maxOrders: number): Promise<BulkRead> {
+export async function readBulkFile(ctx: Pick<ShopContext, "fetch" | "env">, fileUrl: string, offset: number, maxOrders: number, resumeAfter?: string | null): Promise<BulkRead> {
+  const after = resumeAfter ? (JSON.parse(resumeAfter) as ResumeKey) : null;
   let res: Response;
   try {
     res = await shopFetchStream(ctx.fetch, ctx.env, fileUrl, offset > 0 ? { headers: { range: `bytes=${offset}-` } } : {});
@@ -270,15 +290,20 @@ export async function readBulkFile(ctx: Pick<ShopContext, "fetch" | "env">, file
   // A server that ignores Range sends the whole file: the lines before `offset` are passed over.
   const skipBefore = res.status === 206 ? 0 : offset;
   const orders: unknown[] = [];
+  let last: ResumeKey | null = null;
   let current: { node: Obj; lines: Obj[]; shipping: Obj[] } | null = null;
-  const finish = () => current && orders.push(restOrder({ ...current.node, shippingLines: { nodes: current.shipping } }, current.lines));
+  const finish = () => {
+    if (!current) return;
+    last = { createdAt: current.node.createdAt, id: orderNumber(current.node.id) };
+    if (!after || isAfter(last, after)) orders.push(restOrder({ ...current.node, shippingLines: { nodes: current.shipping } }, current.lines));
+  };
   for await (const line of jsonLines(res.body!, { startOffset: res.status === 206 ? offset : 0 })) {
     if (line.start < skipBefore) continue;
     const obj = line.value as Obj;
     if (obj.__parentId === undefined) {
       finish();
       current = null;
-      if (orders.length >= maxOrders) return { orders, nextOffset: line.start };
+      if (orders.length >= maxOrders) return { orders, nextOffset: line.start, resumeKey: JSON.stringify(last) };
       current = { node: obj, lines: [], shipping: [] };
       continue;
     }
@@ -288,5 +313,13 @@ export async function readBulkFile(ctx: Pick<ShopContext, "fetch" | "env">, file
     (__typename === "ShippingLine" ? current.shipping : current.lines).push(child);
   }
   finish();
-  return { orders, nextOffset: null };
+  return { orders, nextOffset: null, resumeKey: last ? JSON.stringify(last) : resumeAfter ?? null };
 }
+
+/** Where a new export resumes: the last order taken (creation time, then id: the export's order). */
+interface ResumeKey {
+  createdAt: string;
+  id: number;
+}
+const orderNumber = (gid: string) => Number(String(gid).split("/").pop());
+const isAfter = (a: ResumeKey, b: ResumeKey) => Date.parse(a.createdAt) > Date.parse(b.createdAt) || (Date.parse(a.createdAt) === Date.parse(b.createdAt) && a.id > b.id);
