@@ -104,3 +104,14 @@ export async function rejection(p: Promise<unknown>): Promise<TransferError> {
   }
   throw new Error("expected a TransferError");
 }
+
+/** Waits until the import (staff API view) satisfies `until`, and returns that view. */
+export const waitImport = (id: string, until: (i: any) => boolean, timeout = 120_000) =>
+  vi.waitFor(
+    async () => {
+      const i = (await call("GET", `/api/staff/imports/${id}`)).json;
+      if (!until(i)) throw new Error(`not yet: ${JSON.stringify(i).slice(0, 400)}`);
+      return i;
+    },
+    { timeout, interval: 250 },
+  );

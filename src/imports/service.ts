@@ -5,7 +5,7 @@
  */
 import { and, count, eq, inArray, isNotNull, isNull, sql } from "drizzle-orm";
 import { accountStub } from "../account/client";
-import { getDb, type Db } from "../db/client";
+import { getDb, keyChunks, type Db } from "../db/client";
 import { auditLog, importTimeEntries, imports, ledger } from "../db/schema";
 import { TransferError } from "../domain/errors";
 import { halfHoursFor } from "../domain/pricing";
@@ -234,6 +234,33 @@ export async function readPage(client: ShopClient, q: Omit<ShopOrderQuery, "curs
 }
 
 /**
+ * Reading the shop stopped (it refused, is down, its export failed, or the page's message ran out of
+ * retries): a run pauses with `shop_unavailable` and the message (resume goes on from the stored cursor,
+ * or `restartCursor`); a preflight ends with the message as its shop error. Only for the page it was at.
+ */
+export async function stopReading(env: Env, row: ImportRow, msg: { phase: "preflight" | "run"; seq: number }, message: string, restartCursor?: string) {
+  const db = getDb(env);
+  if (msg.phase === "run") {
+    const paused = await db
+      .update(imports)
+      .set({ status: "paused", pauseReason: "shop_unavailable", pauseMessage: message, ...(restartCursor ? { cursor: restartCursor } : {}) })
+      .where(and(eq(imports.id, row.id), eq(imports.status, "running"), eq(imports.runSeq, msg.seq)))
+      .returning({ id: imports.id })
+      .get();
+    if (!paused) return;
+    await accountStub(env, row.tenantId).release(row.id);
+  } else {
+    const pf = row.preflight as Preflight | null;
+    if (pf?.status !== "running") return;
+    await db
+      .update(imports)
+      .set({ preflight: { ...pf, status: "done", shopError: message }, ...(restartCursor ? { preflightCursor: restartCursor } : {}) })
+      .where(and(eq(imports.id, row.id), eq(imports.preflightSeq, msg.seq)));
+  }
+  await audit(db, "system", "import.shop_unavailable", row, { message });
+}
+
+/**
  * One page of an import (preflight or run), one queue message each: the page's orders are checked or
  * taken in, then the cursor and counts advance in one conditional write, so a repeated message changes
  * nothing and a restart goes on from the stored cursor.
@@ -264,19 +291,8 @@ export async function handleImportPage(ctx: TransferContext, msg: { importId: st
     }
     // The shop refused or is down, or its export failed: pause with a clear reason instead of losing
     // pages. A failed export is started again on resume, after the last order taken.
-    const restart = typeof err.details?.restartCursor === "string" ? { [preflight ? "preflightCursor" : "cursor"]: err.details.restartCursor } : {};
-    if (!preflight) {
-      await db
-        .update(imports)
-        .set({ status: "paused", pauseReason: "shop_unavailable", pauseMessage: err.message, ...restart })
-        .where(and(eq(imports.id, row.id), eq(imports.status, "running"), eq(imports.runSeq, msg.seq)));
-      await accountStub(ctx.env, row.tenantId).release(row.id);
-    } else
-      await db
-        .update(imports)
-        .set({ preflight: { ...(row.preflight as Preflight), status: "done", shopError: err.message }, ...restart })
-        .where(and(eq(imports.id, row.id), eq(imports.preflightSeq, msg.seq)));
-    await audit(db, "system", "import.shop_unavailable", row, { message: err.message });
+    const restart = typeof err.details?.restartCursor === "string" ? err.details.restartCursor : undefined;
+    await stopReading(ctx.env, row, msg, err.message, restart);
     return;
   }
   const shop = shopAdapters[integration.shopModule];
@@ -358,8 +374,8 @@ export async function handleImportPage(ctx: TransferContext, msg: { importId: st
   // Past the estimate the page's orders wait (pending, nothing due) for a new quote: resume enqueues them.
   if (!exceeded) await enqueueTransfers(ctx.env, integration.id, toTransfer);
   else {
-    if (toTransfer.length)
-      await db.update(ledger).set({ nextAttemptAt: null }).where(and(eq(ledger.integrationId, integration.id), inArray(ledger.shopOrderId, toTransfer), eq(ledger.status, "pending")));
+    for (const chunk of keyChunks(toTransfer))
+      await db.update(ledger).set({ nextAttemptAt: null }).where(and(eq(ledger.integrationId, integration.id), inArray(ledger.shopOrderId, chunk), eq(ledger.status, "pending")));
     await accountStub(ctx.env, row.tenantId).release(row.id);
   }
   if (nextCursor && !exceeded) await sendPage(ctx.env, row.id, "run", msg.seq + 1, page.delaySeconds);
@@ -368,13 +384,15 @@ export async function handleImportPage(ctx: TransferContext, msg: { importId: st
 
 /** Which of these orders are already in the books (transferred live or by an earlier import, R19). */
 async function transferredBefore(db: Db, integrationId: string, shopOrderIds: string[]) {
-  if (!shopOrderIds.length) return new Set<string>();
-  const rows = await db
-    .select({ id: ledger.shopOrderId })
-    .from(ledger)
-    .where(and(eq(ledger.integrationId, integrationId), inArray(ledger.shopOrderId, shopOrderIds), eq(ledger.status, "transferred")))
-    .all();
-  return new Set(rows.map((r) => r.id));
+  const found = new Set<string>();
+  for (const chunk of keyChunks(shopOrderIds))
+    for (const r of await db
+      .select({ id: ledger.shopOrderId })
+      .from(ledger)
+      .where(and(eq(ledger.integrationId, integrationId), inArray(ledger.shopOrderId, chunk), eq(ledger.status, "transferred")))
+      .all())
+      found.add(r.id);
+  return found;
 }
 
 // ---- test transfer and approval (R15) ----

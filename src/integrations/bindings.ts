@@ -1,5 +1,5 @@
 import { and, eq, inArray } from "drizzle-orm";
-import type { Db } from "../db/client";
+import { keyChunks, type Db } from "../db/client";
 import { accountingCache, bindings } from "../db/schema";
 
 /** A binding table per integration and kind: our key (an email) → the external system's id. */
@@ -11,8 +11,6 @@ export interface Bindings {
   forget(key: string): Promise<void>;
 }
 
-/** D1 binds at most 100 parameters per statement; two go to integration and kind. */
-const KEYS_PER_STATEMENT = 90;
 
 export function bindingStore(db: Db, integrationId: string, kind: string): Bindings {
   const ours = and(eq(bindings.integrationId, integrationId), eq(bindings.kind, kind));
@@ -24,11 +22,11 @@ export function bindingStore(db: Db, integrationId: string, kind: string): Bindi
     async getMany(keys) {
       const found = new Map<string, string>();
       const unique = [...new Set(keys)];
-      for (let i = 0; i < unique.length; i += KEYS_PER_STATEMENT) {
+      for (const chunk of keyChunks(unique)) {
         const rows = await db
           .select({ key: bindings.externalKey, id: bindings.externalId })
           .from(bindings)
-          .where(and(ours, inArray(bindings.externalKey, unique.slice(i, i + KEYS_PER_STATEMENT))))
+          .where(and(ours, inArray(bindings.externalKey, chunk)))
           .all();
         for (const r of rows) found.set(r.key, r.id);
       }

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
-import { deliveries } from "../db/schema";
+import { deliveries, imports } from "../db/schema";
 import { TransferError } from "../domain/errors";
-import { handleImportPage, importAllowsTransfer, maybeComplete } from "../imports/service";
+import { handleImportPage, importAllowsTransfer, maybeComplete, stopReading } from "../imports/service";
 import { loadIntegration } from "../integrations/store";
 import { pollIntegration } from "./poll";
 import { reconcileIntegration } from "./reconcile";
@@ -89,6 +89,14 @@ export async function handleDeadLetters(batch: MessageBatch<TransferMessage>, en
       const row = await getLedgerRow(ctx.db, body.integrationId, body.shopOrderId);
       if (row?.status === "pending")
         await markFailed(ctx.db, row, new TransferError("accounting_unavailable", "The accounting system did not answer after repeated retries"), new Date().toISOString());
+    }
+    // An import's page that kept failing: the import must not look busy for ever.
+    if (body.type === "import_page") {
+      const row = await ctx.db.select().from(imports).where(eq(imports.id, body.importId)).get();
+      if (row)
+        await stopReading(env, row, body, body.phase === "run"
+          ? "Reading the shop's orders failed repeatedly. Resume the import to go on where it stopped; no order is taken twice."
+          : "Reading the shop's orders failed repeatedly. Start the preflight again.");
     }
     console.warn("dead letter", JSON.stringify(body).slice(0, 200));
     msg.ack();

@@ -1,5 +1,5 @@
 import { and, eq, inArray, isNull } from "drizzle-orm";
-import type { Db } from "../db/client";
+import { keyChunks, type Db } from "../db/client";
 import { integrations, ledger } from "../db/schema";
 import { TransferError } from "../domain/errors";
 import type { CanonicalOrder } from "../domain/order";
@@ -148,11 +148,11 @@ export async function takeInPage(ctx: TransferContext, integration: Integration,
 /** The order versions (shop's last change time) the ledger holds, by shop order id. */
 async function knownVersions(db: Db, integrationId: string, shopOrderIds: string[]) {
   const known = new Map<string, string | null>();
-  for (let i = 0; i < shopOrderIds.length; i += 90) {
+  for (const chunk of keyChunks(shopOrderIds)) {
     const rows = await db
       .select({ id: ledger.shopOrderId, v: ledger.orderUpdatedAt })
       .from(ledger)
-      .where(and(eq(ledger.integrationId, integrationId), inArray(ledger.shopOrderId, shopOrderIds.slice(i, i + 90))))
+      .where(and(eq(ledger.integrationId, integrationId), inArray(ledger.shopOrderId, chunk)))
       .all();
     for (const r of rows) known.set(r.id, r.v);
   }

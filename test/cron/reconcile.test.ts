@@ -78,14 +78,20 @@ describe("reconciliation of webhook shops (the hourly sweep)", () => {
   });
 
   it("a throttled Shopify query waits as long as the cost bucket needs (Retry-After style)", async () => {
-    const shopify = fakeShopify();
-    shopify.state.throttleNext = 1;
+    // Another app spent the shop's bucket, restored at 50 points/s: longer than a consumer waits in place.
+    // (A shop of its own: our budget for it is full, so the query goes out at once.)
+    const shopify = fakeShopify({ restoreRate: 50 });
     router.routes.set("shopify.fake", shopify.fetch);
     const i = await activeIntegration({
       module: "shopify",
-      settings: { shopDomain: "demo-shop.myshopify.com", accessToken: "shpat_x", webhookSecret: SECRET },
+      settings: { shopDomain: "throttled-shop.myshopify.com", accessToken: "shpat_x", webhookSecret: SECRET },
     });
+    shopify.drain();
     const outcome = await handleMessage(new TransferContext(env), { type: "reconcile", integrationId: i.id }, 1);
-    expect(outcome).toEqual({ done: false, delaySeconds: Math.ceil((942 - 142) / 50) });
+    const requested = shopify.state.queries[0].requested;
+    if (outcome.done) throw new Error("the throttled sweep should come back later");
+    // (requested − available) / restoreRate, the available points having refilled for a moment at most.
+    expect(outcome.delaySeconds).toBeGreaterThanOrEqual(Math.ceil((requested - 5) / 50));
+    expect(outcome.delaySeconds).toBeLessThanOrEqual(Math.ceil(requested / 50));
   });
 });

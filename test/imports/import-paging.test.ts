@@ -1,24 +1,15 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
 import { setOutboundFetch } from "../../src/lib/outbound";
 import { demoOrder } from "../../src/modules/sandbox/shop";
 import { handleMessage } from "../../src/transfers/consumer";
 import { TransferContext } from "../../src/transfers/transfer";
 import { fakeWooCommerce, shopRouter } from "../fakes/shops";
-import { activate, call, createIntegration, createTenant, sandboxDocuments } from "../helpers";
+import { activate, call, createIntegration, createTenant, sandboxDocuments, waitImport } from "../helpers";
 
 afterEach(() => setOutboundFetch());
 const DAY = 86400_000;
 
-const waitImport = (id: string, until: (i: any) => boolean) =>
-  vi.waitFor(
-    async () => {
-      const i = (await call("GET", `/api/staff/imports/${id}`)).json;
-      if (!until(i)) throw new Error(`not yet: ${JSON.stringify(i).slice(0, 300)}`);
-      return i;
-    },
-    { timeout: 30000, interval: 200 },
-  );
 
 describe("an import fetching pages from WooCommerce", () => {
   it("a shop that fails mid-run pauses the import with a clear reason; resume goes on from the stored page; nothing twice", async () => {

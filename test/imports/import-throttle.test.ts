@@ -1,21 +1,12 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { setOutboundFetch } from "../../src/lib/outbound";
 import { demoOrder } from "../../src/modules/sandbox/shop";
 import { fakeWooCommerce, shopRouter } from "../fakes/shops";
-import { activate, call, createIntegration, createTenant, sandboxDocuments } from "../helpers";
+import { activate, call, createIntegration, createTenant, sandboxDocuments, waitImport } from "../helpers";
 
 afterEach(() => setOutboundFetch());
 const DAY = 86400_000;
 
-const waitImport = (id: string, until: (i: any) => boolean) =>
-  vi.waitFor(
-    async () => {
-      const i = (await call("GET", `/api/staff/imports/${id}`)).json;
-      if (!until(i)) throw new Error(`not yet: ${JSON.stringify(i).slice(0, 300)}`);
-      return i;
-    },
-    { timeout: 80000, interval: 250 },
-  );
 
 describe("a shop that is busy (429 with Retry-After) during an import", () => {
   it("preflight and run wait it out: the preflight counts every order, the import completes, no order failed", async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { env } from "cloudflare:workers";
 import { demoOrder } from "../../src/modules/sandbox/shop";
-import { activate, call, createIntegration, createTenant, sandboxDocuments } from "../helpers";
+import { activate, call, createIntegration, createTenant, sandboxDocuments, waitImport } from "../helpers";
 
 const DAY = 86400_000;
 
@@ -25,15 +25,6 @@ async function setup(orders: { sku?: string | null; status?: string; daysAgo?: n
 }
 
 const imp = (id: string) => call("GET", `/api/staff/imports/${id}`).then((r) => r.json);
-const waitImport = (id: string, until: (i: any) => boolean) =>
-  vi.waitFor(
-    async () => {
-      const i = await imp(id);
-      if (!until(i)) throw new Error(`not yet: ${JSON.stringify(i).slice(0, 400)}`);
-      return i;
-    },
-    { timeout: 20000, interval: 150 },
-  );
 
 async function approved(integrationId: string, fromDate: string, estimatedOrders: number) {
   const created = await call("POST", "/api/staff/imports", { integrationId, fromDate, estimatedOrders });

@@ -3,13 +3,13 @@ import { env } from "cloudflare:workers";
 import { getDb } from "../../src/db/client";
 import { readPage } from "../../src/imports/service";
 import { bulkOrdersQuery, ordersPageCost, ordersQuery, shopifyClient } from "../../src/modules/shopify/client";
-import { fakeShopify, parseSelection, requestedCost, SHOPIFY_FILES_HOST } from "../fakes/shopify";
+import { fakeShopify, parseSelection, requestedCost, SHOPIFY_FILES_HOST, type FakeShopifyOptions } from "../fakes/shopify";
 import { shopifyOrderNode, shopRouter } from "../fakes/shops";
 
 type Obj = Record<string, any>;
 let shopSeq = 0;
 
-function setup(opts: Parameters<typeof fakeShopify>[0] = {}) {
+function setup(opts: FakeShopifyOptions = {}) {
   const shopify = fakeShopify(opts);
   const router = shopRouter();
   router.routes.set("shopify.fake", shopify.fetch);
