@@ -18,6 +18,7 @@ import type { ShopClient } from "../modules/types";
 import { priceList, tenantPlan } from "../account/prices";
 import { getLedgerRow } from "../transfers/ledger-store";
 import type { TransferMessage } from "../transfers/messages";
+import { importCompleted, importPaused, importResumed } from "../notify";
 import { enqueueTransfers } from "../transfers/poll";
 import { intakeOrder, TransferContext } from "../transfers/transfer";
 import { createdWindow, inRange, orderNumberValue, scopeExceeded, type ImportRange } from "./range";
@@ -205,6 +206,7 @@ export async function handleImportPage(ctx: TransferContext, msg: { importId: st
     if (!preflight) {
       await db.update(imports).set({ status: "paused", pauseReason: "shop_unavailable" }).where(and(eq(imports.id, row.id), eq(imports.status, "running")));
       await accountStub(ctx.env, row.tenantId).release(row.id);
+      await importPaused(ctx.env, { ...row, pauseReason: "shop_unavailable" });
     }
     else await db.update(imports).set({ preflight: { ...(row.preflight as Preflight), status: "done", shopError: err.message } }).where(eq(imports.id, row.id));
     await audit(db, "system", "import.shop_unavailable", row, { message: err.message });
@@ -286,6 +288,7 @@ export async function handleImportPage(ctx: TransferContext, msg: { importId: st
     if (toTransfer.length)
       await db.update(ledger).set({ nextAttemptAt: null }).where(and(eq(ledger.integrationId, integration.id), inArray(ledger.shopOrderId, toTransfer), eq(ledger.status, "pending")));
     await accountStub(ctx.env, row.tenantId).release(row.id);
+    await importPaused(ctx.env, { ...row, found: total, pauseReason: "scope_exceeded" });
   }
   if (nextCursor && !exceeded) await ctx.env.TRANSFERS.send({ type: "import_page", importId: row.id, phase: "run", seq: msg.seq + 1 } satisfies TransferMessage);
   if (!nextCursor) await maybeComplete(ctx.env, row.id);
@@ -400,6 +403,7 @@ export async function resumeImport(env: Env, row: ImportRow, actor: string) {
 async function run(env: Env, row: ImportRow, actor: string, action: string, extra: Partial<ImportRow>) {
   const seq = row.runSeq + 1;
   const updated = await transition(env, row, ["approved", "paused"], { status: "running", pauseReason: null, runSeq: seq, ...extra }, actor, action);
+  await importResumed(env, row.id);
   // Hold this month's included orders for the import's remaining estimate (the account's reservation policy).
   const db = getDb(env);
   const { plan } = await tenantPlan(db, row.tenantId);
@@ -420,6 +424,7 @@ async function run(env: Env, row: ImportRow, actor: string, action: string, extr
 export async function pauseImport(env: Env, row: ImportRow, actor: string) {
   const updated = await transition(env, row, ["running"], { status: "paused", pauseReason: "staff" }, actor, "import.pause");
   await accountStub(env, row.tenantId).release(row.id); // a paused import holds nothing; resume holds again
+  await importPaused(env, updated);
   return updated;
 }
 
@@ -457,6 +462,7 @@ export async function maybeComplete(env: Env, importId: string) {
     .returning()
     .get();
   if (done) await accountStub(env, done.tenantId).release(importId);
+  if (done) await importCompleted(env, done, await importView(env, done));
   return !!done;
 }
 

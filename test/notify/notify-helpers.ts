@@ -1,0 +1,42 @@
+import { env } from "cloudflare:workers";
+import { setSender, type Mail } from "../../src/notify/sender";
+import { call } from "../helpers";
+
+/** Records what the EMAIL binding would have been given. */
+export function recordingSender() {
+  const sent: Mail[] = [];
+  let failing = 0;
+  setSender({
+    async send(mail) {
+      if (failing > 0) {
+        failing--;
+        throw new Error("Email Service answered 503");
+      }
+      sent.push(mail);
+      return { messageId: `<${crypto.randomUUID()}@orderbridge.test>` };
+    },
+  });
+  return {
+    sent,
+    /** The next n sends fail. */
+    failNext(n: number) {
+      failing = n;
+    },
+    to: (email: string) => sent.filter((m) => m.to === email),
+  };
+}
+
+/** A user of the tenant through the staff API (language set as if chosen on the page). */
+export async function addUser(tenantId: string, role: "owner" | "member", language?: "da" | "en") {
+  const email = `${role}-${crypto.randomUUID().slice(0, 8)}@shop.example`;
+  const r = await call("POST", `/api/staff/tenants/${tenantId}/users`, { email, role });
+  if (r.status !== 201) throw new Error(r.text);
+  if (language) await env.DB.prepare("UPDATE users SET language = ? WHERE id = ?").bind(language, r.json.userId).run();
+  return { email, userId: r.json.userId as string };
+}
+
+export async function outbox(tenantId: string) {
+  const r = await call("GET", `/api/staff/tenants/${tenantId}/notifications?limit=200`);
+  if (r.status !== 200) throw new Error(r.text);
+  return r.json.items as { id: string; kind: string; to: string; subject: string; status: string; integrationId?: string; importId?: string; createdAt: string; sentAt?: string }[];
+}
