@@ -40,3 +40,20 @@ export async function outbox(tenantId: string) {
   if (r.status !== 200) throw new Error(r.text);
   return r.json.items as { id: string; kind: string; to: string; subject: string; status: string; integrationId?: string; importId?: string; createdAt: string; sentAt?: string }[];
 }
+
+/** A sandbox integration with earlier orders (before its start point), ready for an import. */
+export async function importable(count: number) {
+  const { activate, createIntegration, createTenant } = await import("../helpers");
+  const { demoOrder } = await import("../../src/modules/sandbox/shop");
+  const t = await createTenant();
+  const i = await createIntegration(t.id, { name: "Webshop DK", shop: { module: "sandbox", settings: {} }, accounting: { module: "sandbox", settings: {} } });
+  await activate(i.id);
+  for (let n = 1; n <= count; n++) {
+    const at = new Date(Date.now() - (20 + n) * 86400_000).toISOString();
+    const id = 800000 + n;
+    await env.DB.prepare("INSERT INTO sandbox_orders (integration_id, id, number, body, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)")
+      .bind(i.id, String(id), 2000 + n, JSON.stringify(demoOrder(id, 2000 + n, { sku: n === 2 ? "NOPE-9" : undefined, createdAt: at }, at)), at, at)
+      .run();
+  }
+  return { tenantId: t.id as string, integrationId: i.id as string, fromDate: new Date(Date.now() - 60 * 86400_000).toISOString().slice(0, 10) };
+}
