@@ -38,7 +38,7 @@ export async function addUser(tenantId: string, role: "owner" | "member", langua
 export async function outbox(tenantId: string) {
   const r = await call("GET", `/api/staff/tenants/${tenantId}/notifications?limit=200`);
   if (r.status !== 200) throw new Error(r.text);
-  return r.json.items as { id: string; kind: string; to: string; subject: string; status: string; integrationId?: string; importId?: string; createdAt: string; sentAt?: string }[];
+  return r.json.items as { id: string; kind: string; to: string; subject: string; status: string; integrationId?: string; importId?: string; createdAt: string; sentAt?: string; attempts: number; error?: string | null }[];
 }
 
 /** A sandbox integration with earlier orders (before its start point), ready for an import. */
