@@ -42,34 +42,18 @@ export function categoryHint(lang: Lang, category: string): string {
 }
 
 /** The words around every message. */
-export const frame: Record<Lang, { greeting: string; open: string; footer: string; choose: string; kinds: Record<Kind, string> }> = {
+export const frame: Record<Lang, { greeting: string; open: string; footer: string; choose: string }> = {
   da: {
     greeting: "Hej",
     open: "Åbn",
     footer: "Du får denne besked fra orderbridge, fordi du er bruger af kontoen {tenant}.",
     choose: "Vælg hvilke beskeder du får",
-    kinds: {
-      accounting_auth_failed: "Regnskabssystemet afviser adgangen",
-      shop_disconnected: "Webshoppen er koblet fra",
-      webhooks_missing: "Ordrer kom ikke med webhook",
-      import_paused: "En import er sat på pause",
-      import_completed: "En import er færdig",
-      failed_orders_digest: "Dagens oversigt over fejlede ordrer (kl. 7)",
-    },
   },
   en: {
     greeting: "Hello",
     open: "Open",
     footer: "You receive this message from orderbridge because you are a user of the account {tenant}.",
     choose: "Choose which messages you receive",
-    kinds: {
-      accounting_auth_failed: "The accounting system refuses access",
-      shop_disconnected: "The shop is disconnected",
-      webhooks_missing: "Orders did not arrive by webhook",
-      import_paused: "An import is paused",
-      import_completed: "An import is completed",
-      failed_orders_digest: "The daily summary of failed orders (at 7 am)",
-    },
   },
 };
 
