@@ -1,21 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { setOutboundFetch } from "../../src/lib/outbound";
-import { setSender } from "../../src/notify/sender";
 import { FakeEconomic } from "../fakes/economic";
 import shopifyDk from "../fixtures/shopify/own-dk-25-taxes-included-discount-shipping.json";
 import { delivery, runBatch, setup, soon } from "../transfers/transfer-helpers";
-import { addUser, outbox, recordingSender } from "./notify-helpers";
+import { addUser, outbox, useRecordingSender } from "./notify-helpers";
 
 const goods = { productGroupNumber: 1 };
 const products = ["MUG-01", "TEE-RED-M", "SKU-1", "SHIP"].map((productNumber) => ({ productNumber, name: productNumber, salesPrice: 100, productGroup: goods }));
-let mail: ReturnType<typeof recordingSender>;
-beforeEach(() => {
-  mail = recordingSender();
-});
-afterEach(() => {
-  setOutboundFetch();
-  setSender();
-});
+const mail = useRecordingSender();
 
 const order = (id: number) => ({ ...shopifyDk, id, created_at: soon(), updated_at: soon() });
 

@@ -1,25 +1,19 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
 import { runCron } from "../../src/cron";
 import { setOutboundFetch } from "../../src/lib/outbound";
 import { digestSlot } from "../../src/notify/digest";
-import { setSender } from "../../src/notify/sender";
 import { FakeEconomic } from "../fakes/economic";
 import shopifyDk from "../fixtures/shopify/own-dk-25-taxes-included-discount-shipping.json";
 import { call } from "../helpers";
 import { delivery, runBatch, setup, soon } from "../transfers/transfer-helpers";
-import { addUser, outbox, recordingSender } from "./notify-helpers";
+import { addUser, outbox, useRecordingSender } from "./notify-helpers";
 
-let mail: ReturnType<typeof recordingSender>;
+const mail = useRecordingSender();
 beforeEach(async () => {
-  mail = recordingSender();
   // The fake knows none of the order's products: its orders fail with product_missing.
   setOutboundFetch(new FakeEconomic().fetch);
   await env.DB.prepare("DELETE FROM notify_digest").run();
-});
-afterEach(() => {
-  setOutboundFetch();
-  setSender();
 });
 
 /** A tenant with an owner (English) and a member (Danish), and `n` orders that failed through the real flow. */

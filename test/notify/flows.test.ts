@@ -1,8 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { env } from "cloudflare:workers";
 import { setOutboundFetch } from "../../src/lib/outbound";
 import { demoOrder } from "../../src/modules/sandbox/shop";
-import { setSender } from "../../src/notify/sender";
 import { handleMessage } from "../../src/transfers/consumer";
 import { TransferContext } from "../../src/transfers/transfer";
 import { activeIntegration } from "../cron/cron-helpers";
@@ -10,16 +9,10 @@ import { fakeWooCommerce, shopRouter } from "../fakes/shops";
 import { FakeEconomic } from "../fakes/economic";
 import { call, postShopify, postWoo, waitForOrder } from "../helpers";
 import { setup } from "../transfers/transfer-helpers";
-import { addUser, importable, outbox, recordingSender } from "./notify-helpers";
+import { signedInOwner } from "../pages/helpers";
+import { addUser, importable, outbox, useRecordingSender } from "./notify-helpers";
 
-let mail: ReturnType<typeof recordingSender>;
-beforeEach(() => {
-  mail = recordingSender();
-});
-afterEach(() => {
-  setOutboundFetch();
-  setSender();
-});
+const mail = useRecordingSender();
 
 const later = (iso: string, seconds: number) => new Date(Date.parse(iso) + seconds * 1000).toISOString();
 
@@ -34,6 +27,12 @@ describe("shop_disconnected", () => {
     expect(mail.sent[0].text).toContain("Reconnect Shopify on the integration's page.");
     expect(mail.sent[0].text).toContain(`https://orderbridge.test/integrations/${integration.id}?lang=en`);
     expect((await outbox(tenant.id)).map((i) => [i.kind, i.status])).toEqual([["shop_disconnected", "sent"]]);
+    // The home page answers "is it working?" in one line each.
+    const home = (await (await signedInOwner({ tenantId: tenant.id })).b.get("/home")).text;
+    const line = (name: string) => home.match(new RegExp(`data-health="${name}"[^>]*>([^<]*(?:<!-- -->)?[^<]*)<`))?.[0] ?? "";
+    expect(line("connection")).toContain("Webshop Skal forbindes igen");
+    expect(line("lastOrder")).toContain("Seneste ordre modtaget: endnu ingen");
+    expect(line("webhooks")).toContain("Webhooks: kommer frem");
   });
 });
 
@@ -55,22 +54,25 @@ describe("webhooks_missing", () => {
     await handleMessage(new TransferContext(env), { type: "reconcile", integrationId: i.id }, 1);
     expect(mail.sent).toHaveLength(1);
     expect(mail.sent[0].to).toBe(owner.email);
-    expect(mail.sent[0].subject).toBe("2 ordrer fra WooCommerce kom ikke med webhook");
+    const home = (await (await signedInOwner({ tenantId })).b.get("/home")).text;
+    expect(home).toMatch(/data-health="webhooks" class="field-error">Webhooks: stille: ordrer kom ikke med webhook/);
+    expect(home).toMatch(/data-health="lastTransfer">Seneste overførsel: \d/);
+    expect(mail.to(owner.email)[0].subject).toBe("2 ordrer fra WooCommerce kom ikke med webhook");
     const { translator } = await import("../../src/pages/i18n");
-    expect(mail.sent[0].text).toContain(`den første er fra ${translator("da").when(lost[0].date_created_gmt + "Z")}`);
+    expect(mail.to(owner.email)[0].text).toContain(`den første er fra ${translator("da").when(lost[0].date_created_gmt + "Z")}`);
 
     // Another lost order while the incident is open: no second mail.
     woo.put(demoOrder(9204, 9204, {}, later(i.startAt, 4)));
     await handleMessage(new TransferContext(env), { type: "reconcile", integrationId: i.id }, 1);
-    expect(mail.sent).toHaveLength(1);
+    expect(mail.to(owner.email)).toHaveLength(1);
     // A later sweep finds nothing missing: the incident ends; the next lost order is a new one.
     const inAnHour = () => new Date(Date.now() + 3600_000);
     await handleMessage(new TransferContext(env, undefined, inAnHour), { type: "reconcile", integrationId: i.id }, 1);
-    expect(mail.sent).toHaveLength(1);
+    expect(mail.to(owner.email)).toHaveLength(1);
     woo.put(demoOrder(9205, 9205, {}, later(i.startAt, 5)));
     await handleMessage(new TransferContext(env, undefined, inAnHour), { type: "reconcile", integrationId: i.id }, 1);
-    expect(mail.sent).toHaveLength(2);
-    expect(mail.sent[1].subject).toBe("1 ordrer fra WooCommerce kom ikke med webhook");
+    expect(mail.to(owner.email)).toHaveLength(2);
+    expect(mail.to(owner.email)[1].subject).toBe("1 ordrer fra WooCommerce kom ikke med webhook");
   });
 });
 

@@ -1,4 +1,6 @@
+import { afterEach, beforeEach } from "vitest";
 import { env } from "cloudflare:workers";
+import { setOutboundFetch } from "../../src/lib/outbound";
 import { setSender, type Mail } from "../../src/notify/sender";
 import { call } from "../helpers";
 
@@ -56,4 +58,23 @@ export async function importable(count: number) {
       .run();
   }
   return { tenantId: t.id as string, integrationId: i.id as string, fromDate: new Date(Date.now() - 60 * 86400_000).toISOString().slice(0, 10) };
+}
+
+/** A recording sender for each test of the file (and the outbound fetch and sender reset after it). */
+export function useRecordingSender() {
+  let current = recordingSender();
+  beforeEach(() => {
+    current = recordingSender();
+  });
+  afterEach(() => {
+    setOutboundFetch();
+    setSender();
+  });
+  return {
+    get sent() {
+      return current.sent;
+    },
+    failNext: (n: number) => current.failNext(n),
+    to: (email: string) => current.to(email),
+  };
 }

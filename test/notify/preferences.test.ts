@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
 import { setOutboundFetch } from "../../src/lib/outbound";
 import { setSender } from "../../src/notify/sender";
@@ -7,16 +7,9 @@ import shopifyDk from "../fixtures/shopify/own-dk-25-taxes-included-discount-shi
 import { postShopify } from "../helpers";
 import { csrfOf, signedInOwner } from "../pages/helpers";
 import { delivery, runBatch, setup, soon } from "../transfers/transfer-helpers";
-import { outbox, recordingSender } from "./notify-helpers";
+import { outbox, useRecordingSender } from "./notify-helpers";
 
-let mail: ReturnType<typeof recordingSender>;
-beforeEach(() => {
-  mail = recordingSender();
-});
-afterEach(() => {
-  setOutboundFetch();
-  setSender();
-});
+const mail = useRecordingSender();
 
 const checked = (html: string) => [...html.matchAll(/<input type="checkbox" name="kinds" value="([a-z_]+)"( checked="")?/g)].filter((m) => m[2]).map((m) => m[1]);
 
