@@ -23,6 +23,7 @@ export default defineConfig(async () => {
             SHOPIFY_API_KEY: "test-shopify-client-id",
             ECONOMIC_APP_PUBLIC_TOKEN: "test-app-public-token",
             ECONOMIC_CONNECT_URL: "https://secure.economic.fake",
+            NOTIFY_FROM: "notifications@orderbridge.test",
           },
         },
       }),

@@ -27,6 +27,7 @@ if (!existsSync(".dev.vars")) {
       "ECONOMIC_APP_SECRET_TOKEN=demo",
       `PUBLIC_URL=http://localhost:${port}`,
       "ALLOW_HTTP_SHOP_URLS=true",
+      "NOTIFY_FROM=notifications@orderbridge.localhost",
       "",
     ].join("\n"),
   );

@@ -25,6 +25,7 @@ import { Flash, render, tr } from "../pages/layout";
 import { exchangeCode, registerWebhooks, SHOP_DOMAIN, shopifyApp, shopName, adminOrigin, verifyShopifyQuery } from "./shopify";
 import { issueState, sessionHash, takeState, type Provider } from "./states";
 import { consentKeys, ensureWooWebhooks, newWebhookSecret } from "./woocommerce";
+import { connectionRestored } from "../notify";
 
 const publicUrl = (c: PageContext) => (c.env.PUBLIC_URL ?? new URL(c.req.url).origin).replace(/\/+$/, "");
 
@@ -203,6 +204,7 @@ async function storeConnection(env: Env, row: Integration, side: "shop" | "accou
       .where(eq(integrations.id, row.id)),
     db.insert(auditLog).values({ actor: `user:${userId}`, action, targetType: "integration", targetId: row.id, tenantId: row.tenantId, details }),
   ]);
+  await connectionRestored(env, row.id, side);
 }
 
 /** Checks a grant token with `GET /self`; the agreement's name and number ("Demo ApS (aftale 123456)"). */

@@ -2,6 +2,7 @@ import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import { getDb } from "../db/client";
 import { integrations, ledger } from "../db/schema";
 import { listModules } from "../modules/registry";
+import { notifyCron } from "../notify";
 import type { TransferMessage } from "../transfers/messages";
 
 /**
@@ -53,5 +54,6 @@ export async function runCron(env: Env, now = new Date()) {
   for (const row of stuck) messages.push({ body: { type: "transfer", integrationId: row.integrationId, shopOrderId: row.shopOrderId } });
 
   for (let i = 0; i < messages.length; i += 100) await env.TRANSFERS.sendBatch(messages.slice(i, i + 100));
-  return { polls: toPoll.length, reconciles: toReconcile.length, relayed: stuck.length };
+  const notified = await notifyCron(env, now);
+  return { polls: toPoll.length, reconciles: toReconcile.length, relayed: stuck.length, ...notified };
 }

@@ -21,6 +21,10 @@ export const users = sqliteTable(
     passwordHash: text("password_hash"),
     createdAt: text("created_at").notNull().default(now),
     removedAt: text("removed_at"),
+    /** The language last chosen on the settings page (null: Danish); notifications are written in it. */
+    language: text("language", { enum: ["da", "en"] }),
+    /** The notification kinds the user chose (null: the role's default, R25). */
+    notifications: text("notifications", { mode: "json" }).$type<string[]>(),
   },
   (t) => [uniqueIndex("users_email").on(t.email), index("users_tenant").on(t.tenantId)],
 );
@@ -337,3 +341,52 @@ export const accountingCache = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.integrationId, t.kind] })],
 );
+
+/** R25: an incident is (kind, subject) from its first occurrence until resolved; `seq` numbers the occurrences. */
+export const notifyIncidents = sqliteTable(
+  "notify_incidents",
+  {
+    kind: text("kind").notNull(),
+    subjectId: text("subject_id").notNull(),
+    seq: integer("seq").notNull(),
+    open: integer("open").notNull(),
+    openedAt: text("opened_at").notNull(),
+    lastSeenAt: text("last_seen_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.subjectId] })],
+);
+
+/** R25: the outbox. Recorded under a stable key before sending; sent once; failed sends retried by the cron. */
+export const notifications = sqliteTable(
+  "notifications",
+  {
+    id: text("id").primaryKey(),
+    key: text("key").notNull(),
+    tenantId: text("tenant_id").notNull(),
+    kind: text("kind").notNull(),
+    userId: text("user_id").notNull(),
+    toAddress: text("to_address").notNull(),
+    lang: text("lang").notNull(),
+    subject: text("subject").notNull(),
+    textBody: text("text_body").notNull(),
+    htmlBody: text("html_body").notNull(),
+    integrationId: text("integration_id"),
+    importId: text("import_id"),
+    status: text("status", { enum: ["pending", "sending", "sent", "failed"] }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: text("next_attempt_at"),
+    leaseUntil: text("lease_until"),
+    lastError: text("last_error"),
+    messageId: text("message_id"),
+    createdAt: text("created_at").notNull(),
+    sentAt: text("sent_at"),
+  },
+  (t) => [uniqueIndex("notifications_key").on(t.key), index("notifications_tenant").on(t.tenantId, t.createdAt, t.id), index("notifications_due").on(t.status, t.nextAttemptAt)],
+);
+
+/** The daily digest's progress (one row, id 1): the last scheduled day and where its window ended. */
+export const notifyDigest = sqliteTable("notify_digest", {
+  id: integer("id").primaryKey(),
+  lastDay: text("last_day"),
+  lastCutoff: text("last_cutoff"),
+});

@@ -19,6 +19,7 @@ import type { ShopClient, ShopOrderQuery } from "../modules/types";
 import { priceList, tenantPlan } from "../account/prices";
 import { getLedgerRow } from "../transfers/ledger-store";
 import type { TransferMessage } from "../transfers/messages";
+import { importCompleted, importPaused, importResumed } from "../notify";
 import { enqueueTransfers } from "../transfers/poll";
 import { intakeOrder, TransferContext } from "../transfers/transfer";
 import { createdWindow, inRange, orderNumberValue, scopeExceeded, type ImportRange } from "./range";
@@ -249,6 +250,7 @@ export async function stopReading(env: Env, row: ImportRow, msg: { phase: "prefl
       .get();
     if (!paused) return;
     await accountStub(env, row.tenantId).release(row.id);
+    await importPaused(env, { ...row, pauseReason: "shop_unavailable" });
   } else {
     const pf = row.preflight as Preflight | null;
     if (pf?.status !== "running") return;
@@ -377,6 +379,7 @@ export async function handleImportPage(ctx: TransferContext, msg: { importId: st
     for (const chunk of keyChunks(toTransfer))
       await db.update(ledger).set({ nextAttemptAt: null }).where(and(eq(ledger.integrationId, integration.id), inArray(ledger.shopOrderId, chunk), eq(ledger.status, "pending")));
     await accountStub(ctx.env, row.tenantId).release(row.id);
+    await importPaused(ctx.env, { ...row, found: total, pauseReason: "scope_exceeded" });
   }
   if (nextCursor && !exceeded) await sendPage(ctx.env, row.id, "run", msg.seq + 1, page.delaySeconds);
   if (!nextCursor) await maybeComplete(ctx.env, row.id);
@@ -534,6 +537,7 @@ export async function resumeImport(env: Env, row: ImportRow, actor: string) {
 async function run(env: Env, row: ImportRow, actor: string, action: string, extra: Partial<ImportRow>) {
   const seq = row.runSeq + 1;
   const updated = await transition(env, row, ["approved", "paused"], { status: "running", pauseReason: null, pauseMessage: null, runSeq: seq, ...extra }, actor, action);
+  await importResumed(env, row.id);
   // Hold this month's included orders for the import's remaining estimate (the account's reservation policy).
   const db = getDb(env);
   const { plan } = await tenantPlan(db, row.tenantId);
@@ -554,6 +558,7 @@ async function run(env: Env, row: ImportRow, actor: string, action: string, extr
 export async function pauseImport(env: Env, row: ImportRow, actor: string) {
   const updated = await transition(env, row, ["running"], { status: "paused", pauseReason: "staff" }, actor, "import.pause");
   await accountStub(env, row.tenantId).release(row.id); // a paused import holds nothing; resume holds again
+  await importPaused(env, updated);
   return updated;
 }
 
@@ -591,6 +596,7 @@ export async function maybeComplete(env: Env, importId: string) {
     .returning()
     .get();
   if (done) await accountStub(env, done.tenantId).release(importId);
+  if (done) await importCompleted(env, done, await importView(env, done));
   return !!done;
 }
 

@@ -31,14 +31,19 @@ export function copenhagenDate(at: Date | string): string {
 
 /** The UTC instant of local midnight starting `YYYY-MM-DD` in Copenhagen. */
 export function copenhagenMidnightUtc(date: string): Date {
+  return copenhagenTimeUtc(date, 0);
+}
+
+/** The UTC instant of `hour`:00 local time on `YYYY-MM-DD` in Copenhagen (e.g. the 07:00 digest), whatever the DST. */
+export function copenhagenTimeUtc(date: string, hour: number): Date {
   const [y, m, d] = date.split("-").map(Number);
-  // Copenhagen is UTC+1 or UTC+2; try both offsets and keep the one that maps back to local midnight.
+  // Copenhagen is UTC+1 or UTC+2; try both offsets and keep the one that maps back to that local time.
   for (const offset of [1, 2]) {
-    const guess = new Date(Date.UTC(y, m - 1, d, -offset));
+    const guess = new Date(Date.UTC(y, m - 1, d, hour - offset));
     const p = parts(guess);
-    if (p.y === y && p.m === m && p.d === d && p.h === 0 && p.min === 0) return guess;
+    if (p.y === y && p.m === m && p.d === d && p.h === hour && p.min === 0) return guess;
   }
-  return new Date(Date.UTC(y, m - 1, d, -1));
+  return new Date(Date.UTC(y, m - 1, d, hour - 1));
 }
 
 /** The day after `YYYY-MM-DD`. */

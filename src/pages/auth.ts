@@ -103,7 +103,7 @@ export interface FormRefusals {
 }
 
 /** Forms a member may send (domain.md "Roles": a member sees everything and may transfer an order again). */
-const MEMBER_FORMS = [/^\/integrations\/[^/]+\/orders\/[^/]+\/transfer-again$/, /^\/sign-out$/];
+const MEMBER_FORMS = [/^\/integrations\/[^/]+\/orders\/[^/]+\/transfer-again$/, /^\/sign-out$/, /^\/account$/];
 export const memberMay = (path: string) => MEMBER_FORMS.some((re) => re.test(path));
 
 /**
@@ -120,6 +120,8 @@ export function requireUserWith(refuse: FormRefusals) {
     }
     c.set("user", s.user);
     c.set("csrf", s.csrf);
+    // The language chosen on the page is the user's: their notifications are written in it (R25).
+    if (c.req.query("lang") && c.req.query("lang") === c.get("lang")) await getDb(c.env).update(users).set({ language: c.get("lang") }).where(eq(users.id, s.user.id));
     if (c.req.method === "POST") {
       const body = await c.req.parseBody();
       const sent = typeof body._csrf === "string" ? body._csrf : c.req.header("x-csrf-token") ?? "";

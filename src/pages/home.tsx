@@ -1,9 +1,11 @@
 /** Home: this month's usage, a server-rendered SVG chart of transferred orders per day, orders needing attention. */
-import { and, count, eq, gte, sql } from "drizzle-orm";
+import { and, count, eq, gte, max, sql } from "drizzle-orm";
 import type { Hono } from "hono";
 import { accountStub } from "../account/client";
 import { getDb } from "../db/client";
-import { ledger } from "../db/schema";
+import { integrations, ledger, notifyIncidents } from "../db/schema";
+import { connectionOf, isWebhookShop } from "../integrations/store";
+import { integrationLabel } from "../notify/labels";
 import { copenhagenDate, copenhagenMonth } from "../lib/time";
 import { tenantPlan } from "../account/prices";
 import type { PageContext, PagesEnv } from "./auth";
@@ -89,20 +91,66 @@ function Chart(p: { t: T; days: { date: string; n: number }[] }) {
   );
 }
 
+/** Per integration, "is it working?": last order received, last transfer, webhook silence, connection state. */
+async function health(c: PageContext) {
+  const db = getDb(c.env);
+  const rows = await db.select().from(integrations).where(eq(integrations.tenantId, c.get("user").tenantId)).all();
+  return Promise.all(
+    rows.map(async (row) => {
+      const [last, silence, shop, accounting] = await Promise.all([
+        db.select({ received: max(ledger.receivedAt), transferred: max(ledger.transferredAt) }).from(ledger).where(eq(ledger.integrationId, row.id)).get(),
+        db.select().from(notifyIncidents).where(and(eq(notifyIncidents.kind, "webhooks_missing"), eq(notifyIncidents.subjectId, row.id), eq(notifyIncidents.open, 1))).get(),
+        connectionOf(c.env, row, "shop"),
+        connectionOf(c.env, row, "accounting"),
+      ]);
+      return { row, label: integrationLabel(row), last, webhook: isWebhookShop(row) ? (silence ? silence.lastSeenAt : "ok") : null, shop: shop.status, accounting: accounting.status };
+    }),
+  );
+}
+
+function Health(p: { t: T; items: Awaited<ReturnType<typeof health>> }) {
+  const { t } = p;
+  if (!p.items.length) return null;
+  return (
+    <div class="card" id="health">
+      <h2>{t.t("health")}</h2>
+      {p.items.map((h) => (
+        <div data-integration={h.row.id}>
+          <h3>
+            <a href={`/integrations/${h.row.id}`}>{h.label}</a> <span class="muted">({t.code(h.row.status)})</span>
+          </h3>
+          <ul>
+            <li data-health="lastOrder">{t.t("lastOrderReceived")}: {h.last?.received ? t.when(h.last.received) : t.t("never")}</li>
+            <li data-health="lastTransfer">{t.t("lastTransfer")}: {h.last?.transferred ? t.when(h.last.transferred) : t.t("never")}</li>
+            <li data-health="webhooks" class={h.webhook && h.webhook !== "ok" ? "field-error" : undefined}>
+              {t.t("webhookSilence")}: {h.webhook === null ? t.t("webhooksPolled") : h.webhook === "ok" ? t.t("webhooksOk") : t.t("webhooksMissingSince", { when: t.when(h.webhook) })}
+            </li>
+            <li data-health="connection" class={h.shop === "needs_reconnect" || h.accounting === "needs_reconnect" ? "field-error" : undefined}>
+              {t.t("connectionState")}: {t.t("shopModule")} {t.code(h.shop)}, {t.t("accountingModule")} {t.code(h.accounting)}
+            </li>
+          </ul>
+        </div>
+      ))}
+    </div>
+  );
+}
+
 export function homeRoutes(app: Hono<PagesEnv>) {
   app.get("/home", async (c) => {
     const t = tr(c);
     const tenantId = c.get("user").tenantId;
-    const [usage, days, attention] = await Promise.all([
+    const [usage, days, attention, integrationsHealth] = await Promise.all([
       tenantUsage(c),
       perDay(c),
       getDb(c.env).select({ n: count() }).from(ledger).where(and(eq(ledger.tenantId, tenantId), eq(ledger.status, "failed"))).get(),
+      health(c),
     ]);
     return render(
       c,
       t.t("navHome"),
       <>
         <h1>{t.t("navHome")}</h1>
+        <Health t={t} items={integrationsHealth} />
         <h2>{t.t("usageThisMonth")} ({usage.month})</h2>
         <UsageStats t={t} u={usage} />
         <div class="card">

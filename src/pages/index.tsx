@@ -16,6 +16,7 @@ import { orderRoutes } from "./orders";
 import { signInRoutes } from "./sign-in";
 import { subscriptionRoutes } from "./subscription";
 import { userRoutes } from "./users";
+import { accountRoutes } from "./account";
 
 /** Paths served by the API and webhooks: the page middleware leaves them alone (their 404s stay JSON). */
 const notPages = (path: string) => path.startsWith("/api/") || path === "/api" || path.startsWith("/webhooks/");
@@ -110,7 +111,7 @@ export function createPages() {
   signInRoutes(app);
   connectRoutes(app);
   // Everything below needs a session (and a CSRF token on every POST).
-  for (const p of ["/home", "/integrations", "/integrations/*", "/log", "/subscription", "/subscription/*", "/imports", "/imports/*", "/users", "/users/*"])
+  for (const p of ["/home", "/integrations", "/integrations/*", "/log", "/subscription", "/subscription/*", "/imports", "/imports/*", "/users", "/users/*", "/account"])
     app.use(p, requireUser);
   homeRoutes(app);
   integrationRoutes(app);
@@ -118,6 +119,7 @@ export function createPages() {
   subscriptionRoutes(app);
   importRoutes(app);
   userRoutes(app);
+  accountRoutes(app);
   // Any other address outside the API and webhooks: the page's own 404, in the page's language.
   app.all("*", async (c, next) => (notPages(c.req.path) ? next() : notFoundPage(c)));
   return app;

@@ -35,6 +35,11 @@ export function Layout(props: { t: T; title: string; path: string; user?: Sessio
             <a href={`?lang=${other}`} hreflang={other}>
               {t.t("language")}
             </a>
+            {user && (
+              <a href="/account" aria-current={props.path === "/account" ? "page" : undefined}>
+                {t.t("navAccount")}
+              </a>
+            )}
             {user && <span class="muted">{user.email}</span>}
             {user && (
               <form method="post" action="/sign-out">

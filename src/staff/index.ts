@@ -6,6 +6,7 @@ import { staffAuth } from "./auth";
 import { importRoutes } from "./routes/imports";
 import { integrationRoutes } from "./routes/integrations";
 import { keyRoutes } from "./routes/keys";
+import { notificationRoutes } from "./routes/notifications";
 import { orderRoutes } from "./routes/orders";
 import { planRoutes } from "./routes/plans";
 import { tenantRoutes } from "./routes/tenants";
@@ -36,6 +37,7 @@ export function createStaffApi() {
   orderRoutes(api);
   usageRoutes(api);
   importRoutes(api);
+  notificationRoutes(api);
   return api;
 }
 

@@ -1,7 +1,7 @@
 import { and, desc, eq, lt, or, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { ledger, ledgerAttempts } from "../db/schema";
-import { invalid } from "../lib/errors";
+import { decodeCursor, encodeCursor } from "../lib/cursor";
 import type { LedgerRow } from "./ledger-store";
 
 /** A ledger row as api.md's LedgerEntry. */
@@ -42,16 +42,6 @@ export async function ledgerDetail(db: Db, row: LedgerRow) {
   };
 }
 
-const encodeCursor = (row: LedgerRow) => btoa(JSON.stringify([row.receivedAt, row.id])).replace(/=+$/, "");
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const v = JSON.parse(atob(cursor));
-    if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === "string")) return v as [string, string];
-  } catch {}
-  throw invalid("The cursor is not valid", { issues: [{ path: "cursor", message: "not a cursor from this API" }] });
-}
-
 /** Newest first by when we received the order; `limit` clamped to 200. */
 export async function listLedger(db: Db, filter: { integrationId?: string; importId?: string; tenantId?: string; status?: string; category?: string; limit: number; cursor?: string }) {
   const conds: SQL[] = [];
@@ -73,5 +63,5 @@ export async function listLedger(db: Db, filter: { integrationId?: string; impor
     .limit(limit + 1)
     .all();
   const page = rows.slice(0, limit);
-  return { items: page.map(ledgerEntry), nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]) : null };
+  return { items: page.map(ledgerEntry), nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].receivedAt, page[page.length - 1].id) : null };
 }

@@ -5,6 +5,7 @@ import type { TransferMessage } from "./messages";
 import { enqueueTransfers, openShopClient, setHealth, takeInPage, unhealthy } from "./poll";
 import { DONE, type Outcome, type TransferContext } from "./transfer";
 import { ensureWooWebhooks } from "../connect/woocommerce";
+import { reconciled } from "../notify";
 import { auditLog } from "../db/schema";
 import { setConnection, sideSettings } from "../integrations/store";
 
@@ -38,6 +39,7 @@ export async function reconcileIntegration(ctx: TransferContext, integration: In
   }
   const { toTransfer } = await takeInPage(ctx, integration, page.orders);
   await enqueueTransfers(ctx.env, integration.id, toTransfer);
+  await reconciled(ctx, integration, now, !page.nextCursor);
   if (integration.health?.status !== "ok") await setHealth(ctx.db, integration.id, { status: "ok", at: now.toISOString() });
   if (page.nextCursor)
     await ctx.env.TRANSFERS.send({ type: "reconcile", integrationId: integration.id, from, cursor: page.nextCursor } satisfies TransferMessage);

@@ -8,6 +8,7 @@ import { outboundFetch, type FetchFn } from "../lib/outbound";
 import { accountingAdapters, shopAdapters } from "../modules/adapters";
 import { effectiveSettings, getModule } from "../modules/registry";
 import type { AccountingSession } from "../modules/types";
+import { transferFailed, transferSucceeded } from "../notify";
 import { makeDocumentOnce } from "./earlier-document";
 import {
   claim,
@@ -234,6 +235,7 @@ export async function transferRow(ctx: TransferContext, integration: Integration
       await setConnection(ctx.env, integration.id, "accounting", { ...refused, status: "connected", checkedAt: at });
       integration.accountingConnection = { ...refused, status: "connected", checkedAt: at };
     }
+    await transferSucceeded(ctx, integration);
     return DONE;
   } catch (e) {
     const err = e instanceof TransferError ? e : new TransferError("accounting_unavailable", `Unexpected error: ${e instanceof Error ? e.message : String(e)}`);
@@ -252,6 +254,7 @@ export async function transferRow(ctx: TransferContext, integration: Integration
     await markFailed(ctx.db, row, err, at, err.details?.sent);
     // A refused credential: the accounting side needs reconnecting (R26).
     if (err.category === "accounting_auth_failed") await markNeedsReconnect(ctx.env, integration, "accounting", at);
+    await transferFailed(ctx, integration, err);
     return DONE;
   }
 }

@@ -6,6 +6,7 @@ import { sha256Hex, verifyHmacBase64 } from "../lib/crypto";
 import { errorBody } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { markNeedsReconnect, sideSettings, loadIntegration, type Integration } from "../integrations/store";
+import { shopDisconnected } from "../notify";
 import { claimDelivery } from "../transfers/deliveries";
 import { INLINE_BODY_LIMIT, type TransferMessage } from "../transfers/messages";
 import type { AppEnv } from "../http/types";
@@ -83,6 +84,7 @@ export function webhookRoutes() {
 
     if (shop.disconnected?.(c)) {
       await markNeedsReconnect(c.env, integration, "shop", new Date().toISOString());
+      await shopDisconnected(c.env, integration);
       return c.json({ ok: true, disconnected: true }, 200);
     }
     const topic = shop.topic(c);
