@@ -6,13 +6,14 @@ import { sandboxAccountingAdapter } from "./sandbox/accounting";
 import { sandboxShopAdapter, sandboxShopClient } from "./sandbox/shop";
 import { shopifyClient } from "./shopify/client";
 import { shopifyAdapter } from "./shopify/mapper";
+import { shopifyRefundReading } from "./shopify/refunds";
 import type { AccountingAdapter, ShopAdapter } from "./types";
 import { woocommerceClient } from "./woocommerce/client";
 import { woocommerceAdapter } from "./woocommerce/mapper";
 
 /** The behaviour of each registered module (settings live in registry.ts). */
 export const shopAdapters: Record<string, ShopAdapter> = {
-  shopify: { ...shopifyAdapter, client: shopifyClient },
+  shopify: { ...shopifyAdapter, client: shopifyClient, ...shopifyRefundReading },
   woocommerce: { ...woocommerceAdapter, client: woocommerceClient },
   magento: { ...magentoAdapter, client: magentoClient },
   sandbox: { ...sandboxShopAdapter, client: sandboxShopClient },
