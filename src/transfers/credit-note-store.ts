@@ -44,7 +44,7 @@ export function creditNotesOfOrder(db: Db, integrationId: string, shopOrderId: s
     .select()
     .from(creditNotes)
     .where(and(eq(creditNotes.integrationId, integrationId), eq(creditNotes.shopOrderId, shopOrderId)))
-    .orderBy(creditNotes.receivedAt, creditNotes.id)
+    .orderBy(creditNotes.receivedAt, sql`rowid`)
     .all();
 }
 
@@ -61,7 +61,7 @@ export async function creditNotesByOrder(db: Db, orders: { integrationId: string
         .select()
         .from(creditNotes)
         .where(and(eq(creditNotes.integrationId, integrationId), inArray(creditNotes.shopOrderId, ids.slice(i, i + 90))))
-        .orderBy(creditNotes.receivedAt, creditNotes.id)
+        .orderBy(creditNotes.receivedAt, sql`rowid`)
         .all();
       for (const r of rows) byOrder.set(orderKey(r), [...(byOrder.get(orderKey(r)) ?? []), creditNoteView(r)]);
     }
