@@ -10,13 +10,14 @@ import { shopifyRefundReading } from "./shopify/refunds";
 import type { AccountingAdapter, ShopAdapter } from "./types";
 import { woocommerceClient } from "./woocommerce/client";
 import { woocommerceAdapter } from "./woocommerce/mapper";
+import { embeddedRefundReading, woocommerceRefundReading } from "./woocommerce/refunds";
 
 /** The behaviour of each registered module (settings live in registry.ts). */
 export const shopAdapters: Record<string, ShopAdapter> = {
   shopify: { ...shopifyAdapter, client: shopifyClient, ...shopifyRefundReading },
-  woocommerce: { ...woocommerceAdapter, client: woocommerceClient },
+  woocommerce: { ...woocommerceAdapter, client: woocommerceClient, ...woocommerceRefundReading },
   magento: { ...magentoAdapter, client: magentoClient },
-  sandbox: { ...sandboxShopAdapter, client: sandboxShopClient },
+  sandbox: { ...sandboxShopAdapter, client: sandboxShopClient, ...embeddedRefundReading },
 };
 
 export const accountingAdapters: Record<string, AccountingAdapter> = {

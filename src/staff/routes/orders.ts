@@ -8,7 +8,7 @@ import { invalid, notFound, unprocessable } from "../../lib/errors";
 import { nowIso } from "../../lib/time";
 import { missingForActivation } from "../../integrations/store";
 import { currencyDecimals } from "../../domain/currency";
-import { createSandboxOrder } from "../../modules/sandbox/shop";
+import { createSandboxOrder, refundSandboxOrder } from "../../modules/sandbox/shop";
 import { creditNoteView, getCreditNote, requeueCreditNote } from "../../transfers/credit-note-store";
 import { creditNoteMessage } from "../../transfers/credit-notes";
 import { getLedgerRow, type LedgerRow } from "../../transfers/ledger-store";
@@ -86,6 +86,26 @@ const DemoOrder = z.strictObject({
     .refine((c) => currencyDecimals(c) !== undefined, "is not an ISO 4217 currency code")
     .optional(),
 });
+
+const DemoRefund = z.strictObject({
+  quantity: z.int().min(0).max(1000).optional(),
+  shipping: z.boolean().optional(),
+  amount: z.int().min(1).max(100_000_000).optional(),
+});
+
+/** A JSON body that may be empty (`{}`), checked against the schema (400 with the issues otherwise). */
+async function optionalBody<T extends z.ZodType>(c: { req: { text(): Promise<string> } }, schema: T, what: string): Promise<z.infer<T>> {
+  const text = await c.req.text();
+  let body: unknown = {};
+  try {
+    if (text.trim()) body = JSON.parse(text);
+  } catch {
+    throw invalid("The body is not valid JSON", { issues: [{ path: "", message: "not JSON" }] });
+  }
+  const input = schema.safeParse(body);
+  if (!input.success) throw invalid(`The ${what} is not valid`, { issues: input.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) });
+  return input.data;
+}
 
 export function orderRoutes(app: StaffApp) {
   app.openapi(
@@ -192,18 +212,33 @@ export function orderRoutes(app: StaffApp) {
     async (c) => {
       const integration = await requireIntegration(c.env, c.req.valid("param").id);
       if (integration.shopModule !== "sandbox") throw unprocessable("not_sandbox", "Demo orders exist only in a sandbox shop");
-      const text = await c.req.text();
-      let body: unknown = {};
-      try {
-        if (text.trim()) body = JSON.parse(text);
-      } catch {
-        throw invalid("The body is not valid JSON", { issues: [{ path: "", message: "not JSON" }] });
-      }
-      const input = DemoOrder.safeParse(body);
-      if (!input.success) throw invalid("The demo order is not valid", { issues: input.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) });
-      const order = await createSandboxOrder(getDb(c.env), integration.id, input.data);
+      const input = await optionalBody(c, DemoOrder, "demo order");
+      const order = await createSandboxOrder(getDb(c.env), integration.id, input);
       await c.env.TRANSFERS.send({ type: "poll", integrationId: integration.id } satisfies TransferMessage);
       return c.json(order as Record<string, unknown>, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/integrations/{id}/sandbox/orders/{orderId}/refunds",
+      tags: ["Sandbox"],
+      summary: "Refund a demo order in part (quantity, shipping, amount) or in full (empty body); it becomes a credit note (R20)",
+      ...staff("integrations:write"),
+      request: { params: OrderParams, body: { content: { "application/json": { schema: DemoRefund } }, required: false } },
+      responses: { 201: json(z.record(z.string(), z.unknown()), "Created"), 422: commonErrors[400], ...commonErrors },
+    }),
+    async (c) => {
+      const { id, orderId } = c.req.valid("param");
+      const integration = await requireIntegration(c.env, id);
+      if (integration.shopModule !== "sandbox") throw unprocessable("not_sandbox", "Demo refunds exist only in a sandbox shop");
+      const input = await optionalBody(c, DemoRefund, "demo refund");
+      const refund = await refundSandboxOrder(getDb(c.env), integration.id, orderId, input);
+      if (refund === null) throw notFound("Order");
+      if (typeof refund === "string") throw unprocessable("refund_exceeds_order", `The refund cannot be made: ${refund}`);
+      await c.env.TRANSFERS.send({ type: "poll", integrationId: integration.id } satisfies TransferMessage);
+      return c.json(refund, 201);
     },
   );
 }
