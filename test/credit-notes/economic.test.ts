@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
+import { createMessageBatch } from "cloudflare:test";
 import { setOutboundFetch } from "../../src/lib/outbound";
+import { handleDeadLetters } from "../../src/transfers/consumer";
 import type { TransferMessage } from "../../src/transfers/messages";
 import { FakeEconomic, cents } from "../fakes/economic";
 import { call, economicSettingsComplete, waitForOrder } from "../helpers";
@@ -115,6 +117,20 @@ describe("refunds become e-conomic credit notes (R20)", () => {
     e = await waitForOrder(integration.id, String(order.id), (x) => x.creditNotes[0].status === "transferred");
     expect(fake.creditNotes()).toHaveLength(1);
     expect(e.creditNotes[0].document.number).toBe(String(fake.creditNotes()[0].draftInvoiceNumber));
+  });
+
+  it("an outage is retried on the credit note's own message; when the retries run out the dead-letter queue shows it failed", async () => {
+    const { integration, order } = await transferred("shopify", {}, 7010);
+    fake.failNext(1, { status: 503 });
+    await runBatch([{ body: refundDelivery(integration.id, refunds.oneTee(812, order.id)) }]);
+    const pending = await env.DB.prepare("SELECT status, next_attempt_at, updated_at FROM credit_notes WHERE integration_id = ?").bind(integration.id).first<Record<string, string>>();
+    expect(pending!.status).toBe("pending");
+    expect(pending!.next_attempt_at > pending!.updated_at).toBe(true);
+    const message = { type: "credit_note", integrationId: integration.id, shopOrderId: String(order.id), refundId: "812" } as const;
+    await handleDeadLetters(createMessageBatch<TransferMessage>("transfers-dlq", [{ id: "d1", timestamp: new Date(), attempts: 7, body: message }]), env);
+    const e = await entry(integration.id, order.id);
+    expect(e.creditNotes[0]).toMatchObject({ status: "failed", error: { category: "accounting_unavailable" } });
+    expect(fake.creditNotes()).toHaveLength(0);
   });
 
   it("booked documents: the credit note is booked as well", async () => {
