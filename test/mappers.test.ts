@@ -353,8 +353,8 @@ describe("shopify mapper", () => {
     expectInvalid(() => shopifyOrder([]), "not an order object");
   });
 
-  it("adapter: allowed states default to paid and partially_paid", () => {
-    expect(shopifyAdapter.allowedStates({})).toEqual(["paid", "partially_paid"]);
+  it("adapter: allowed states default to paid, partially paid and (partially) refunded (R5)", () => {
+    expect(shopifyAdapter.allowedStates({})).toEqual(["paid", "partially_paid", "partially_refunded", "refunded"]);
     expect(shopifyAdapter.allowedStates({ allowedFinancialStatuses: ["paid"] })).toEqual(["paid"]);
     expect(shopifyAdapter.toOrder(shopifyDk, {}).shopOrderId).toBe("5820000000001");
   });
@@ -456,7 +456,7 @@ describe("woocommerce mapper", () => {
   });
 
   it("adapter: allowed states default to processing and completed", () => {
-    expect(woocommerceAdapter.allowedStates({})).toEqual(["processing", "completed"]);
+    expect(woocommerceAdapter.allowedStates({})).toEqual(["processing", "completed", "refunded"]);
     expect(woocommerceAdapter.allowedStates({ allowedStatuses: ["completed"] })).toEqual(["completed"]);
   });
 });

@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import { getDb } from "../db/client";
-import { integrations, ledger } from "../db/schema";
+import { creditNotes, integrations, ledger } from "../db/schema";
 import { listModules } from "../modules/registry";
 import { notifyCron } from "../notify";
 import type { TransferMessage } from "../transfers/messages";
@@ -52,8 +52,16 @@ export async function runCron(env: Env, now = new Date()) {
     .limit(RELAY_BATCH)
     .all();
   for (const row of stuck) messages.push({ body: { type: "transfer", integrationId: row.integrationId, shopOrderId: row.shopOrderId } });
+  // Credit notes left pending the same way (R20–R22).
+  const stuckNotes = await db
+    .select({ integrationId: creditNotes.integrationId, shopOrderId: creditNotes.shopOrderId, refundId: creditNotes.refundId })
+    .from(creditNotes)
+    .where(and(eq(creditNotes.status, "pending"), lt(creditNotes.nextAttemptAt, overdue), or(isNull(creditNotes.leaseUntil), lt(creditNotes.leaseUntil, now.toISOString()))))
+    .limit(RELAY_BATCH)
+    .all();
+  for (const row of stuckNotes) messages.push({ body: { type: "credit_note", ...row } });
 
   for (let i = 0; i < messages.length; i += 100) await env.TRANSFERS.sendBatch(messages.slice(i, i + 100));
   const notified = await notifyCron(env, now);
-  return { polls: toPoll.length, reconciles: toReconcile.length, relayed: stuck.length, ...notified };
+  return { polls: toPoll.length, reconciles: toReconcile.length, relayed: stuck.length + stuckNotes.length, ...notified };
 }

@@ -210,6 +210,47 @@ export const ledgerAttempts = sqliteTable(
   (t) => [index("attempts_ledger").on(t.ledgerId)],
 );
 
+/**
+ * Credit notes (R20–R23): one row per (integration, shop order id, refund id); "cancel" is R21's credit for
+ * a cancellation without a covering refund. `waiting`: its order is not transferred yet (R22); `skipped`:
+ * creditRefunds is off (R23). Lease, attempts and due time work as on ledger rows.
+ */
+export const creditNotes = sqliteTable(
+  "credit_notes",
+  {
+    id: text("id").primaryKey(),
+    integrationId: text("integration_id").notNull(),
+    tenantId: text("tenant_id").notNull(),
+    shopOrderId: text("shop_order_id").notNull(),
+    refundId: text("refund_id").notNull(),
+    status: text("status", { enum: ["waiting", "pending", "transferred", "failed", "skipped"] }).notNull(),
+    /** Gross, positive, minor units of `currency` (0 while a refund waits for its order to be read). */
+    amount: integer("amount").notNull(),
+    currency: text("currency").notNull(),
+    /** The canonical refund (JSON); null while a refund delivered on its own waits for its order. */
+    refund: text("refund"),
+    /** The shop's own refund JSON, when it came on its own (Shopify refunds/create). */
+    raw: text("raw"),
+    /** Our reference on the credit note, fixed at the first attempt (found again after a lost answer). */
+    reference: text("reference"),
+    documentType: text("document_type"),
+    documentNumber: text("document_number"),
+    errorCategory: text("error_category"),
+    errorMessage: text("error_message"),
+    errorHint: text("error_hint"),
+    sent: text("sent"),
+    attempts: integer("attempts").notNull().default(0),
+    /** Bumped by the refund's transfer again: a new document with a new reference. */
+    generation: integer("generation").notNull().default(0),
+    leaseUntil: text("lease_until"),
+    nextAttemptAt: text("next_attempt_at"),
+    receivedAt: text("received_at").notNull(),
+    transferredAt: text("transferred_at"),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("credit_notes_refund").on(t.integrationId, t.shopOrderId, t.refundId), index("credit_notes_due").on(t.status, t.nextAttemptAt)],
+);
+
 /** Webhook deliveries, deduplicated by a stable key per integration; large bodies are kept here. */
 export const deliveries = sqliteTable(
   "deliveries",

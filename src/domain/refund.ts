@@ -37,6 +37,13 @@ export interface CanonicalRefund {
   totals: { net: number; vat: number; gross: number };
 }
 
+/**
+ * Our reference on a credit note (R20): the refund id, the invoice number and the order number, each its
+ * own word, and the integration's mark that makes it unique (looked up after a lost answer).
+ */
+export const creditNoteReference = (refundId: string, invoiceNumber: string, orderNumber: string, integrationRef: string) =>
+  `Refund ${refundId} invoice ${invoiceNumber} order ${orderNumber} ${integrationRef}`;
+
 /** The refund id of R21's credit for a cancellation without a covering refund. */
 export const CANCEL_REFUND_ID = "cancel";
 

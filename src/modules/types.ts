@@ -1,5 +1,6 @@
 import type { Db } from "../db/client";
 import type { CanonicalOrder, DocumentRef } from "../domain/order";
+import type { CanonicalRefund } from "../domain/refund";
 import type { FetchFn } from "../lib/outbound";
 
 /** What a shop module offers the core: its orders mapped to the canonical order. */
@@ -13,6 +14,16 @@ export interface ShopAdapter {
   allowedStates(settings: Record<string, unknown>): string[];
   /** Reads orders from the shop's API (polling, reconciliation, imports). */
   client?(ctx: ShopContext): ShopClient;
+  /**
+   * R20: the order's refunds in its document currency. `known` are the refund ids already recorded: a
+   * shop whose order JSON only lists its refunds (WooCommerce) reads them through its client, and only
+   * when one is new. Throws TransferError (invalid_order, shop_unavailable).
+   */
+  refunds?(raw: unknown, settings: Record<string, unknown>, known: ReadonlySet<string>, client: () => Promise<ShopClient>): Promise<CanonicalRefund[]>;
+  /** A refund delivered on its own (Shopify `refunds/create`), read with its order's JSON. */
+  refundOf?(rawRefund: unknown, rawOrder: unknown, settings: Record<string, unknown>): CanonicalRefund;
+  /** The shop order id a refund delivered on its own belongs to. */
+  refundOrderId?(rawRefund: unknown): string | null;
 }
 
 export interface ShopContext {
@@ -50,6 +61,8 @@ export interface ShopOrderPage {
 /** A shop's order API. Failures throw TransferError("shop_unavailable") with a clear message (401, 5xx, HTML, time-out). */
 export interface ShopClient {
   listOrders(query: ShopOrderQuery): Promise<ShopOrderPage>;
+  /** The refunds of one order as the shop's API gives them (WooCommerce `GET /orders/{id}/refunds`). */
+  listRefunds?(shopOrderId: string): Promise<unknown[]>;
   /** API calls made (benchmarks, politeness). */
   calls(): number;
   /** One order by its shop id (a staff call: the test transfer); null when the shop has no such order. */
@@ -129,6 +142,16 @@ export interface AccountingSession {
   completeDocument(document: DocumentRef, order: CanonicalOrder, reference: string): Promise<{ document: DocumentRef; sent: unknown }>;
   /** Updates a draft in place (R7, when allowDraftUpdates). */
   updateDraft(document: DocumentRef, order: CanonicalOrder, reference: string): Promise<{ document: DocumentRef; sent: unknown }>;
+  /** The credit note already created for this reference (after an uncertain outcome), if any. */
+  findCreditNote?(reference: string): Promise<DocumentRef | null>;
+  /**
+   * R20: creates the credit note of one refund (draft or booked per settings) for the invoice, with its
+   * customer, VAT treatment, currency and exchange rate. A refund larger than what is left to credit is
+   * totals_mismatch. Modules without it fail credit notes with a clear message.
+   */
+  createCreditNote?(input: CreditNoteInput): Promise<{ document: DocumentRef; sent: unknown }>;
+  /** Brings a credit note left by an earlier attempt up to date and to the configured type (as completeDocument). */
+  completeCreditNote?(document: DocumentRef, input: CreditNoteInput): Promise<{ document: DocumentRef; sent: unknown }>;
   /** Calls made to the external system in this session (for benchmarks). */
   calls(): number;
   /**
@@ -136,4 +159,17 @@ export interface AccountingSession {
    * their customers in one filtered call). Only an optimisation: a failure here changes nothing.
    */
   prefetch?(orders: CanonicalOrder[]): Promise<void>;
+}
+
+/** What a credit note is made from (R20). */
+export interface CreditNoteInput {
+  /** The order as its invoice was made from. */
+  order: CanonicalOrder;
+  /** The invoice it credits, and the document as sent for it (its customer, VAT zone, currency, rate). */
+  invoice: DocumentRef;
+  invoiceSent: unknown;
+  refund: CanonicalRefund;
+  /** Gross already credited by the order's other credit notes (minor units). */
+  creditedBefore: number;
+  reference: string;
 }

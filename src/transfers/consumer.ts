@@ -6,6 +6,7 @@ import { loadIntegration } from "../integrations/store";
 import { pollIntegration } from "./poll";
 import { reconcileIntegration } from "./reconcile";
 import { claimDelivery } from "./deliveries";
+import { deadCreditNote, handleCreditNoteMessage, intakeRefundDelivery } from "./credit-notes";
 import { getLedgerRow, markFailed } from "./ledger-store";
 import { prefetchBatch } from "./prefetch";
 import type { TransferMessage } from "./messages";
@@ -39,7 +40,7 @@ export async function handleMessage(ctx: TransferContext, body: TransferMessage,
     return DONE;
   }
   // Orders of one batch share their integration's row; polls and sweeps read it fresh (their cursor).
-  const integration = body.type === "delivery" || body.type === "transfer" ? await ctx.integration(body.integrationId) : await loadIntegration(ctx.env, body.integrationId);
+  const integration = body.type === "delivery" || body.type === "transfer" || body.type === "credit_note" ? await ctx.integration(body.integrationId) : await loadIntegration(ctx.env, body.integrationId);
   if (!integration) return DONE; // deleted: nothing to do
   switch (body.type) {
     case "delivery": {
@@ -60,6 +61,7 @@ export async function handleMessage(ctx: TransferContext, body: TransferMessage,
         });
         if (!own) return DONE; // the same event delivered again by the shop
       }
+      if (body.subject === "refund") return intakeRefundDelivery(ctx, integration, JSON.parse(text), text);
       return intakeOrder(ctx, integration, { raw: JSON.parse(text), rawText: text, source: "webhook", isUpdate: body.isUpdate, active: body.active, receivedAt: body.receivedAt }, attempts);
     }
     case "transfer": {
@@ -70,6 +72,8 @@ export async function handleMessage(ctx: TransferContext, body: TransferMessage,
       if (outcome.done && row.importId) await maybeComplete(ctx.env, row.importId);
       return outcome;
     }
+    case "credit_note":
+      return handleCreditNoteMessage(ctx, integration, body, attempts);
     case "poll":
       return pollIntegration(ctx, integration);
     case "reconcile":
@@ -98,6 +102,7 @@ export async function handleDeadLetters(batch: MessageBatch<TransferMessage>, en
           ? "Reading the shop's orders failed repeatedly. Resume the import to go on where it stopped; no order is taken twice."
           : "Reading the shop's orders failed repeatedly. Start the preflight again.");
     }
+    if (body.type === "credit_note") await deadCreditNote(ctx, body);
     console.warn("dead letter", JSON.stringify(body).slice(0, 200));
     msg.ack();
   }

@@ -11,6 +11,9 @@ export type LedgerRow = typeof ledger.$inferSelect;
 /** A transfer holds its row this long; a crashed holder's lease runs out and a retry takes over. */
 export const LEASE_SECONDS = 120;
 
+/** When a lease taken now runs out. */
+export const leaseEnd = (now: Date) => new Date(now.getTime() + LEASE_SECONDS * 1000).toISOString();
+
 export function getLedgerRow(db: Db, integrationId: string, shopOrderId: string) {
   return db
     .select()
@@ -100,7 +103,7 @@ export async function claim(db: Db, id: string, now: Date) {
   const nowIso = now.toISOString();
   return db
     .update(ledger)
-    .set(((leaseUntil) => ({ leaseUntil, nextAttemptAt: leaseUntil, attempts: sql`${ledger.attempts} + 1` }))(new Date(now.getTime() + LEASE_SECONDS * 1000).toISOString()))
+    .set(((leaseUntil) => ({ leaseUntil, nextAttemptAt: leaseUntil, attempts: sql`${ledger.attempts} + 1` }))(leaseEnd(now)))
     .where(and(eq(ledger.id, id), eq(ledger.status, "pending"), or(isNull(ledger.leaseUntil), lt(ledger.leaseUntil, nowIso))))
     .returning()
     .get();
@@ -113,7 +116,7 @@ export async function claim(db: Db, id: string, now: Date) {
 export async function claimDraftUpdate(db: Db, id: string, version: string, now: Date) {
   return db
     .update(ledger)
-    .set({ leaseUntil: new Date(now.getTime() + LEASE_SECONDS * 1000).toISOString() })
+    .set({ leaseUntil: leaseEnd(now) })
     .where(
       and(
         eq(ledger.id, id),

@@ -2,10 +2,11 @@ import { and, desc, eq, lt, or, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { ledger, ledgerAttempts } from "../db/schema";
 import { decodeCursor, encodeCursor } from "../lib/cursor";
+import { creditNotesByOrder, orderKey, type CreditNoteView } from "./credit-note-store";
 import type { LedgerRow } from "./ledger-store";
 
-/** A ledger row as api.md's LedgerEntry. */
-export function ledgerEntry(row: LedgerRow) {
+/** A ledger row as api.md's LedgerEntry, with the order's credit notes (R20). */
+export function ledgerEntry(row: LedgerRow, creditNotes: CreditNoteView[] = []) {
   return {
     orderId: row.shopOrderId,
     orderNumber: row.orderNumber,
@@ -21,7 +22,13 @@ export function ledgerEntry(row: LedgerRow) {
     ...(row.transferredAt ? { transferredAt: row.transferredAt } : {}),
     /** The document currency (R24); null while the order could not be read. */
     currency: row.currency,
+    creditNotes,
   };
+}
+
+/** One ledger row as LedgerEntry, its credit notes read. */
+export async function ledgerEntryOf(db: Db, row: LedgerRow) {
+  return ledgerEntry(row, (await creditNotesByOrder(db, [row])).get(orderKey(row)) ?? []);
 }
 
 export async function ledgerDetail(db: Db, row: LedgerRow) {
@@ -35,7 +42,7 @@ export async function ledgerDetail(db: Db, row: LedgerRow) {
     }
   };
   return {
-    ...ledgerEntry(row),
+    ...(await ledgerEntryOf(db, row)),
     attempts: attempts.map((a) => ({ at: a.at, outcome: a.outcome, ...(a.category ? { category: a.category } : {}), ...(a.message ? { message: a.message } : {}) })),
     received: parse(row.received),
     sent: parse(row.sent),
@@ -63,5 +70,6 @@ export async function listLedger(db: Db, filter: { integrationId?: string; impor
     .limit(limit + 1)
     .all();
   const page = rows.slice(0, limit);
-  return { items: page.map(ledgerEntry), nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].receivedAt, page[page.length - 1].id) : null };
+  const notes = await creditNotesByOrder(db, page);
+  return { items: page.map((r) => ledgerEntry(r, notes.get(orderKey(r)) ?? [])), nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].receivedAt, page[page.length - 1].id) : null };
 }

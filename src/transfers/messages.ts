@@ -13,9 +13,13 @@ export type TransferMessage =
       active: boolean;
       receivedAt: string;
       body?: string;
+      /** What the body is: an order (default) or a refund delivered on its own (Shopify refunds/create). */
+      subject?: "order" | "refund";
     }
   /** Transfer (or continue transferring) one ledger row: transfer again, the outbox relay, imports. */
   | { type: "transfer"; integrationId: string; shopOrderId: string }
+  /** Transfer (or continue transferring) one refund's credit note (R20–R22). */
+  | { type: "credit_note"; integrationId: string; shopOrderId: string; refundId: string }
   /** One page of an import's preflight or run; `seq` makes a repeated message a no-op. */
   | { type: "import_page"; importId: string; phase: "preflight" | "run"; seq: number }
   /** Poll one integration's shop for changed orders (cron fan-out, sandbox demo orders). */

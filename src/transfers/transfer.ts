@@ -9,6 +9,7 @@ import { accountingAdapters, shopAdapters } from "../modules/adapters";
 import { effectiveSettings, getModule } from "../modules/registry";
 import type { AccountingSession } from "../modules/types";
 import { transferFailed, transferSucceeded } from "../notify";
+import { creditWaiting, intakeRefunds } from "./credit-notes";
 import { makeDocumentOnce } from "./earlier-document";
 import {
   claim,
@@ -111,7 +112,8 @@ export interface SeenOrder {
 
 /**
  * The single intake for every order, whatever brought it (webhook, poll, reconciliation, import):
- * map it, decide (R2–R8), record it in the ledger, and transfer it when that is the decision.
+ * map it, decide (R2–R8), record it in the ledger, and transfer it when that is the decision; then its
+ * refunds and cancellation (R20–R22), whatever was decided for the order.
  */
 export async function intakeOrder(ctx: TransferContext, integration: Integration, seen: SeenOrder, messageAttempts = 1): Promise<Outcome> {
   const at = ctx.now().toISOString();
@@ -124,6 +126,15 @@ export async function intakeOrder(ctx: TransferContext, integration: Integration
     if (e instanceof TransferError) return recordUnreadable(ctx, integration, seen, e, at);
     throw e;
   }
+  const outcome = await intakeReadable(ctx, integration, seen, order, at, messageAttempts);
+  if (!outcome.done) return outcome;
+  const refunds = await intakeRefunds(ctx, integration, seen.raw, order);
+  return refunds.done ? outcome : refunds;
+}
+
+async function intakeReadable(ctx: TransferContext, integration: Integration, seen: SeenOrder, order: CanonicalOrder, at: string, messageAttempts: number): Promise<Outcome> {
+  const shop = shopAdapters[integration.shopModule];
+  const shopSettings = await ctx.shopSettings(integration);
   const existing = await getLedgerRow(ctx.db, integration.id, order.shopOrderId);
   const accountingSettings = await ctx.accountingSettings(integration);
   const decision = decideIntake(order, ledgerState(existing), {
@@ -229,6 +240,8 @@ export async function transferRow(ctx: TransferContext, integration: Integration
     );
     await charge(ctx, integration, row, result.document.number, at);
     await markTransferred(ctx.db, row, result.document, result.sent, at, order.updatedAt, earlier ? "transferred (completed the document of an earlier attempt)" : "transferred");
+    // R22: refunds that waited for the invoice follow it.
+    await creditWaiting(ctx, integration, row.shopOrderId);
     // The credential works again: the side is connected (R26).
     const refused = integration.accountingConnection;
     if (refused?.status === "needs_reconnect") {
@@ -238,25 +251,38 @@ export async function transferRow(ctx: TransferContext, integration: Integration
     await transferSucceeded(ctx, integration);
     return DONE;
   } catch (e) {
-    const err = e instanceof TransferError ? e : new TransferError("accounting_unavailable", `Unexpected error: ${e instanceof Error ? e.message : String(e)}`);
-    if (err.transient && messageAttempts <= MAX_RETRIES) {
-      const delaySeconds = backoffSeconds(messageAttempts, err.retryAfterSeconds);
-      await releaseForRetry(ctx.db, row, err, at, delaySeconds, err.details?.document as DocumentRef | undefined);
-      return { done: false, delaySeconds };
-    }
-    if (err.transient) {
-      // The last retry: the order shows failed, and the message goes on to the dead-letter queue.
-      await markFailed(ctx.db, row, err, at);
-      return { done: false, delaySeconds: 0 };
-    }
-    // A failed transfer does not count (R9), even when it left a draft (totals_mismatch): it counts once
-    // the order is transferred.
-    await markFailed(ctx.db, row, err, at, err.details?.sent);
-    // A refused credential: the accounting side needs reconnecting (R26).
-    if (err.category === "accounting_auth_failed") await markNeedsReconnect(ctx.env, integration, "accounting", at);
-    await transferFailed(ctx, integration, err);
-    return DONE;
+    return settleFailure(e, messageAttempts, {
+      retry: (err, delaySeconds) => releaseForRetry(ctx.db, row, err, at, delaySeconds, err.details?.document as DocumentRef | undefined),
+      fail: async (err) => {
+        // A failed transfer does not count (R9), even when it left a draft (totals_mismatch): it counts once
+        // the order is transferred. The last retry of a transient failure records no document as sent.
+        await markFailed(ctx.db, row, err, at, err.transient ? undefined : err.details?.sent);
+        // A refused credential: the accounting side needs reconnecting (R26).
+        if (err.category === "accounting_auth_failed") await markNeedsReconnect(ctx.env, integration, "accounting", at);
+        await transferFailed(ctx, integration, err);
+      },
+    });
   }
+}
+
+/**
+ * How a failed attempt ends, for invoices and credit notes alike: a transient failure is retried with
+ * backoff while retries remain; otherwise it is recorded as failed (after the last retry the message goes
+ * on to the dead-letter queue).
+ */
+export async function settleFailure(
+  e: unknown,
+  messageAttempts: number,
+  on: { retry(err: TransferError, delaySeconds: number): Promise<unknown>; fail(err: TransferError): Promise<unknown> },
+): Promise<Outcome> {
+  const err = e instanceof TransferError ? e : new TransferError("accounting_unavailable", `Unexpected error: ${e instanceof Error ? e.message : String(e)}`);
+  if (err.transient && messageAttempts <= MAX_RETRIES) {
+    const delaySeconds = backoffSeconds(messageAttempts, err.retryAfterSeconds);
+    await on.retry(err, delaySeconds);
+    return { done: false, delaySeconds };
+  }
+  await on.fail(err);
+  return err.transient ? { done: false, delaySeconds: 0 } : DONE;
 }
 
 /**

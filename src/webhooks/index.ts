@@ -21,8 +21,8 @@ interface WebhookShop {
   isPing?(c: Context, text: string): boolean;
   /** Extra authentication after the signature (Shopify's shop domain). */
   checkOrigin?(c: Context, settings: Record<string, unknown>): boolean;
-  /** The topic, or null when it is not an order topic we take (answered 200, ignored). */
-  topic(c: Context): { name: string; isUpdate: boolean } | null;
+  /** The topic, or null when it is not an order or refund topic we take (answered 200, ignored). */
+  topic(c: Context): Topic | null;
   /** The stable key that makes a redelivery a duplicate. */
   dedupeKey(c: Context, order: Record<string, unknown>, text: string): Promise<string>;
   /** The shop removed our app (Shopify `app/uninstalled`): the connection needs reconnecting (R26). */
@@ -31,12 +31,23 @@ interface WebhookShop {
   appSecret?(env: Env): string | undefined;
 }
 
+interface Topic {
+  name: string;
+  isUpdate: boolean;
+  /** The body is a refund on its own (Shopify refunds/create), not an order. */
+  subject?: "order" | "refund";
+}
+
+/** Shopify's order topics (a cancellation is an update of the order, R21) and the refund topic (R20). */
+const SHOPIFY_ORDER_TOPICS = ["orders/create", "orders/updated", "orders/paid", "orders/cancelled"];
+
 const shopify: WebhookShop = {
   signature: (c) => c.req.header("x-shopify-hmac-sha256"),
   checkOrigin: (c, s) => (c.req.header("x-shopify-shop-domain") ?? "").toLowerCase() === String(s.shopDomain ?? "").toLowerCase(),
   topic: (c) => {
     const t = c.req.header("x-shopify-topic") ?? "";
-    return ["orders/create", "orders/updated", "orders/paid"].includes(t) ? { name: t, isUpdate: t !== "orders/create" } : null;
+    if (t === "refunds/create") return { name: t, isUpdate: true, subject: "refund" };
+    return SHOPIFY_ORDER_TOPICS.includes(t) ? { name: t, isUpdate: t !== "orders/create" } : null;
   },
   dedupeKey: async (c, _o, text) => {
     const id = c.req.header("x-shopify-event-id") ?? c.req.header("x-shopify-webhook-id");
@@ -105,7 +116,7 @@ export function webhookRoutes() {
         body: text,
         receivedAt: new Date().toISOString(),
       });
-      return c.json(errorBody("invalid_request", "The body is not a JSON order"), 400);
+      return c.json(errorBody("invalid_request", topic.subject === "refund" ? "The body is not a JSON refund" : "The body is not a JSON order"), 400);
     }
     return accept(c, integration, await shop.dedupeKey(c, order, text), topic, text);
   });
@@ -117,7 +128,7 @@ export function webhookRoutes() {
  * duplicate check happens in the consumer, off the shop's clock; a body too big for a message is stored
  * in D1 first, under its dedupe key, and the message carries the reference.
  */
-async function accept(c: Context<AppEnv>, integration: Integration, dedupeKey: string, topic: { name: string; isUpdate: boolean }, text: string) {
+async function accept(c: Context<AppEnv>, integration: Integration, dedupeKey: string, topic: Topic, text: string) {
   const large = text.length > INLINE_BODY_LIMIT;
   const deliveryId = newId("dlv");
   const receivedAt = new Date().toISOString();
@@ -134,6 +145,7 @@ async function accept(c: Context<AppEnv>, integration: Integration, dedupeKey: s
     active: integration.status === "active",
     receivedAt,
     ...(large ? {} : { body: text }),
+    ...(topic.subject === "refund" ? { subject: "refund" as const } : {}),
   };
   try {
     await c.env.TRANSFERS.send(message, { contentType: "json" });

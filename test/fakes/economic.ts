@@ -165,6 +165,11 @@ export class FakeEconomic {
     this.hang = true;
   }
 
+  /** Drafts and booked invoices with a negative gross amount: e-conomic prints and books them as credit notes. */
+  creditNotes() {
+    return [...this.drafts.values(), ...this.booked.values()].filter((i) => i.grossAmount < 0);
+  }
+
   requests(method?: string, path?: string) {
     return this.log.filter((r) => (!method || r.method === method) && (!path || r.path === path));
   }
@@ -345,6 +350,9 @@ export class FakeEconomic {
       if (line.product && !number) e.product = fieldError("E04500", "No identifiers present on product. Please include either a self link or a productNumber.");
       else if (number !== undefined && !this.products.has(number)) e.product = fieldError("E06000", "product does not exist.", number);
       if (line.product && line.quantity === undefined) e.quantity = fieldError("E04730", "Property quantity must have a value when product is set.");
+      // Quantities may be negative (a credit note is an invoice with negative quantities, apiforum 1209), with at most two decimals.
+      if (line.quantity !== undefined && (typeof line.quantity !== "number" || Math.round(line.quantity * 100) / 100 !== line.quantity))
+        e.quantity = fieldError("E04740", "quantity scale cannot be greater then two decimal places.", line.quantity);
       if (number !== undefined && this.products.has(number) && !line.description) e.description = fieldError("E04730", "Property description must have a value when product is set.");
       if (line.unitNetPrice !== undefined && Math.round(line.unitNetPrice * 100) / 100 !== line.unitNetPrice)
         e.unitNetPrice = fieldError("E04740", "unitNetPrice scale cannot be greater then two decimal places.", line.unitNetPrice);
@@ -354,17 +362,18 @@ export class FakeEconomic {
     if (Object.keys(errors).length) throw validation(errors);
 
     // Totals as e-conomic shows them: line net = quantity × unit price less the discount; in the domestic
-    // zone 25 % VAT on the lines whose product group has VAT.
+    // zone 25 % VAT on the lines whose product group has VAT. Negative quantities give negative amounts
+    // (a credit note: negative net and gross), rounded half away from zero like positive ones.
     let netCents = 0;
     let vatableCents = 0;
     const priced = lines.map((l) => {
-      const cents = Math.round((l.quantity ?? 0) * Math.round((l.unitNetPrice ?? 0) * 100) * (1 - (l.discountPercentage ?? 0) / 100));
+      const cents = roundHalfAway((l.quantity ?? 0) * Math.round((l.unitNetPrice ?? 0) * 100) * (1 - (l.discountPercentage ?? 0) / 100));
       netCents += cents;
       const group = l.product && this.products.get(l.product.productNumber)?.productGroup?.productGroupNumber;
       if (group === undefined || !this.vatFreeProductGroups.includes(group)) vatableCents += cents;
       return { ...l, totalNetAmount: cents / 100 };
     });
-    const vatCents = zone === 1 ? Math.round(vatableCents / 4) : 0;
+    const vatCents = zone === 1 ? roundHalfAway(vatableCents / 4) : 0;
     return { ...(body as object), lines: priced, netAmount: netCents / 100, vatAmount: vatCents / 100, grossAmount: (netCents + vatCents) / 100 } as FakeInvoice;
   }
 
@@ -381,6 +390,8 @@ export class FakeEconomic {
     return { status: 201, json: booked };
   }
 }
+
+const roundHalfAway = (v: number) => Math.sign(v) * Math.round(Math.abs(v));
 
 /** Minor units of an amount the fake shows as a decimal. */
 export const cents = (amount: number) => Math.round(amount * 100);

@@ -96,10 +96,21 @@ export function fakeMagento(token = "mg-token") {
 
 export function fakeWooCommerce(consumerKey = "ck_x", consumerSecret = "cs_x") {
   const orders = new Map<number, Obj>();
+  /** Refunds per order id, as `GET /orders/{id}/refunds` gives them (newest first, negative line amounts). */
+  const refunds = new Map<number, Obj[]>();
   const fetch: FetchFn = async (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
     if (headerOf(init, "authorization") !== `Basic ${btoa(`${consumerKey}:${consumerSecret}`)}`)
       return json({ code: "woocommerce_rest_cannot_view", message: "Sorry, you cannot list resources.", data: { status: 401 } }, 401);
+    const refundsOf = /^\/wp-json\/wc\/v3\/orders\/(\d+)\/refunds$/.exec(url.pathname);
+    if (refundsOf) {
+      const id = Number(refundsOf[1]);
+      if (!orders.has(id)) return json({ code: "woocommerce_rest_shop_order_invalid_id", message: "Invalid order ID.", data: { status: 404 } }, 404);
+      const perPage = Number(url.searchParams.get("per_page") ?? 10);
+      if (!Number.isInteger(perPage) || perPage < 1 || perPage > 100) return json({ code: "rest_invalid_param", message: "Invalid parameter(s): per_page", data: { status: 400 } }, 400);
+      const list = [...(refunds.get(id) ?? [])].reverse();
+      return json(list.slice(0, perPage), 200, { "x-wp-total": String(list.length), "x-wp-totalpages": String(Math.ceil(list.length / perPage)) });
+    }
     if (url.pathname !== "/wp-json/wc/v3/orders") return json({ code: "rest_no_route", message: "No route was found", data: { status: 404 } }, 404);
     const q = url.searchParams;
     const bound = (name: string, field: string, test: (v: string, b: string) => boolean) => (o: Obj) => !q.has(name) || test(String(o[field]), q.get(name)!);
@@ -115,7 +126,14 @@ export function fakeWooCommerce(consumerKey = "ck_x", consumerSecret = "cs_x") {
     const totalPages = Math.ceil(matching.length / perPage);
     return json(matching.slice((page - 1) * perPage, page * perPage), 200, { "x-wp-total": String(matching.length), "x-wp-totalpages": String(totalPages) });
   };
-  return { orders, fetch, put: (o: Obj) => orders.set(o.id, o) };
+  /** Adds a refund to a stored order: the order lists it as `{id, reason, total}` (negative) as WooCommerce does. */
+  const refund = (orderId: number, r: Obj) => {
+    refunds.set(orderId, [...(refunds.get(orderId) ?? []), r]);
+    const o = orders.get(orderId)!;
+    o.refunds = [...(o.refunds ?? []), { id: r.id, reason: r.reason ?? "", total: `-${r.amount}` }];
+    return o;
+  };
+  return { orders, refunds, fetch, put: (o: Obj) => orders.set(o.id, o), refund };
 }
 
 // ---- Shopify GraphQL Admin API ----

@@ -21,7 +21,7 @@ describe("integrations", () => {
       shopDomain: "demo-shop.myshopify.com",
       accessToken: "********",
       webhookSecret: "********",
-      allowedFinancialStatuses: ["paid", "partially_paid"],
+      allowedFinancialStatuses: ["paid", "partially_paid", "partially_refunded", "refunded"],
       documentCurrency: "shop",
     });
     expect(i.accounting.settings.agreementGrantToken).toBe("********");

@@ -18,12 +18,15 @@
  */
 import { bindingStore, cacheEntry, type Bindings, type CacheEntry } from "../../integrations/bindings";
 import { sha256Hex } from "../../lib/crypto";
-import { checkOrder, productNumbersOf, vatZoneOf, type AccountingYear, type MasterData } from "../../domain/checks";
+import { checkOrder, fiscalYearError, productNumbersOf, vatZoneOf, type AccountingYear, type MasterData } from "../../domain/checks";
+import { vatTreatment } from "../../domain/vat";
+import { copenhagenDate } from "../../lib/time";
+import { buildCreditNote } from "./credit-note";
 import { DocumentGone, TransferError, type ErrorCategory } from "../../domain/errors";
 import { decimalsOf } from "../../domain/currency";
 import { formatMinor, impliedExchangeRate, representable } from "../../domain/money";
 import type { CanonicalOrder, DocumentRef } from "../../domain/order";
-import type { AccountingAdapter, AccountingContext, AccountingSession } from "../types";
+import type { AccountingAdapter, AccountingContext, AccountingSession, CreditNoteInput } from "../types";
 import { EconomicClient, filterValue } from "./client";
 import { buildDraftInvoice, countryName, ECONOMIC_DECIMALS, referenceText, type EconomicDraftInvoice } from "./invoice";
 import { sharedBudget } from "../../lib/rate-limiter";
@@ -282,9 +285,13 @@ export class EconomicSession implements AccountingSession {
       this.client.post<{ draftInvoiceNumber: number }>("/invoices/drafts", body),
     );
     const draft: DocumentRef = { type: "draft", number: String(created.draftInvoiceNumber) };
-    // Totals that do not match are never booked: the draft is left for the merchant to correct.
-    if (totals.error) throw withDocument(totals.error, draft, body, ` It was created as draft ${draft.number} and not booked.`);
-    if (this.settings.documentType !== "booked") return { document: draft, sent: body };
+    return this.finish(draft, body, totals.error, ` It was created as draft ${draft.number} and not booked.`);
+  }
+
+  /** A draft just written: booked when documents are booked, unless its totals do not match (then it is left for the merchant to correct). */
+  private finish(draft: DocumentRef, body: unknown, totalsError: TransferError | null, note: string) {
+    if (totalsError) throw withDocument(totalsError, draft, body, note);
+    if (this.settings.documentType !== "booked") return Promise.resolve({ document: draft, sent: body });
     return this.book(draft, body);
   }
 
@@ -292,6 +299,46 @@ export class EconomicSession implements AccountingSession {
     if (document.type === "booked") return { document, sent: undefined };
     const updated = await this.updateDraft(document, order, reference);
     return this.settings.documentType === "booked" ? this.book(document, updated.sent) : updated;
+  }
+
+  /** Credit notes carry our reference in `references.other` as invoices do. */
+  findCreditNote(reference: string) {
+    return this.findDocument(reference);
+  }
+
+  /** R20: a draft invoice with the refund's lines negated, booked when documents are booked. */
+  async createCreditNote(input: CreditNoteInput) {
+    const { body, totals } = await this.prepareCreditNote(input);
+    const created = await this.client.post<{ draftInvoiceNumber: number }>("/invoices/drafts", body);
+    const draft: DocumentRef = { type: "draft", number: String(created.draftInvoiceNumber) };
+    return this.finish(draft, body, totals.error, ` It was created as draft ${draft.number} and not booked.`);
+  }
+
+  /** A credit-note draft left by an earlier attempt is written again, then booked when documents are booked. */
+  async completeCreditNote(document: DocumentRef, input: CreditNoteInput) {
+    if (document.type === "booked") return { document, sent: undefined };
+    const { body, totals } = await this.prepareCreditNote(input);
+    const sent = { ...body, draftInvoiceNumber: Number(document.number) };
+    await this.putDraft(document, sent);
+    return this.finish(document, sent, totals.error, ` Draft ${document.number} was updated.`);
+  }
+
+  /**
+   * The credit note for the invoice as it was sent (its customer, recipient and VAT zone, currency and
+   * exchange rate), or as e-conomic holds it when that record is incomplete; dated the refund's day,
+   * which must lie in an open accounting year.
+   */
+  private async prepareCreditNote(input: CreditNoteInput) {
+    const closed = fiscalYearError(copenhagenDate(input.refund.createdAt), this.accountingYears);
+    if (closed) throw closed;
+    const decision = vatTreatment(input.order);
+    if (decision.error) throw decision.error;
+    const sent = input.invoiceSent as Partial<EconomicDraftInvoice> | null;
+    const invoice =
+      sent?.customer?.customerNumber !== undefined && sent.recipient?.vatZone && sent.layout && sent.paymentTerms && sent.currency
+        ? (sent as EconomicDraftInvoice)
+        : await this.client.get<EconomicDraftInvoice>(`/invoices/${input.invoice.type === "booked" ? "booked" : "drafts"}/${encodeURIComponent(input.invoice.number)}`);
+    return buildCreditNote(input, invoice, decision.treatment, this.settings);
   }
 
   private async book(draft: DocumentRef, body: unknown) {
@@ -312,16 +359,18 @@ export class EconomicSession implements AccountingSession {
   async updateDraft(document: DocumentRef, order: CanonicalOrder, reference: string) {
     if (document.type !== "draft")
       throw new TransferError("accounting_rejected", `Invoice ${document.number} is booked; a booked invoice cannot be changed.`);
-    const { body, totals } = await this.withCustomer(order, reference, (body) =>
-      this.client.put(`/invoices/drafts/${encodeURIComponent(document.number)}`, { ...body, draftInvoiceNumber: Number(document.number) }).catch((e) => {
-        // A draft disappears once it is booked: the caller looks our reference up instead.
-        if (e instanceof TransferError && e.details?.httpStatusCode === 404) throw new DocumentGone(document, "e-conomic");
-        throw e;
-      }),
-    );
+    const { body, totals } = await this.withCustomer(order, reference, (body) => this.putDraft(document, { ...body, draftInvoiceNumber: Number(document.number) }));
     const sent = { ...body, draftInvoiceNumber: Number(document.number) };
     if (totals.error) throw withDocument(totals.error, document, sent, ` Draft ${document.number} was updated.`);
     return { document, sent };
+  }
+
+  private putDraft(document: DocumentRef, body: EconomicDraftInvoice) {
+    return this.client.put(`/invoices/drafts/${encodeURIComponent(document.number)}`, body).catch((e) => {
+      // A draft disappears once it is booked: the caller looks our reference up instead.
+      if (e instanceof TransferError && e.details?.httpStatusCode === 404) throw new DocumentGone(document, "e-conomic");
+      throw e;
+    });
   }
 
   /**

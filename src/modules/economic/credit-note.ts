@@ -7,16 +7,19 @@
  * shipping and an amount refunded without lines go on the shipping product, quantity −1. The line-less
  * amount is gross: its net follows the invoice's VAT treatment (25 % inside for a domestic invoice).
  */
+import { documentTotals, type DocumentTotals } from "../../domain/checks";
+import { decimalsOf } from "../../domain/currency";
 import { TransferError } from "../../domain/errors";
 import { splitGross, sumMinor } from "../../domain/money";
 import type { CanonicalOrder } from "../../domain/order";
 import type { CanonicalRefund } from "../../domain/refund";
 import { zoneVatRate, type VatTreatment } from "../../domain/vat";
-import { exactLines, type DocumentLine } from "./invoice";
+import { copenhagenDate } from "../../lib/time";
+import type { CreditNoteInput } from "../types";
+import { draftLines, ECONOMIC_DECIMALS, exactLines, heading, referenceText, type DocumentLine, type EconomicDraftInvoice } from "./invoice";
+import type { EconomicSettings } from "./settings";
 
-/** `references.other` of a credit note: the refund id, the invoice number and the order number, each its own word. */
-export const creditNoteReference = (refundId: string, invoiceNumber: string, orderNumber: string, integrationRef: string) =>
-  `Refund ${refundId} invoice ${invoiceNumber} order ${orderNumber} ${integrationRef}`;
+export { creditNoteReference } from "../../domain/refund";
 
 /**
  * The credit note's lines (negative quantities, so negative amounts). Throws totals_mismatch when the
@@ -56,3 +59,36 @@ const negate = (l: DocumentLine): DocumentLine => ({ ...l, quantity: -l.quantity
 
 /** The credit note's net total (negative). */
 export const creditNoteNet = (lines: DocumentLine[]) => sumMinor(lines.map((l) => l.net));
+
+/**
+ * The credit note's draft (R20): the invoice's customer, recipient (so its VAT zone), currency, exchange
+ * rate, layout and payment terms, dated the refund's day (Europe/Copenhagen), with the refund's lines
+ * negated. Its totals are checked against the refund's own total, with the rounding line as for invoices;
+ * `totals.error` is totals_mismatch when they cannot match (the draft is then made but never booked).
+ */
+export function buildCreditNote(
+  input: CreditNoteInput,
+  invoice: Pick<EconomicDraftInvoice, "currency" | "exchangeRate" | "customer" | "recipient" | "layout" | "paymentTerms">,
+  treatment: VatTreatment,
+  settings: Pick<EconomicSettings, "shippingProductNumber" | "roundingProductNumber" | "roundingThreshold">,
+): { body: EconomicDraftInvoice; totals: DocumentTotals } {
+  const { order, refund } = input;
+  const lines = creditNoteLines(order, refund, { shippingProductNumber: settings.shippingProductNumber, treatment, creditedBefore: input.creditedBefore });
+  const credited = { ...order, totals: { net: -refund.totals.net, vat: -refund.totals.vat, gross: -refund.totals.gross } };
+  const totals = documentTotals(creditNoteNet(lines), treatment, credited, { ...settings, systemDecimals: ECONOMIC_DECIMALS });
+  if (totals.rounding !== 0)
+    lines.push({ productNumber: settings.roundingProductNumber!, description: "Rounding", quantity: 1, unitNetPrice: totals.rounding, net: totals.rounding });
+  const body: EconomicDraftInvoice = {
+    currency: invoice.currency,
+    ...(invoice.exchangeRate !== undefined ? { exchangeRate: invoice.exchangeRate } : {}),
+    customer: { customerNumber: invoice.customer.customerNumber },
+    date: copenhagenDate(refund.createdAt),
+    layout: invoice.layout,
+    paymentTerms: invoice.paymentTerms,
+    recipient: invoice.recipient,
+    references: { other: referenceText(input.reference) },
+    notes: { heading: heading(`Credit note for invoice ${input.invoice.number}, order ${order.orderNumber}`) },
+    lines: draftLines(lines, decimalsOf(order.currency)),
+  };
+  return { body, totals };
+}

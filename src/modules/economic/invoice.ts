@@ -175,21 +175,29 @@ export function buildDraftInvoice(input: DraftInvoiceInput): { body: EconomicDra
     recipient,
     references: { other: referenceText(input.reference) },
     notes: { heading: clip(orderHeading(order.orderNumber), MAX.heading) },
-    lines: lines.map((l, i) => {
-      const line: EconomicDraftLine = {
-        lineNumber: i + 1,
-        sortKey: i + 1,
-        product: { productNumber: l.productNumber },
-        description: clip(l.description || l.productNumber, MAX.description),
-        quantity: l.quantity,
-        unitNetPrice: formatMinor(l.unitNetPrice, decimals),
-      };
-      if (l.discountBp) line.discountPercentage = l.discountBp / 100;
-      return line;
-    }),
+    lines: draftLines(lines, decimals),
   };
   return { body, totals };
 }
+
+/** Document lines as e-conomic's draft lines, amounts in the currency's decimals. */
+export function draftLines(lines: DocumentLine[], decimals: number): EconomicDraftLine[] {
+  return lines.map((l, i) => {
+    const line: EconomicDraftLine = {
+      lineNumber: i + 1,
+      sortKey: i + 1,
+      product: { productNumber: l.productNumber },
+      description: clip(l.description || l.productNumber, MAX.description),
+      quantity: l.quantity,
+      unitNetPrice: formatMinor(l.unitNetPrice, decimals),
+    };
+    if (l.discountBp) line.discountPercentage = l.discountBp / 100;
+    return line;
+  });
+}
+
+/** A heading within e-conomic's limit. */
+export const heading = (text: string) => clip(text, MAX.heading);
 
 const clip = (s: string, max: number) => (s.length > max ? s.slice(0, max) : s);
 

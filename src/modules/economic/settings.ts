@@ -22,6 +22,8 @@ export const economicSettings = z
     customerMode: z.enum(["per_customer", "collective"]).default("per_customer"),
     /** The fixed debtor of private buyers in collective mode (their name and address go on the invoice as recipient). */
     collectiveCustomerNumber: number().optional(),
+    /** R23: refunds and cancellations become credit notes. */
+    creditRefunds: z.boolean().default(true),
   })
   .superRefine((s, ctx) => {
     if (s.autoCreateProducts && s.productGroupNumber === undefined)

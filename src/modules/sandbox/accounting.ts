@@ -7,14 +7,17 @@
  * `…@reject.test` → accounting_rejected (the system refuses the document).
  */
 import { and, desc, eq, max } from "drizzle-orm";
-import { chargedShipping, checkOrder, documentTotals, orderDate, vatZoneOf, type CheckOptions, type MasterData } from "../../domain/checks";
+import { chargedShipping, checkOrder, documentTotals, fiscalYearError, orderDate, vatZoneOf, type CheckOptions, type MasterData } from "../../domain/checks";
 import { DocumentGone, TransferError } from "../../domain/errors";
 import { decimalsOf } from "../../domain/currency";
 import { impliedExchangeRate, sumMinor } from "../../domain/money";
 import type { CanonicalOrder, DocumentRef } from "../../domain/order";
 import { sandboxDocuments } from "../../db/schema";
 import type { Db } from "../../db/client";
-import type { AccountingAdapter, AccountingContext, AccountingSession } from "../types";
+import { vatTreatment } from "../../domain/vat";
+import { copenhagenDate } from "../../lib/time";
+import { creditNoteLines, creditNoteNet } from "../economic/credit-note";
+import type { AccountingAdapter, AccountingContext, AccountingSession, CreditNoteInput } from "../types";
 
 export const SANDBOX_PRODUCTS: Readonly<Record<string, { name: string; price: number }>> = {
   "SKU-1": { name: "Demo T-shirt", price: 10000 },
@@ -90,11 +93,7 @@ class SandboxAccountingSession implements AccountingSession {
     if (document.type === "booked") return { document, sent: undefined };
     const updated = await this.updateDraft(document, order, reference);
     if (this.documentType !== "booked") return updated;
-    this.count++;
-    await this.db
-      .update(sandboxDocuments)
-      .set({ type: "booked" })
-      .where(and(eq(sandboxDocuments.integrationId, this.integrationId), eq(sandboxDocuments.number, Number(document.number))));
+    await this.book(document);
     return { document: { type: "booked" as const, number: document.number }, sent: updated.sent };
   }
 
@@ -115,6 +114,60 @@ class SandboxAccountingSession implements AccountingSession {
     if (updated.length === 0) throw new DocumentGone(document, "Sandbox accounting");
     if (error) throw new TransferError(error.category, `${error.message} Draft ${document.number} was updated.`, { details: { ...error.details, document, sent: body } });
     return { document, sent: body };
+  }
+
+  findCreditNote(reference: string) {
+    return this.findDocument(reference);
+  }
+
+  /**
+   * R20: a credit note document (the refund's lines negated, the invoice's VAT zone and currency, dated
+   * the refund's day), booked when documents are booked; checked against the refund's own total.
+   */
+  async createCreditNote(input: CreditNoteInput) {
+    const { order, refund } = input;
+    const closed = fiscalYearError(copenhagenDate(refund.createdAt), this.master.accountingYears);
+    if (closed) throw closed;
+    const zone = vatZoneOf(order, this.master, SANDBOX_OPTIONS.vatZones);
+    if (zone.error) throw zone.error;
+    const treatment = vatTreatment(order).treatment ?? zone.treatment;
+    const lines = creditNoteLines(order, refund, { shippingProductNumber: SANDBOX_OPTIONS.shippingProductNumber, treatment, creditedBefore: input.creditedBefore });
+    const credited = { ...order, totals: { net: -refund.totals.net, vat: -refund.totals.vat, gross: -refund.totals.gross } };
+    const totals = documentTotals(creditNoteNet(lines), treatment, credited, SANDBOX_ROUNDING);
+    if (totals.rounding !== 0) lines.push({ productNumber: "ROUND", description: "Rounding", quantity: 1, unitNetPrice: totals.rounding, net: totals.rounding });
+    const invoiceSent = (input.invoiceSent ?? {}) as { customer?: unknown; exchangeRate?: unknown };
+    const body = {
+      type: "creditNote",
+      creditedInvoice: input.invoice.number,
+      refundId: refund.refundId,
+      date: copenhagenDate(refund.createdAt),
+      currency: order.currency,
+      ...(invoiceSent.exchangeRate ? { exchangeRate: invoiceSent.exchangeRate } : {}),
+      customer: invoiceSent.customer ?? null,
+      vatZone: { number: zone.vatZoneNumber, treatment },
+      reference: input.reference,
+      lines,
+      totals: { net: totals.net, vat: totals.vat, gross: totals.gross },
+    };
+    const type = totals.error ? "draft" : this.documentType;
+    const number = await this.insert(type, input.reference, body);
+    const document: DocumentRef = { type, number: String(number) };
+    if (totals.error) throw new TransferError("totals_mismatch", `${totals.error.message} It was created as draft ${number}.`, { details: { ...totals.error.details, document, sent: body } });
+    return { document, sent: body };
+  }
+
+  async completeCreditNote(document: DocumentRef) {
+    if (document.type === "booked" || this.documentType === "draft") return { document, sent: undefined };
+    await this.book(document);
+    return { document: { type: "booked" as const, number: document.number }, sent: undefined };
+  }
+
+  private async book(document: DocumentRef) {
+    this.count++;
+    await this.db
+      .update(sandboxDocuments)
+      .set({ type: "booked" })
+      .where(and(eq(sandboxDocuments.integrationId, this.integrationId), eq(sandboxDocuments.number, Number(document.number))));
   }
 
   /** The simulated failures, the frequent errors, then the document with its totals checked. */

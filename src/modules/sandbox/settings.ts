@@ -9,4 +9,6 @@ export const sandboxShopSettings = z.strictObject({
 export const sandboxAccountingSettings = z.strictObject({
   documentType: z.enum(["draft", "booked"]).default("draft"),
   allowDraftUpdates: z.boolean().default(true),
+  /** R23: refunds and cancellations become credit notes. */
+  creditRefunds: z.boolean().default(true),
 });

@@ -129,3 +129,67 @@ export function sandboxShopClient(ctx: ShopContext): ShopClient {
     },
   };
 }
+
+export interface DemoRefundInput {
+  /** Units of the order's line given back (default: all not refunded yet when nothing else is given). */
+  quantity?: number;
+  /** Give the shipping back (default: with a full refund). */
+  shipping?: boolean;
+  /** An amount given back without lines, gross, minor units. */
+  amount?: number;
+}
+
+type WooLine = { id: number; name: string; sku: string; quantity: number; total: string; total_tax: string };
+type WooRefund = { id: number; amount: string; line_items: { quantity: number; meta_data: { key: string; value: string }[] }[]; shipping_lines: unknown[] };
+
+/**
+ * Refunds a demo order in part or in full, as WooCommerce records a refund (negative line amounts, the
+ * refund kept whole in the order JSON of the sandbox shop), and marks the order changed so the next poll
+ * takes it in. Null when the order does not exist; a string saying why when the refund gives back more
+ * than is left.
+ */
+export async function refundSandboxOrder(db: Db, integrationId: string, orderId: string, input: DemoRefundInput): Promise<Record<string, unknown> | string | null> {
+  const row = await db.select().from(sandboxOrders).where(and(eq(sandboxOrders.integrationId, integrationId), eq(sandboxOrders.id, orderId))).get();
+  if (!row) return null;
+  const body = row.body as Record<string, unknown> & { currency: string; line_items: WooLine[]; shipping_lines: { id: number; total: string; total_tax: string }[]; refunds?: WooRefund[] };
+  const decimals = decimalsOf(body.currency);
+  const minor = (s: string) => Math.round(Number(s) * 10 ** decimals);
+  const money = (m: number) => formatMinorString(m, decimals);
+  const refunds = body.refunds ?? [];
+  const line = body.line_items[0];
+  const refundedQty = refunds.reduce((s, r) => s + r.line_items.reduce((q, l) => q - l.quantity, 0), 0);
+  const shippingRefunded = refunds.some((r) => r.shipping_lines.length > 0);
+  const whole = input.quantity === undefined && input.shipping === undefined && input.amount === undefined;
+  const qty = input.quantity ?? (whole ? line.quantity - refundedQty : 0);
+  const withShipping = (input.shipping ?? whole) && body.shipping_lines.length > 0 && !shippingRefunded;
+  if (qty > line.quantity - refundedQty) return `only ${line.quantity - refundedQty} of the line are left to refund`;
+  if (input.shipping && shippingRefunded) return "the shipping is refunded already";
+  const unitNet = minor(line.total) / line.quantity;
+  const unitTax = minor(line.total_tax) / line.quantity;
+  const lineNet = Math.round(unitNet * qty);
+  const lineTax = Math.round(unitTax * qty);
+  const ship = withShipping ? body.shipping_lines[0] : null;
+  const shipGross = ship ? minor(ship.total) + minor(ship.total_tax) : 0;
+  const gross = lineNet + lineTax + shipGross + (input.amount ?? 0);
+  const paid = minor(String(body.total));
+  const before = refunds.reduce((s, r) => s + minor(r.amount), 0);
+  if (gross <= 0) return "nothing to refund";
+  if (before + gross > paid) return `only ${money(paid - before)} ${body.currency} is left to refund`;
+  // WooCommerce times have whole seconds: the change is at least a second after the last, so a poll sees a newer version.
+  const lastChange = Date.parse(`${String(body.date_modified_gmt)}Z`);
+  const at = new Date(Math.max(Date.now(), Number.isNaN(lastChange) ? 0 : lastChange + 1000)).toISOString();
+  const refund = {
+    id: Number(orderId) * 100 + refunds.length + 1,
+    date_created_gmt: at.slice(0, 19),
+    amount: money(gross),
+    reason: "Demo refund",
+    line_items: qty
+      ? [{ id: line.id * 100 + refunds.length + 1, name: line.name, sku: line.sku, quantity: -qty, total: money(-lineNet), total_tax: money(-lineTax), meta_data: [{ key: "_refunded_item_id", value: String(line.id) }] }]
+      : [],
+    shipping_lines: ship ? [{ id: ship.id * 100 + refunds.length + 1, total: money(-minor(ship.total)), total_tax: money(-minor(ship.total_tax)) }] : [],
+  };
+  const fully = before + gross === paid;
+  const updated = { ...body, refunds: [...refunds, refund], status: fully ? "refunded" : body.status, date_modified_gmt: at.slice(0, 19) };
+  await db.update(sandboxOrders).set({ body: updated, updatedAt: at }).where(and(eq(sandboxOrders.integrationId, integrationId), eq(sandboxOrders.id, orderId)));
+  return refund;
+}

@@ -183,5 +183,5 @@ export function shopifyOrder(raw: unknown, settings: Record<string, unknown> = {
 
 export const shopifyAdapter: ShopAdapter = {
   toOrder: (raw, settings) => shopifyOrder(raw, settings),
-  allowedStates: (settings) => stateList(settings, "allowedFinancialStatuses", ["paid", "partially_paid"]),
+  allowedStates: (settings) => stateList(settings, "allowedFinancialStatuses", ["paid", "partially_paid", "partially_refunded", "refunded"]),
 };

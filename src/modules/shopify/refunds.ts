@@ -14,6 +14,7 @@ import { requireCurrency } from "../../domain/currency";
 import { moneyField, sumMinor } from "../../domain/money";
 import { refundTotals, type CanonicalRefund, type RefundLine } from "../../domain/refund";
 import { isObj, type Obj, orderReader, text } from "../order-json";
+import type { ShopAdapter } from "../types";
 import { amounts, type Bag } from "./mapper";
 
 const read = orderReader("Shopify");
@@ -121,3 +122,10 @@ function refundOf(r: Obj, ctx: RefundContext, f: string): CanonicalRefund {
   }
   return { refundId, shopOrderId: ctx.shopOrderId, createdAt, currency: ctx.currency, lines, shipping, amountGross, totals: refundTotals({ lines, shipping, amountGross }) };
 }
+
+/** How the core reads Shopify refunds: from the order JSON, and `refunds/create` bodies with their order. */
+export const shopifyRefundReading: Pick<ShopAdapter, "refunds" | "refundOf" | "refundOrderId"> = {
+  refunds: async (raw, settings) => shopifyRefunds(raw, settings),
+  refundOf: shopifyRefund,
+  refundOrderId: (raw) => (isObj(raw) && raw.order_id != null && typeof raw.order_id !== "object" ? String(raw.order_id) : null),
+};

@@ -42,5 +42,13 @@ export function woocommerceClient(ctx: ShopContext): ShopClient {
       const total = headers.get("x-wp-total");
       return { orders, nextCursor: page < totalPages ? String(page + 1) : null, total: total === null ? undefined : Number(total) };
     },
+    /** An order's refunds (`GET /orders/{id}/refunds`; an order has few, one page of 100 holds them). */
+    async listRefunds(shopOrderId) {
+      calls++;
+      const url = `${String(ctx.settings.siteUrl).replace(/\/+$/, "")}/wp-json/wc/v3/orders/${encodeURIComponent(shopOrderId)}/refunds?per_page=100`;
+      const { json } = await shopFetchJson(ctx.fetch, ctx.env, url, { headers: { authorization: auth, accept: "application/json" } });
+      if (!Array.isArray(json)) throw new TransferError("shop_unavailable", "WooCommerce answered without a refunds list");
+      return json as unknown[];
+    },
   };
 }

@@ -143,5 +143,5 @@ export function woocommerceOrder(raw: unknown): CanonicalOrder {
 
 export const woocommerceAdapter: ShopAdapter = {
   toOrder: (raw) => woocommerceOrder(raw),
-  allowedStates: (settings) => stateList(settings, "allowedStatuses", ["processing", "completed"]),
+  allowedStates: (settings) => stateList(settings, "allowedStatuses", ["processing", "completed", "refunded"]),
 };

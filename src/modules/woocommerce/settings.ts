@@ -7,5 +7,5 @@ export const woocommerceSettings = z.strictObject({
   consumerSecret: secret(),
   webhookSecret: secret(),
   previousWebhookSecret: secret().optional(),
-  allowedStatuses: z.array(z.string().min(1).max(50)).max(20).default(["processing", "completed"]),
+  allowedStatuses: z.array(z.string().min(1).max(50)).max(20).default(["processing", "completed", "refunded"]),
 });

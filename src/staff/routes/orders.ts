@@ -8,9 +8,11 @@ import { invalid, notFound, unprocessable } from "../../lib/errors";
 import { nowIso } from "../../lib/time";
 import { missingForActivation } from "../../integrations/store";
 import { currencyDecimals } from "../../domain/currency";
-import { createSandboxOrder } from "../../modules/sandbox/shop";
+import { createSandboxOrder, refundSandboxOrder } from "../../modules/sandbox/shop";
+import { creditNoteView, getCreditNote, requeueCreditNote } from "../../transfers/credit-note-store";
+import { creditNoteMessage } from "../../transfers/credit-notes";
 import { getLedgerRow, type LedgerRow } from "../../transfers/ledger-store";
-import { ledgerDetail, ledgerEntry, listLedger } from "../../transfers/ledger-view";
+import { ledgerDetail, ledgerEntryOf, listLedger } from "../../transfers/ledger-view";
 import type { TransferMessage } from "../../transfers/messages";
 import type { StaffApp } from "../../http/types";
 import { auditStatement } from "../audit";
@@ -36,19 +38,35 @@ export const ListQuery = z.object({
   cursor: z.string().max(500).optional(),
 });
 const OrderParams = z.object({ id: z.string().min(1).max(100), orderId: z.string().min(1).max(100) });
+const RefundParams = OrderParams.extend({ refundId: z.string().min(1).max(100) });
+const ErrorInfo = z.object({ category: z.string(), message: z.string(), hint: z.string() });
+const DocumentInfo = z.object({ type: z.enum(["draft", "booked"]), number: z.string() });
+const CreditNote = z
+  .object({
+    refundId: z.string().openapi({ description: 'The shop\'s refund id; "cancel" for the credit of a cancellation without a covering refund (R21)' }),
+    status: z.enum(["waiting", "pending", "transferred", "failed", "skipped"]),
+    amount: z.int().openapi({ description: "Gross, minor units, positive" }),
+    currency: z.string(),
+    document: DocumentInfo.optional(),
+    error: ErrorInfo.optional(),
+    receivedAt: z.string(),
+    transferredAt: z.string().optional(),
+  })
+  .openapi("CreditNote");
 const LedgerEntry = z
   .object({
     orderId: z.string(),
     orderNumber: z.string(),
     status: z.enum(["pending", "transferred", "failed", "skipped"]),
     reason: z.string().optional(),
-    error: z.object({ category: z.string(), message: z.string(), hint: z.string() }).optional(),
-    document: z.object({ type: z.enum(["draft", "booked"]), number: z.string() }).optional(),
+    error: ErrorInfo.optional(),
+    document: DocumentInfo.optional(),
     source: z.enum(["webhook", "poll", "import", "manual"]),
     importId: z.string().optional(),
     receivedAt: z.string(),
     transferredAt: z.string().optional(),
     currency: z.string().nullable().openapi({ description: "The document currency (ISO 4217, R24); null while the order could not be read" }),
+    creditNotes: z.array(CreditNote),
   })
   .openapi("LedgerEntry");
 const LedgerPage = z.object({ items: z.array(LedgerEntry), nextCursor: z.string().nullable() });
@@ -68,6 +86,26 @@ const DemoOrder = z.strictObject({
     .refine((c) => currencyDecimals(c) !== undefined, "is not an ISO 4217 currency code")
     .optional(),
 });
+
+const DemoRefund = z.strictObject({
+  quantity: z.int().min(0).max(1000).optional(),
+  shipping: z.boolean().optional(),
+  amount: z.int().min(1).max(100_000_000).optional(),
+});
+
+/** A JSON body that may be empty (`{}`), checked against the schema (400 with the issues otherwise). */
+async function optionalBody<T extends z.ZodType>(c: { req: { text(): Promise<string> } }, schema: T, what: string): Promise<z.infer<T>> {
+  const text = await c.req.text();
+  let body: unknown = {};
+  try {
+    if (text.trim()) body = JSON.parse(text);
+  } catch {
+    throw invalid("The body is not valid JSON", { issues: [{ path: "", message: "not JSON" }] });
+  }
+  const input = schema.safeParse(body);
+  if (!input.success) throw invalid(`The ${what} is not valid`, { issues: input.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) });
+  return input.data;
+}
 
 export function orderRoutes(app: StaffApp) {
   app.openapi(
@@ -135,6 +173,35 @@ export function orderRoutes(app: StaffApp) {
   app.openapi(
     createRoute({
       method: "post",
+      path: "/integrations/{id}/orders/{orderId}/refunds/{refundId}/transfer-again",
+      tags: ["Orders"],
+      summary: "Make one refund's credit note again (like R8): a transferred one gets a new credit note; it never counts (R23)",
+      ...staff("integrations:write"),
+      request: { params: RefundParams },
+      responses: { 202: json(CreditNote, "Accepted"), 422: commonErrors[400], ...commonErrors },
+    }),
+    async (c) => {
+      const { id, orderId, refundId } = c.req.valid("param");
+      const integration = await requireIntegration(c.env, id);
+      const db = getDb(c.env);
+      const row = await getCreditNote(db, integration.id, orderId, refundId);
+      if (!row) throw notFound("Refund");
+      const missing = await missingForActivation(c.env, integration);
+      if (missing.length) throw unprocessable("settings_incomplete", "Required settings are missing", { missing });
+      const at = nowIso();
+      await db.batch([
+        requeueCreditNote(db, row, at),
+        auditStatement(c, "refund.transfer_again", { type: "refund", id: `${integration.id}/${orderId}/${refundId}`, tenantId: integration.tenantId }),
+      ]);
+      const current = (await getCreditNote(db, integration.id, orderId, refundId))!;
+      if (current.status === "pending") await c.env.TRANSFERS.send(creditNoteMessage(current));
+      return c.json(creditNoteView(current) as z.infer<typeof CreditNote>, 202);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
       path: "/integrations/{id}/sandbox/orders",
       tags: ["Sandbox"],
       summary: "Create a demo order in a sandbox shop (it is polled and transferred like any order)",
@@ -145,18 +212,33 @@ export function orderRoutes(app: StaffApp) {
     async (c) => {
       const integration = await requireIntegration(c.env, c.req.valid("param").id);
       if (integration.shopModule !== "sandbox") throw unprocessable("not_sandbox", "Demo orders exist only in a sandbox shop");
-      const text = await c.req.text();
-      let body: unknown = {};
-      try {
-        if (text.trim()) body = JSON.parse(text);
-      } catch {
-        throw invalid("The body is not valid JSON", { issues: [{ path: "", message: "not JSON" }] });
-      }
-      const input = DemoOrder.safeParse(body);
-      if (!input.success) throw invalid("The demo order is not valid", { issues: input.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) });
-      const order = await createSandboxOrder(getDb(c.env), integration.id, input.data);
+      const input = await optionalBody(c, DemoOrder, "demo order");
+      const order = await createSandboxOrder(getDb(c.env), integration.id, input);
       await c.env.TRANSFERS.send({ type: "poll", integrationId: integration.id } satisfies TransferMessage);
       return c.json(order as Record<string, unknown>, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/integrations/{id}/sandbox/orders/{orderId}/refunds",
+      tags: ["Sandbox"],
+      summary: "Refund a demo order in part (quantity, shipping, amount) or in full (empty body); it becomes a credit note (R20)",
+      ...staff("integrations:write"),
+      request: { params: OrderParams, body: { content: { "application/json": { schema: DemoRefund } }, required: false } },
+      responses: { 201: json(z.record(z.string(), z.unknown()), "Created"), 422: commonErrors[400], ...commonErrors },
+    }),
+    async (c) => {
+      const { id, orderId } = c.req.valid("param");
+      const integration = await requireIntegration(c.env, id);
+      if (integration.shopModule !== "sandbox") throw unprocessable("not_sandbox", "Demo refunds exist only in a sandbox shop");
+      const input = await optionalBody(c, DemoRefund, "demo refund");
+      const refund = await refundSandboxOrder(getDb(c.env), integration.id, orderId, input);
+      if (refund === null) throw notFound("Order");
+      if (typeof refund === "string") throw unprocessable("refund_exceeds_order", `The refund cannot be made: ${refund}`);
+      await c.env.TRANSFERS.send({ type: "poll", integrationId: integration.id } satisfies TransferMessage);
+      return c.json(refund, 201);
     },
   );
 }
@@ -192,5 +274,5 @@ export async function requestTransferAgain(env: Env, row: LedgerRow, audit: Batc
   }
   await env.TRANSFERS.send({ type: "transfer", integrationId: row.integrationId, shopOrderId: row.shopOrderId } satisfies TransferMessage);
   const updated = await getLedgerRow(db, row.integrationId, row.shopOrderId);
-  return ledgerEntry(updated!);
+  return ledgerEntryOf(db, updated!);
 }
