@@ -10,7 +10,9 @@ import { dineroSettings } from "../src/modules/dinero/settings";
 import { getModule, missingSettings } from "../src/modules/registry";
 import type { AccountingSession } from "../src/modules/types";
 import { FakeDinero } from "./fakes/dinero";
-import { call, createTenant, rejection } from "./helpers";
+import shopifyDk from "./fixtures/shopify/own-dk-25-taxes-included-discount-shipping.json";
+import { activate, call, createIntegration, createTenant, rejection, waitForOrder } from "./helpers";
+import { delivery, runBatch, soon, usage } from "./transfers/transfer-helpers";
 import { charge, line, order } from "./order-factory";
 
 let fake: FakeDinero;
@@ -380,5 +382,65 @@ describe("Dinero: the API key is checked when it is set", () => {
     const missing = await call("POST", `/api/staff/integrations/${incomplete.json.id}/activate`);
     expect(missing.status).toBe(422);
     expect(missing.json.error.details.missing.sort()).toEqual(["accounting.accounts", "accounting.apiKey"]);
+  });
+});
+
+describe("Dinero through the real consumer", () => {
+  afterEach(() => setOutboundFetch());
+  let nextId = 97000;
+  const shopifyOrder = () => ({ ...shopifyDk, id: nextId++, created_at: soon(), updated_at: soon() });
+
+  async function dineroIntegration(settings: Record<string, unknown> = {}) {
+    setOutboundFetch(fake.fetch);
+    const t = await createTenant();
+    const i = await createIntegration(t.id, {
+      shop: { module: "shopify", settings: { shopDomain: "demo-shop.myshopify.com", accessToken: "shpat", webhookSecret: "shp-secret" } },
+      accounting: { module: "dinero", settings: { organizationId: fake.organizationId, apiKey: fake.apiKey, accounts, ...settings } },
+    });
+    await activate(i.id);
+    return { tenant: t, integration: i };
+  }
+
+  it("a Shopify order becomes one draft invoice, counted once; the same delivery again changes nothing", async () => {
+    const { tenant, integration } = await dineroIntegration();
+    const o = shopifyOrder();
+    const msg = delivery(integration.id, o);
+    expect((await runBatch([{ body: msg }])).explicitAcks).toHaveLength(1);
+    const entry = await waitForOrder(integration.id, String(o.id));
+    expect(entry.status, JSON.stringify(entry.error)).toBe("transferred");
+    expect(entry.document).toEqual({ type: "draft", number: fake.invoices[0].Guid });
+    expect(fake.invoices[0].ExternalReference).toContain(String(o.id));
+    expect(fake.invoices[0].ProductLines.map((l) => l.Description)).toEqual(expect.arrayContaining([expect.stringContaining("MUG-01")]));
+    await runBatch([{ body: msg, attempts: 2 }]);
+    expect(fake.invoices).toHaveLength(1);
+    expect((await usage(tenant.id)).transferredOrders).toBe(1);
+  });
+
+  it("booked, with the answer of POST /invoices lost: the retry finds the draft by its reference, books it once, counts once", async () => {
+    const { tenant, integration } = await dineroIntegration({ documentType: "booked" });
+    const o = shopifyOrder();
+    const msg = delivery(integration.id, o);
+    fake.loseAnswerOf.push({ method: "POST", path: `/v1/${fake.organizationId}/invoices`, times: 1 });
+    expect((await runBatch([{ body: msg }])).retryMessages).toHaveLength(1);
+    expect(fake.invoices).toHaveLength(1);
+    expect(fake.invoices[0].Status).toBe("Draft");
+    expect((await runBatch([{ body: msg, attempts: 2 }])).explicitAcks).toHaveLength(1);
+    const entry = await waitForOrder(integration.id, String(o.id));
+    expect(entry.status, JSON.stringify(entry.error)).toBe("transferred");
+    expect(entry.document).toEqual({ type: "booked", number: String(fake.invoices[0].Number) });
+    expect(fake.invoices).toHaveLength(1);
+    expect((await usage(tenant.id)).transferredOrders).toBe(1);
+  });
+
+  it("an organization without Dinero Pro: the order fails with accounting_auth_failed, explained, and the connection needs reconnecting", async () => {
+    const { integration } = await dineroIntegration();
+    fake.organizations[0].IsPro = false;
+    const o = shopifyOrder();
+    await runBatch([{ body: delivery(integration.id, o) }]);
+    const entry = await waitForOrder(integration.id, String(o.id));
+    expect(entry.status).toBe("failed");
+    expect(entry.error.category).toBe("accounting_auth_failed");
+    expect(entry.error.message).toContain("Dinero Pro");
+    expect((await call("GET", `/api/staff/integrations/${integration.id}`)).json.connection.accounting.status).toBe("needs_reconnect");
   });
 });

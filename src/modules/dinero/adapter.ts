@@ -95,7 +95,8 @@ export const dineroAdapter: AccountingAdapter = {
   },
   /** An API key is checked the moment it is set: Dinero must give a token for it and know the organization. */
   async verifySettings(ctx, settings) {
-    if (!settings.apiKey) return {};
+    // A connection was checked by its own flow and takes precedence over a typed key.
+    if (!settings.apiKey || settings.refreshToken) return {};
     const env = ctx.env as DineroEnv;
     const token = await requestToken(env, ctx.fetch, { apiKey: String(settings.apiKey) });
     const name = settings.organizationId ? await organizationName(env, ctx.fetch, token.accessToken, String(settings.organizationId)) : undefined;
