@@ -111,6 +111,32 @@ describe("Dinero: an order becomes an invoice", () => {
     expect(fake.contacts).toHaveLength(1);
   });
 
+  it("a batch's new buyers cost one GET together: the kept contact index is synced with changesSince, and a contact made in Dinero meanwhile is found", async () => {
+    fake.contacts.push({ ContactGuid: "contact-old", Name: "Old", CountryKey: "DK", Email: "old@example.com", DeletedAt: null });
+    const first = await openDinero();
+    const batch = [order({ customer: { email: "old@example.com" } }), order(), order()];
+    await first.prefetch!(batch);
+    const lists = () => fake.log.filter((r) => r.method === "GET" && r.path === `/v1/${fake.organizationId}/contacts`);
+    expect(lists()).toHaveLength(1);
+    expect(lists()[0].query.get("changesSince")).toBeNull();
+    for (const o of batch) await first.createDocument(o, reference(o));
+    // No per-email look-up: the old buyer came from the index, the two new ones were created at once.
+    expect(lists()).toHaveLength(1);
+    expect(fake.invoices[0].ContactGuid).toBe("contact-old");
+    expect(fake.contacts).toHaveLength(3);
+
+    // Made in Dinero by the merchant after the sync: the next batch's sync (changes since) finds it.
+    fake.contacts.push({ ContactGuid: "contact-new-in-dinero", Name: "New", CountryKey: "DK", Email: "new@example.com", UpdatedAt: new Date(fake.now).toISOString(), DeletedAt: null });
+    const next = await openDinero();
+    const o = order({ customer: { email: "new@example.com" } });
+    await next.prefetch!([o, order({ customer: { email: batch[1].customer.email } })]);
+    expect(lists()).toHaveLength(2);
+    expect(lists()[1].query.get("changesSince")).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    await next.createDocument(o, reference(o));
+    expect(fake.invoices.at(-1)!.ContactGuid).toBe("contact-new-in-dinero");
+    expect(fake.contacts).toHaveLength(4);
+  });
+
   it("books the invoice when documents are booked: document.number is Dinero's invoice number; one call per order for a known buyer, two booked", async () => {
     const session = await openDinero({ documentType: "booked" });
     const o = order();
@@ -443,4 +469,47 @@ describe("Dinero through the real consumer", () => {
     expect(entry.error.message).toContain("Dinero Pro");
     expect((await call("GET", `/api/staff/integrations/${integration.id}`)).json.connection.accounting.status).toBe("needs_reconnect");
   });
+});
+
+describe("Dinero: calls per order (the bench's mix: batches of 25, one buyer in six new)", () => {
+  const saved = { ...DINERO_LIMITS };
+  // The measurement is of calls, not of waiting for Dinero's per-minute budget.
+  beforeEach(() => Object.assign(DINERO_LIMITS, { capacity: 100_000, refillPerSecond: 100_000 }));
+  afterEach(() => {
+    Object.assign(DINERO_LIMITS, saved);
+    setOutboundFetch();
+  });
+
+  for (const documentType of ["draft", "booked"] as const) {
+    it(`${documentType}: at most ${documentType === "booked" ? "2.2" : "1.2"} calls per order`, async () => {
+      setOutboundFetch(fake.fetch);
+      fake.requestsPerMinute = Infinity;
+      const t = await createTenant();
+      const i = await createIntegration(t.id, {
+        shop: { module: "shopify", settings: { shopDomain: "demo-shop.myshopify.com", accessToken: "shpat", webhookSecret: "shp-secret" } },
+        accounting: { module: "dinero", settings: { organizationId: fake.organizationId, apiKey: fake.apiKey, accounts, documentType } },
+      });
+      await activate(i.id);
+      // A few buyers the merchant already has in Dinero.
+      for (let n = 0; n < 5; n++) fake.contacts.push({ ContactGuid: `known-${n}`, Name: `Known ${n}`, CountryKey: "DK", Email: `buyer${n}@example.dk`, DeletedAt: null });
+      const before = fake.calls("api") + fake.calls("auth");
+      const ORDERS = 150;
+      for (let batch = 0; batch < ORDERS / 25; batch++) {
+        const msgs = Array.from({ length: 25 }, (_, k) => {
+          const id = 96000 + batch * 25 + k;
+          return { body: delivery(i.id, { ...shopifyDk, id, name: `#${id}`, email: `buyer${id % 25}@example.dk`, created_at: soon(), updated_at: soon() }) };
+        });
+        const r = await runBatch(msgs);
+        expect(r.explicitAcks).toHaveLength(25);
+      }
+      expect(fake.invoices).toHaveLength(ORDERS);
+      expect(fake.invoices.filter((x) => x.Status === (documentType === "booked" ? "Booked" : "Draft"))).toHaveLength(ORDERS);
+      // No duplicate contacts: the known five are used, the twenty new buyers are created once each.
+      expect(fake.contacts).toHaveLength(25);
+      expect(new Set(fake.invoices.filter((x) => x.ContactGuid.startsWith("known-")).map((x) => x.ContactGuid)).size).toBe(5);
+      const perOrder = (fake.calls("api") + fake.calls("auth") - before) / ORDERS;
+      console.log(`Dinero ${documentType}: ${perOrder.toFixed(3)} calls per order`);
+      expect(perOrder).toBeLessThanOrEqual(documentType === "booked" ? 2.2 : 1.2);
+    });
+  }
 });

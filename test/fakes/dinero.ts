@@ -51,6 +51,8 @@ export interface FakeDineroContact {
   VatNumber?: string;
   AttPerson?: string;
   ExternalReference?: string | null;
+  /** ISO; set when the fake creates or changes a contact (one pushed by a test without it is old). */
+  UpdatedAt?: string;
   DeletedAt: string | null;
 }
 
@@ -78,6 +80,8 @@ export class FakeDinero {
   loseAnswerOf: { method: string; path: string; times: number }[] = [];
   /** 429 for the next N API requests. */
   rateLimitNext = 0;
+  /** Dinero's quota per organization (developer.dinero.dk best practices). */
+  requestsPerMinute = 100;
   /** Added to the real clock: tokens run out by it, the per-minute quota counts by it (tests move it on). */
   clockOffsetMs = 0;
   get now() {
@@ -199,10 +203,10 @@ export class FakeDinero {
     return this.route(req.method, version, rest, url.searchParams, body ?? {});
   }
 
-  /** 100 requests in any minute of the fake's clock per organization. */
+  /** `requestsPerMinute` in any minute of the fake's clock per organization. */
   private overQuota(org: string) {
     const recent = (this.perMinute.get(org) ?? []).filter((t) => t > this.now - 60_000);
-    if (recent.length >= 100) return true;
+    if (recent.length >= this.requestsPerMinute) return true;
     recent.push(this.now);
     this.perMinute.set(org, recent);
     return false;
@@ -216,7 +220,7 @@ export class FakeDinero {
       if (!b.Name) errors.Name = "Name is required";
       if (typeof b.CountryKey !== "string" || !/^[A-Z]{2}$/.test(b.CountryKey)) errors.CountryKey = "CountryKey must be an ISO 3166 alpha-2 code";
       if (Object.keys(errors).length) return dineroError(400, 42, "Validation failed", errors);
-      const contact: FakeDineroContact = { ...(b as Partial<FakeDineroContact>), ContactGuid: this.guid(), Name: String(b.Name), CountryKey: String(b.CountryKey), DeletedAt: null };
+      const contact: FakeDineroContact = { ...(b as Partial<FakeDineroContact>), ContactGuid: this.guid(), Name: String(b.Name), CountryKey: String(b.CountryKey), UpdatedAt: new Date(this.now).toISOString(), DeletedAt: null };
       this.contacts.push(contact);
       return json({ ContactGuid: contact.ContactGuid });
     }
@@ -287,9 +291,18 @@ export class FakeDinero {
     return Object.keys(errors).length ? dineroError(400, 42, "Validation failed", errors) : null;
   }
 
-  /** A list with `queryFilter` (`Field eq 'value'`, case-insensitive), `fields`, `page` (from 0) and `pageSize` (≤ 1000). */
+  /**
+   * A list with `queryFilter` (`Field eq 'value'`, case-insensitive), `changesSince` (a date or a time:
+   * what was changed since, by UpdatedAt), `fields`, `page` (from 0) and `pageSize` (≤ 1000).
+   */
   private list<T extends object>(items: T[], q: URLSearchParams, filterable: string[]): Response {
     let out = items.filter((i) => !(i as { DeletedAt?: string | null }).DeletedAt);
+    const since = q.get("changesSince");
+    if (since) {
+      const at = Date.parse(since);
+      if (Number.isNaN(at)) return dineroError(400, 42, `changesSince "${since}" is not a date`);
+      out = out.filter((i) => Date.parse((i as { UpdatedAt?: string }).UpdatedAt ?? "1970-01-01") >= at);
+    }
     const filter = q.get("queryFilter");
     if (filter) {
       const f = filter.match(/^(\w+) eq '((?:[^']|'')*)'$/);

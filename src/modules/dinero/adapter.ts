@@ -89,6 +89,7 @@ export const dineroAdapter: AccountingAdapter = {
       settings,
       bindingStore(ctx.db, ctx.integrationId, "dinero.contact"),
       cacheEntry<number[]>(ctx.db, ctx.integrationId, `dinero.accounts:${settings.organizationId}`),
+      cacheEntry<ContactIndex>(ctx.db, ctx.integrationId, `dinero.contacts:${settings.organizationId}`),
     );
     await session.load();
     return session;
@@ -123,18 +124,92 @@ async function organizationName(env: DineroEnv, fetch: AccountingContext["fetch"
   return org.name;
 }
 
+/**
+ * The organization's contacts by email, kept between sessions and brought up to date with
+ * `changesSince` (documented on the contacts list), so the new buyers of a batch cost one GET together
+ * instead of one each. Only kept up to CONTACT_INDEX_MAX contacts; a larger book asks per email.
+ */
+export interface ContactIndex {
+  syncedAt: string;
+  emails: Record<string, string>;
+}
+export const CONTACT_INDEX_MAX = 20_000;
+/** Re-read a day before the last sync: changesSince is read as a date by some API versions, and clocks differ. */
+const SYNC_OVERLAP_MS = 24 * 3600_000;
+
 export class DineroSession implements AccountingSession {
   /** The organization's entry account numbers; empty until read (nothing is then refused for it). */
   private accounts = new Set<number>();
   private accountsFresh = false;
+  /** Email (trimmed, lower-cased) → ContactGuid, found in this session. */
+  private contacts = new Map<string, string>();
+  /** Emails the synced index has no contact for: created without asking Dinero again. */
+  private absent = new Set<string>();
+  /** Contacts being found or created right now (two orders of one buyer never create two). */
+  private resolving = new Map<string, Promise<string>>();
 
   constructor(
     readonly client: DineroClient,
     readonly settings: DineroSettings,
     private readonly knownContacts?: Bindings,
     private readonly accountsCache?: CacheEntry<number[]>,
+    private readonly contactIndex?: CacheEntry<ContactIndex>,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /**
+   * Reads ahead for a batch: the buyers bound before come from the binding table in one statement; for
+   * the others the contact index is brought up to date (one GET of what changed since the last sync), so
+   * each new buyer then costs only its POST /contacts.
+   */
+  async prefetch(orders: CanonicalOrder[]) {
+    const keys = [...new Set(orders.map((o) => o.customer.email?.trim().toLowerCase() ?? "").filter((k) => k && !this.contacts.has(k) && !this.absent.has(k)))];
+    if (keys.length === 0) return;
+    const bound = (await this.knownContacts?.getMany(keys)) ?? new Map<string, string>();
+    for (const [k, guid] of bound) this.contacts.set(k, guid);
+    const unbound = keys.filter((k) => !bound.has(k));
+    if (unbound.length === 0) return;
+    const index = await this.syncContacts();
+    if (!index) return;
+    for (const k of unbound) {
+      const guid = index.emails[k];
+      if (!guid) this.absent.add(k);
+      else {
+        this.contacts.set(k, guid);
+        await this.knownContacts?.put(k, guid);
+      }
+    }
+  }
+
+  /** The kept contact index, brought up to date; null when the organization has too many contacts to keep. */
+  private async syncContacts(): Promise<ContactIndex | null> {
+    const kept = await this.contactIndex?.read().catch(() => undefined);
+    const startedAt = new Date(this.now()).toISOString();
+    const emails = { ...(kept?.data.emails ?? {}) };
+    const since = kept ? new Date(Date.parse(kept.data.syncedAt) - SYNC_OVERLAP_MS).toISOString().slice(0, 10) : undefined;
+    for (let page = 0; ; page++) {
+      if (page * 1000 >= CONTACT_INDEX_MAX) return null;
+      const r = await this.client.get<Collection<{ ContactGuid?: string; Email?: string | null; DeletedAt?: string | null }>>("/contacts", {
+        fields: "ContactGuid,Email,DeletedAt",
+        ...(since ? { changesSince: since } : {}),
+        page,
+        pageSize: 1000,
+      });
+      const items = r?.Collection ?? [];
+      for (const c of items) {
+        const k = c.Email?.trim().toLowerCase();
+        if (!k || !c.ContactGuid) continue;
+        if (c.DeletedAt) delete emails[k];
+        // The first contact with an email stays the one used (as a lookup by email would find it).
+        else emails[k] ??= c.ContactGuid;
+      }
+      if (items.length < 1000) break;
+    }
+    if (Object.keys(emails).length > CONTACT_INDEX_MAX) return null;
+    const index = { syncedAt: startedAt, emails };
+    await this.contactIndex?.write(index, startedAt).catch(() => undefined);
+    return index;
+  }
 
   async load() {
     const kept = await this.accountsCache?.read().catch(() => undefined);
@@ -264,18 +339,35 @@ export class DineroSession implements AccountingSession {
     return invoiceBody({ order, settings: this.settings, contactGuid, reference, lines });
   }
 
-  /** The contact with the order's email: remembered in the binding table, found in Dinero, or created. */
-  async contactFor(order: CanonicalOrder): Promise<string> {
+  /** The contact with the order's email: remembered in the binding table, found in Dinero, or created; one at a time per email. */
+  contactFor(order: CanonicalOrder): Promise<string> {
+    const key = order.customer.email!.trim().toLowerCase();
+    const inSession = this.contacts.get(key);
+    if (inSession) return Promise.resolve(inSession);
+    let pending = this.resolving.get(key);
+    if (!pending) {
+      pending = this.resolveContact(order, key).finally(() => this.resolving.delete(key));
+      this.resolving.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async resolveContact(order: CanonicalOrder, key: string): Promise<string> {
     const c = order.customer;
     const email = c.email!.trim();
-    const key = email.toLowerCase();
     const known = await this.knownContacts?.get(key);
-    if (known) return known;
-    const found = await this.client.get<Collection<{ ContactGuid?: string; Email?: string | null; DeletedAt?: string | null }>>("/contacts", {
-      queryFilter: `Email eq ${filterText(email)}`,
-      fields: "ContactGuid,Email,Name",
-      pageSize: PAGE_SIZE,
-    });
+    if (known) {
+      this.contacts.set(key, known);
+      return known;
+    }
+    // Asked per email unless the synced index of this session knows there is none.
+    const found = this.absent.has(key)
+      ? undefined
+      : await this.client.get<Collection<{ ContactGuid?: string; Email?: string | null; DeletedAt?: string | null }>>("/contacts", {
+          queryFilter: `Email eq ${filterText(email)}`,
+          fields: "ContactGuid,Email,Name",
+          pageSize: PAGE_SIZE,
+        });
     let guid = (found?.Collection ?? []).find((x) => x.Email?.trim().toLowerCase() === key && !x.DeletedAt)?.ContactGuid;
     if (!guid) {
       const company = c.company?.trim();
@@ -294,6 +386,8 @@ export class DineroSession implements AccountingSession {
       guid = created?.ContactGuid ?? created?.Guid;
       if (!guid) throw new TransferError("accounting_unavailable", "Dinero answered POST /contacts without the contact's Guid.");
     }
+    this.absent.delete(key);
+    this.contacts.set(key, guid);
     await this.knownContacts?.put(key, guid);
     return guid;
   }
