@@ -6,6 +6,8 @@ import { take, type Bucket } from "../src/domain/token-bucket";
 import { setOutboundFetch } from "../src/lib/outbound";
 import { DINERO_LIMITS, dineroAdapter, DineroSession } from "../src/modules/dinero/adapter";
 import { createCreditNote } from "../src/modules/dinero/credit-note";
+import { DineroTokens, exchangeDineroCode, type KeptToken } from "../src/modules/dinero/auth";
+import { cacheEntry } from "../src/integrations/bindings";
 import { dineroSettings } from "../src/modules/dinero/settings";
 import { getModule, missingSettings } from "../src/modules/registry";
 import type { AccountingSession } from "../src/modules/types";
@@ -189,6 +191,21 @@ describe("Dinero: the access token", () => {
     await session.createDocument(o2, reference(o2));
     expect(fake.invoices).toHaveLength(2);
     expect(fake.calls("auth")).toBe(2);
+  });
+
+  it("a connection: two workers refreshing with the same one-time refresh token at once both get a token, and the connection stays good", async () => {
+    const connected = await exchangeDineroCode(env, fake.fetch, fake.issueCode(), fake.redirectUri);
+    const kept = cacheEntry<KeptToken>(getDb(env), integrationId, "dinero.token:race");
+    const worker = () => new DineroTokens(env, fake.fetch, { refreshToken: connected.refreshToken! }, kept, `ctx:${integrationId}`);
+    const [a, b] = await Promise.all([worker().accessToken(), worker().accessToken()]);
+    expect(a).toBe(b);
+    expect(fake.log.filter((r) => r.host === "connect.visma.fake" && (r.body as Record<string, string>).grant_type === "refresh_token")).toHaveLength(2);
+    // The newest refresh token is kept and still works when Dinero refuses the access token later.
+    fake.expireTokens();
+    const later = worker();
+    expect(await later.accessToken()).toBe(a);
+    await later.expire();
+    expect(await later.accessToken()).not.toBe(a);
   });
 
   it("a refused API key is accounting_auth_failed; an organization without Dinero Pro (403) is explained as such", async () => {

@@ -22,7 +22,7 @@ import { sharedBudget } from "../../lib/rate-limiter";
 import { withDocument } from "../economic/adapter";
 import type { AccountingAdapter, AccountingContext, AccountingSession } from "../types";
 import { credentialOf, dineroApiUrl, DineroTokens, requestToken, type DineroEnv, type KeptToken } from "./auth";
-import { DINERO_CODES, DineroClient, dineroCode, filterText } from "./client";
+import { DINERO_CODES, DineroClient, dineroCode, filterText, fixedToken } from "./client";
 import { externalReference, invoiceBody, invoiceLines, type DineroInvoiceBody } from "./invoice";
 import type { DineroSettings } from "./settings";
 
@@ -107,15 +107,21 @@ export const dineroAdapter: AccountingAdapter = {
 
 /** The organizations a token reaches (GET /v1.1/organizations): id and name. */
 export async function dineroOrganizations(env: DineroEnv, fetch: AccountingContext["fetch"], accessToken: string): Promise<{ id: string; name: string }[]> {
-  const tokens = { accessToken: async () => accessToken, expire: async () => undefined, calls: () => 0 } as unknown as DineroTokens;
-  const client = new DineroClient({ baseUrl: dineroApiUrl(env), organizationId: "", tokens, fetch });
+  const client = new DineroClient({ baseUrl: dineroApiUrl(env), organizationId: "", tokens: fixedToken(accessToken), fetch });
   const list = await client.request<unknown>("GET", "/v1.1/organizations", undefined, { fields: "Id,Name" });
   const items = (Array.isArray(list) ? list : ((list as Collection<unknown>)?.Collection ?? [])) as { Id?: number | string; id?: number | string; Name?: string; name?: string }[];
   return items.map((o) => ({ id: String(o.Id ?? o.id ?? ""), name: String(o.Name ?? o.name ?? "") })).filter((o) => o.id);
 }
 
 async function organizationName(env: DineroEnv, fetch: AccountingContext["fetch"], accessToken: string, organizationId: string) {
-  const orgs = await dineroOrganizations(env, fetch, accessToken);
+  let orgs: { id: string; name: string }[];
+  try {
+    orgs = await dineroOrganizations(env, fetch, accessToken);
+  } catch (e) {
+    // The key gave a token: a list Dinero will not show now (other than a refusal) does not refuse the key.
+    if (e instanceof TransferError && e.category !== "accounting_auth_failed") return undefined;
+    throw e;
+  }
   const org = orgs.find((o) => o.id === organizationId);
   if (!org)
     throw new TransferError("accounting_auth_failed", `The API key does not give access to Dinero organization ${organizationId}${orgs.length ? ` (it reaches ${orgs.map((o) => `${o.name} ${o.id}`).join(", ")})` : ""}.`, {

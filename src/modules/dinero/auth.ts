@@ -30,6 +30,9 @@ export const vismaConnectUrl = (env: DineroEnv) => (env.VISMA_CONNECT_URL || "ht
 
 /** A kept token is used until this long before it runs out. */
 export const TOKEN_MARGIN_MS = 5 * 60_000;
+/** How often, and how far apart, a refused refresh looks for the token a concurrent refresh kept. */
+const RACE_READS = 5;
+const RACE_WAIT_MS = 200;
 
 /** The operator's client, or accounting_auth_failed naming what is missing (only tenants on Dinero need it). */
 export function dineroClientOf(env: DineroEnv) {
@@ -163,10 +166,29 @@ export class DineroTokens {
     // A refresh uses the newest refresh token (the stored one was used up by the refresh that made `stored`).
     const credential: DineroCredential = this.credential.refreshToken !== undefined && stored?.refreshToken ? { refreshToken: stored.refreshToken } : this.credential;
     this.requests++;
-    const answer = await requestToken(this.env, this.fetch, credential, this.now());
+    let answer: TokenAnswer;
+    try {
+      answer = await requestToken(this.env, this.fetch, credential, this.now());
+    } catch (e) {
+      // Another worker refreshed with the same one-time refresh token a moment earlier: take its token.
+      const theirs = credential.refreshToken !== undefined && e instanceof TransferError && e.category === "accounting_auth_failed" ? await this.newerThan(credential.refreshToken) : undefined;
+      if (!theirs) throw e;
+      this.current = theirs;
+      return theirs.accessToken;
+    }
     this.current = { ...answer, refreshToken: answer.refreshToken ?? credential.refreshToken };
     await this.keep(this.current);
     return answer.accessToken;
+  }
+
+  /** A kept token made from a refresh token other than `used`, looked for a few times while the other worker stores it. */
+  private async newerThan(used: string): Promise<TokenAnswer | undefined> {
+    for (let i = 0; i < RACE_READS; i++) {
+      const stored = await this.read();
+      if (stored?.refreshToken && stored.refreshToken !== used && stored.expiresAt - this.now() > TOKEN_MARGIN_MS) return stored;
+      await new Promise((r) => setTimeout(r, RACE_WAIT_MS));
+    }
+    return undefined;
   }
 
   private async read(): Promise<TokenAnswer | undefined> {

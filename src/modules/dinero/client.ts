@@ -7,14 +7,25 @@
 import { TransferError } from "../../domain/errors";
 import { jsonApiRequest, type ApiClientOptions, type Query } from "../../lib/json-api";
 import { retryAfterSeconds } from "../economic/client";
-import type { DineroTokens } from "./auth";
 
 /** Dinero's error codes used here (developer.dinero.dk "Error and status"). */
 export const DINERO_CODES = { notFound: 40, unauthorized: 41, validation: 42, limitExceeded: 43, noPro: 48, outdatedTimestamp: 58 } as const;
 
+/** Where a client gets its access token (auth.ts DineroTokens; a fixed one right after a code exchange). */
+export interface TokenSource {
+  accessToken(): Promise<string>;
+  /** Dinero refused the token: the next accessToken() is a new one. */
+  expire(): Promise<void>;
+  /** Token requests made. */
+  calls(): number;
+}
+
+/** A token that was just issued (a connect callback's): used as it is. */
+export const fixedToken = (accessToken: string): TokenSource => ({ accessToken: async () => accessToken, expire: async () => undefined, calls: () => 0 });
+
 export interface DineroClientOptions extends ApiClientOptions {
   organizationId: string;
-  tokens: DineroTokens;
+  tokens: TokenSource;
 }
 
 export class DineroClient {
