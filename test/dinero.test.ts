@@ -475,6 +475,20 @@ describe("Dinero through the real consumer", () => {
     expect((await usage(tenant.id)).transferredOrders).toBe(1);
   });
 
+  it("an update of the order (R7) changes the draft in place (PUT /v1.2 with its Timestamp); nothing new is created or counted", async () => {
+    const { tenant, integration } = await dineroIntegration();
+    const o = shopifyOrder();
+    await runBatch([{ body: delivery(integration.id, o) }]);
+    expect((await waitForOrder(integration.id, String(o.id))).status).toBe("transferred");
+    const updated = { ...o, note: "Leveres til nabo", updated_at: new Date(Date.now() + 5000).toISOString() };
+    await runBatch([{ body: delivery(integration.id, updated, { isUpdate: true }) }]);
+    const entry = await waitForOrder(integration.id, String(o.id), (e) => e.attempts.length >= 2);
+    expect(entry.status).toBe("transferred");
+    expect(fake.invoices).toHaveLength(1);
+    expect(fake.calls("api", "PUT", `/v1.2/${fake.organizationId}/invoices/${fake.invoices[0].Guid}`)).toBe(1);
+    expect((await usage(tenant.id)).transferredOrders).toBe(1);
+  });
+
   it("an organization without Dinero Pro: the order fails with accounting_auth_failed, explained, and the connection needs reconnecting", async () => {
     const { integration } = await dineroIntegration();
     fake.organizations[0].IsPro = false;
