@@ -26,6 +26,8 @@ import { exchangeCode, registerWebhooks, SHOP_DOMAIN, shopifyApp, shopName, admi
 import { issueState, sessionHash, takeState, type Provider } from "./states";
 import { consentKeys, ensureWooWebhooks, newWebhookSecret } from "./woocommerce";
 import { connectionRestored } from "../notify";
+import { connectDinero, dineroAuthorizeUrl } from "./dinero";
+import type { DineroEnv } from "../modules/dinero/auth";
 
 const publicUrl = (c: PageContext) => (c.env.PUBLIC_URL ?? new URL(c.req.url).origin).replace(/\/+$/, "");
 
@@ -45,7 +47,7 @@ function refused(c: PageContext, status: 400 | 401, reason: string) {
 }
 
 export function connectRoutes(app: Hono<PagesEnv>) {
-  for (const p of ["/connect/economic/start", "/connect/shopify/start", "/connect/woocommerce/start"]) app.use(p, requireUser);
+  for (const p of ["/connect/economic/start", "/connect/shopify/start", "/connect/woocommerce/start", "/connect/dinero/start"]) app.use(p, requireUser);
 
   // ---- WooCommerce ----
   app.get("/connect/woocommerce/start", async (c) => {
@@ -150,6 +152,40 @@ export function connectRoutes(app: Hono<PagesEnv>) {
       ...(token.refreshToken ? { refreshToken: token.refreshToken } : {}),
       ...(token.expiresAt ? { accessTokenExpiresAt: token.expiresAt } : {}),
     }, account, taken.userId, "connection.shopify", { shop, account });
+    return c.redirect(`/integrations/${row.id}`, 303);
+  });
+
+  // ---- Dinero (Visma Connect) ----
+  app.get("/connect/dinero/start", async (c) => {
+    const row = await startable(c, "accounting", "dinero");
+    const env = c.env as DineroEnv;
+    if (!env.DINERO_CLIENT_ID || !env.DINERO_CLIENT_SECRET) throw notConfigured(c, "DINERO_CLIENT_ID / DINERO_CLIENT_SECRET");
+    const state = await issueState(getDb(c.env), c, "dinero", row.id);
+    return c.redirect(dineroAuthorizeUrl(env, env.DINERO_CLIENT_ID, `${publicUrl(c)}/connect/dinero/callback`, state, tr(c).lang), 302);
+  });
+
+  // Visma posts the code cross-site (response_mode=form_post): no session cookie, the state names the flow.
+  app.post("/connect/dinero/callback", async (c) => {
+    const da = tr(c).lang === "da";
+    const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+    const taken = await takeState(getDb(c.env), "dinero", form.state, undefined);
+    if (!taken) return refused(c, 400, da ? "Linket er udløbet eller allerede brugt. Tryk på Forbind Dinero igen fra integrationens side." : "The link has expired or was already used. Press Connect Dinero again on the integration's page.");
+    const row = await loadIntegration(c.env, taken.integrationId);
+    if (!row || row.tenantId !== taken.tenantId || row.accountingModule !== "dinero") return refused(c, 400, da ? "Integrationen findes ikke længere." : "The integration no longer exists.");
+    const code = typeof form.code === "string" ? form.code : "";
+    if (!/^[A-Za-z0-9._~+/=-]{4,2000}$/.test(code)) {
+      const why = typeof form.error === "string" ? ` (${form.error})` : "";
+      return refused(c, 400, da ? `Dinero sendte ingen godkendelse${why}. Tryk på Forbind Dinero igen.` : `Dinero sent no approval${why}. Press Connect Dinero again.`);
+    }
+    let connection;
+    try {
+      const orgId = row.accountingSettings.organizationId;
+      connection = await connectDinero(c.env as DineroEnv, outboundFetch, code, `${publicUrl(c)}/connect/dinero/callback`, orgId === undefined ? undefined : String(orgId), da);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      return refused(c, 400, da ? `Dinero afviste forbindelsen: ${message}` : `Dinero refused the connection: ${message}`);
+    }
+    await storeConnection(c.env, row, "accounting", { refreshToken: connection.refreshToken, organizationId: connection.organizationId, organizationName: connection.organizationName }, `${connection.organizationName} (${connection.organizationId})`, taken.userId, "connection.dinero", { organizationId: connection.organizationId });
     return c.redirect(`/integrations/${row.id}`, 303);
   });
 

@@ -69,9 +69,8 @@ export function checkOrder(order: CanonicalOrder, master: MasterData, opts: Chec
   const noSku = order.lines.find((l) => !l.sku?.trim());
   if (noSku) return new TransferError("sku_missing", `The line "${noSku.description}" has no SKU, so it cannot be matched to a product.`);
 
-  const c = order.customer;
-  const missing = [!(c.name?.trim() || c.company?.trim()) && "name", !c.email?.trim() && "email", !c.countryCode?.trim() && "country"].filter(Boolean);
-  if (missing.length > 0) return new TransferError("customer_info_missing", `The order's customer has no ${missing.join(", ")}.`);
+  const customer = customerInfoError(order);
+  if (customer) return customer;
 
   const zone = vatZoneOf(order, master, opts.vatZones);
   if (zone.error) return zone.error;
@@ -89,6 +88,13 @@ export function checkOrder(order: CanonicalOrder, master: MasterData, opts: Chec
   }
 
   return fiscalYearError(orderDate(order), master.accountingYears);
+}
+
+/** customer_info_missing when the order's customer has no name (or company), email or country. */
+export function customerInfoError(order: CanonicalOrder): TransferError | null {
+  const c = order.customer;
+  const missing = [!(c.name?.trim() || c.company?.trim()) && "name", !c.email?.trim() && "email", !c.countryCode?.trim() && "country"].filter(Boolean);
+  return missing.length > 0 ? new TransferError("customer_info_missing", `The order's customer has no ${missing.join(", ")}.`) : null;
 }
 
 export function fiscalYearError(date: string, years: readonly AccountingYear[]): TransferError | null {

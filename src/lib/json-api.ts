@@ -9,6 +9,16 @@ import type { FetchFn } from "./outbound";
 
 export type Query = Record<string, string | number | undefined>;
 
+/** What every accounting client is made with (the system's own credentials come on top). */
+export interface ApiClientOptions {
+  baseUrl: string;
+  fetch: FetchFn;
+  /** Per request; default 15 s. */
+  timeoutMs?: number;
+  /** Waits for the shared request budget before each request. */
+  beforeRequest?: () => Promise<void>;
+}
+
 export interface JsonApiRequest {
   /** The system's name in messages ("e-conomic", "Billy"). */
   system: string;

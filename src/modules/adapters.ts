@@ -1,4 +1,5 @@
 import { billyAdapter } from "./billy/adapter";
+import { dineroAdapter } from "./dinero/adapter";
 import { economicAdapter } from "./economic/adapter";
 import { magentoClient } from "./magento/client";
 import { magentoAdapter } from "./magento/mapper";
@@ -23,5 +24,6 @@ export const shopAdapters: Record<string, ShopAdapter> = {
 export const accountingAdapters: Record<string, AccountingAdapter> = {
   economic: economicAdapter,
   billy: billyAdapter,
+  dinero: dineroAdapter,
   sandbox: sandboxAccountingAdapter,
 };

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { checkShopUrl } from "../lib/ssrf";
 import { billySettings } from "./billy/settings";
+import { dineroSettings } from "./dinero/settings";
 import { economicSettings } from "./economic/settings";
 import { magentoSettings } from "./magento/settings";
 import { sandboxAccountingSettings, sandboxShopSettings } from "./sandbox/settings";
@@ -27,6 +28,7 @@ const modules: ModuleRegistration[] = [
   { id: "sandbox", side: "shop", name: "Sandbox shop", settings: sandboxShopSettings, delivery: "poll" },
   { id: "economic", side: "accounting", name: "e-conomic", settings: economicSettings },
   { id: "billy", side: "accounting", name: "Billy", settings: billySettings },
+  { id: "dinero", side: "accounting", name: "Dinero", settings: dineroSettings },
   { id: "sandbox", side: "accounting", name: "Sandbox accounting", settings: sandboxAccountingSettings },
 ];
 

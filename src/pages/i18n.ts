@@ -67,6 +67,8 @@ const da = {
   webhookWoo:
     "I WooCommerce: WooCommerce → Indstillinger → Avanceret → Webhooks → Tilføj webhook. Emne \"Ordre oprettet\" (og en til \"Ordre opdateret\"), status Aktiv, indsæt adressen ovenfor som leveringsadresse, og brug samme hemmelighed som webhookSecret.",
   pollNote: "Denne webshop hentes automatisk hvert 5. minut; der skal ikke opsættes webhooks.",
+  connectDinero: "Forbind Dinero",
+  connectDineroHelp: "Log ind i Dinero (Visma Connect) og godkend adgangen: så skal der ikke kopieres nogen API-nøgle.",
   allowedStatesHelp: "Kommasepareret liste af ordrestatusser der overføres.",
   yes: "Ja",
   no: "Nej",
@@ -240,6 +242,8 @@ const en: Record<Key, string> = {
   webhookWoo:
     "In WooCommerce: WooCommerce → Settings → Advanced → Webhooks → Add webhook. Topic \"Order created\" (and one for \"Order updated\"), status Active, paste the address above as the delivery URL, and use the same secret as webhookSecret.",
   pollNote: "This shop is polled automatically every 5 minutes; no webhooks to set up.",
+  connectDinero: "Connect Dinero",
+  connectDineroHelp: "Sign in to Dinero (Visma Connect) and approve the access: no API key needs copying.",
   allowedStatesHelp: "Comma-separated list of order states that are transferred.",
   yes: "Yes",
   no: "No",
@@ -475,7 +479,15 @@ const settingLabels: Record<Lang, Record<string, string>> = {
     productAccountId: "Billy-konto (id) for nye varer",
     salesTaxRulesetId: "Billy-momsregel (id) for nye varer",
     creditRefunds: "Opret kreditnotaer for refunderinger",
-    organizationName: "Billy-virksomhed (fra adgangstokenet)",
+    organizationName: "Virksomhed i regnskabsprogrammet (fra adgangsoplysningerne)",
+    organizationId: "Dinero firma-id",
+    apiKey: "Dinero API-nøgle",
+    refreshToken: "Dinero-forbindelse (udfyldes af Forbind)",
+    accounts: "Salgskonti",
+    "accounts.domestic": "Salgskonto med dansk moms (fx 1000)",
+    "accounts.eu": "Salgskonto for EU uden moms",
+    "accounts.abroad": "Salgskonto for udlandet uden moms (fx 1050)",
+    paymentConditionDays: "Betalingsfrist i dage (0 = netto kontant)",
     customerMode: "Kunder i e-conomic",
     "customerMode:per_customer": "Én kunde pr. køber",
     "customerMode:collective": "Samlekunde for privatkunder",
@@ -512,7 +524,15 @@ const settingLabels: Record<Lang, Record<string, string>> = {
     productAccountId: "Billy account (id) for new products",
     salesTaxRulesetId: "Billy sales tax ruleset (id) for new products",
     creditRefunds: "Create credit notes for refunds",
-    organizationName: "Billy organization (from the access token)",
+    organizationName: "Organization in the accounting system (from the credentials)",
+    organizationId: "Dinero organization id",
+    apiKey: "Dinero API key",
+    refreshToken: "Dinero connection (filled in by Connect)",
+    accounts: "Sales accounts",
+    "accounts.domestic": "Sales account with Danish VAT (e.g. 1000)",
+    "accounts.eu": "Sales account for the EU without VAT",
+    "accounts.abroad": "Sales account for abroad without VAT (e.g. 1050)",
+    paymentConditionDays: "Payment terms in days (0 = net cash)",
     customerMode: "Customers in e-conomic",
     "customerMode:per_customer": "One customer per buyer",
     "customerMode:collective": "Collective customer for private buyers",
@@ -527,12 +547,18 @@ const settingHelps: Record<Lang, Record<string, string>> = {
       "Med en samlekunde bogføres ordrer uden firmanavn eller CVR-nummer på én fast debitor, og køberens navn og adresse står som modtager på fakturaen. Firmaer får stadig deres egen kunde.",
     collectiveCustomerNumber:
       "Skal udfyldes når du bruger samlekunde: opret kunden i e-conomic (fx \"Privatkunder\") og skriv dens kundenummer her.",
+    accounts:
+      "I Dinero følger momsen kontoen: vælg for hver slags ordre den salgskonto i kontoplanen, hvis momskode passer (dansk moms, EU-salg uden moms, salg uden for EU).",
+    apiKey: "Opret nøglen i Dinero under Indstillinger → Integrationer (kræver Dinero Pro). Eller tryk Forbind Dinero, så skal der ikke kopieres nogen nøgle.",
   },
   en: {
     customerMode:
       "With a collective customer, orders without a company name or VAT number are invoiced to one fixed debtor, with the buyer's name and address as the invoice's recipient. Companies still get their own customer.",
     collectiveCustomerNumber:
       "Required with a collective customer: create the customer in e-conomic (e.g. \"Private customers\") and enter its customer number here.",
+    accounts:
+      "In Dinero the VAT follows the account: for each kind of order choose the sales account in the chart of accounts whose VAT code fits (Danish VAT, EU sales without VAT, sales outside the EU).",
+    apiKey: "Create the key in Dinero under Settings → Integrations (needs Dinero Pro). Or press Connect Dinero, and no key needs copying.",
   },
 };
 

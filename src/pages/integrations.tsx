@@ -198,6 +198,11 @@ async function setupPage(c: PageContext, row: Integration, state: SetupState = {
       <h2>
         {s === "shop" ? t.t("shopModule") : t.t("accountingModule")}: {m.name}
       </h2>
+      {s === "accounting" && m.id === "dinero" && (
+        <p>
+          <a class="button secondary" id="connect-dinero" href={`/connect/dinero/start?integrationId=${row.id}`}>{t.t("connectDinero")}</a> <span class="muted">{t.t("connectDineroHelp")}</span>
+        </p>
+      )}
       {formSpec(m, s).map((f) => (
         <Field t={t} f={f} settings={settings} typed={state.typed} errors={errors} missing={missing} />
       ))}
