@@ -6,8 +6,15 @@
  *     next to GET /health (an empty route of the same Worker), and the p99 ratio.
  *  2. A drain: N orders from webhook to a draft in a fake e-conomic (the test fake, served over HTTP):
  *     orders/s, accounting API calls per order, D1 statements and rows written per order.
+ *  3. An import of earlier orders from the sandbox shop.
+ *  4. Imports of earlier Shopify orders against a fake Shopify with the documented limits (2,000-point
+ *     bucket, 100 points/s, 1,000 per query, bulk operations that take a few seconds) into fake e-conomic
+ *     agreements with their rate limit (2,000 burst, 30 calls/s): orders/s end to end, e-conomic calls per
+ *     order, Shopify points spent, the achieved e-conomic call rate after the burst as a share of its 30/s,
+ *     for new customers (one e-conomic customer each) and the collective customer; then the same range read
+ *     with paged queries (the preflight, for a minute) for comparison.
  * Then the tenant account benchmark (scripts/bench-account.mjs).
- *   npm run bench -- [drainOrders=300]
+ *   npm run bench -- [drainOrders=300] [shopifyImportOrders=2000]
  */
 import { spawn, execFileSync } from "node:child_process";
 import { createHmac, randomBytes } from "node:crypto";
@@ -16,8 +23,11 @@ import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FakeEconomic } from "../test/fakes/economic";
+import { fakeShopify } from "../test/fakes/shopify";
+import { shopifyOrderNode } from "../test/fakes/shops";
 
 const DRAIN = Number(process.argv[2] ?? 300);
+const SHOPIFY_IMPORT = Number(process.argv[3] ?? 2000);
 const wrangler = "node_modules/.bin/wrangler";
 const persist = mkdtempSync(join(process.env.BENCH_TMP ?? tmpdir(), "bench-"));
 const port = 8700 + Math.floor(Math.random() * 200);
@@ -31,13 +41,28 @@ const skus = [...new Set<string>(sample.line_items.map((l: { sku: string }) => l
 const fake = new FakeEconomic({
   products: [...skus, "SHIP"].map((productNumber) => ({ productNumber, name: productNumber, salesPrice: 100, productGroup: { productGroupNumber: 1 } })),
 });
+/** More e-conomic agreements (one per benchmark that must start with a full bucket), by grant token. */
+const agreements = new Map<string, FakeEconomic>([[fake.agreementGrantToken, fake]]);
+/** Fake Shopify shops by access token; their export files under /files/<token>/. */
+const shops = new Map<string, ReturnType<typeof fakeShopify>>();
 const fakeServer = createServer(async (req, res) => {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
   const body = chunks.length ? Buffer.concat(chunks) : undefined;
   const headers = new Headers();
   for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
-  const answer = await fake.fetch(new Request(`${fake.origin}${req.url}`, { method: req.method, headers, body }));
+  const url = req.url ?? "/";
+  let answer: Response;
+  const files = /^\/files\/([^/]+)\//.exec(url);
+  if (files || url.startsWith("/admin/api/")) {
+    const shop = shops.get(files ? decodeURIComponent(files[1]) : (headers.get("x-shopify-access-token") ?? ""));
+    answer = shop
+      ? await shop.fetch(`http://127.0.0.1:${fakePort}${url}`, { method: req.method, headers, body })
+      : new Response(JSON.stringify({ errors: "[API] Invalid API key or access token (unrecognized login or wrong password)" }), { status: 401 });
+  } else {
+    const agreement = agreements.get(headers.get("x-agreementgranttoken") ?? "") ?? fake;
+    answer = await agreement.fetch(new Request(`${agreement.origin}${url}`, { method: req.method, headers, body }));
+  }
   res.writeHead(answer.status, Object.fromEntries(answer.headers));
   res.end(Buffer.from(await answer.arrayBuffer()));
 });
@@ -50,6 +75,8 @@ const vars: Record<string, string> = {
   ENCRYPTION_KEY: randomBytes(32).toString("base64"),
   ECONOMIC_APP_SECRET_TOKEN: fake.appSecretToken,
   ECONOMIC_API_URL: `http://127.0.0.1:${fakePort}`,
+  SHOPIFY_ADMIN_ORIGIN: `http://127.0.0.1:${fakePort}`,
+  ALLOW_HTTP_SHOP_URLS: "true",
   PUBLIC_URL: base,
   BENCH_METRICS: "true",
 };
@@ -208,5 +235,106 @@ const importSeconds = (performance.now() - ti) / 1000;
 const imported_n = report.progress.transferred - 1; // the test transfer was before the start
 console.log(`import: ${imported_n} orders in ${f(importSeconds)} s = ${f(imported_n / importSeconds)} orders/s; e-conomic calls per order ${f((fake.log.length - calls0) / imported_n, 2)} (the agreement allows 30 calls/s sustained after a 2,000 burst)`);
 console.log(`billing: ${JSON.stringify(report.billing)}`);
+
+// ---- 4. Shopify imports under Shopify's and e-conomic's documented limits ----
+const waitFor = async <T>(what: string, get: () => Promise<T>, done: (x: T) => boolean, limitMs = 900_000) => {
+  const t = performance.now();
+  for (;;) {
+    const x = await get();
+    if (done(x)) return x;
+    if (performance.now() - t > limitMs) throw new Error(`${what}: not done after ${limitMs / 1000} s: ${JSON.stringify(x).slice(0, 300)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+};
+
+/** A Shopify shop with `n` earlier orders and its own e-conomic agreement; returns the integration and fakes. */
+async function shopifySetup(label: string, n: number, customers: "new" | "collective") {
+  const token = `shpat_${label}`;
+  const shop = fakeShopify({ accessToken: token, bulkMs: 3000, filesOrigin: `http://127.0.0.1:${fakePort}/files/${token}` });
+  shops.set(token, shop);
+  const grant = `grant-${label}`;
+  const books = new FakeEconomic({
+    agreementGrantToken: grant,
+    appSecretToken: fake.appSecretToken,
+    origin: fake.origin,
+    products: ["SKU-1", "SHIP"].map((productNumber) => ({ productNumber, name: productNumber, salesPrice: 100, productGroup: { productGroupNumber: 1 } })),
+    customers: customers === "collective" ? [{ name: "Webshop private customers", currency: "DKK", vatZone: { vatZoneNumber: 1 } }] : [],
+  });
+  agreements.set(grant, books);
+  const created = Date.now() - 20 * 86400_000;
+  for (let k = 1; k <= n; k++) {
+    const node = shopifyOrderNode(6_000_000 + k, { createdAt: new Date(created + k * 1000).toISOString() });
+    shop.put({ ...node, name: `#${k}`, email: `${label}-buyer${k}@example.dk` });
+  }
+  const integration = await api("POST", `/tenants/${tenant.id}/integrations`, {
+    shop: { module: "shopify", settings: { shopDomain: `${label}.myshopify.com`, accessToken: token, webhookSecret: SECRET } },
+    accounting: {
+      module: "economic",
+      settings: {
+        agreementGrantToken: grant,
+        layoutNumber: 19,
+        paymentTermsNumber: 1,
+        customerGroupNumber: 1,
+        vatZones: { domestic: 1, eu: 2, abroad: 3 },
+        shippingProductNumber: "SHIP",
+        ...(customers === "collective" ? { customerMode: "collective", collectiveCustomerNumber: 1 } : {}),
+      },
+    },
+  });
+  await api("POST", `/integrations/${integration.id}/activate`);
+  return { shop, books, integration };
+}
+
+async function shopifyImport(label: string, n: number, customers: "new" | "collective") {
+  const { shop, books, integration } = await shopifySetup(label, n, customers);
+  const fromDate = new Date(Date.now() - 30 * 86400_000).toISOString().slice(0, 10);
+  const job = await api("POST", "/imports", { integrationId: integration.id, fromDate, estimatedOrders: n });
+  const tp = performance.now();
+  await api("POST", `/imports/${job.id}/preflight`);
+  const pf = await waitFor("preflight", () => api("GET", `/imports/${job.id}`), (x) => x.preflight?.status === "done");
+  const preflightSeconds = (performance.now() - tp) / 1000;
+  await api("POST", `/imports/${job.id}/test-transfer`);
+  await api("POST", `/imports/${job.id}/approve`, { note: "bench" });
+  const calls0 = books.log.length;
+  const points0 = shop.state.pointsSpent;
+  const throttled0 = shop.state.throttled;
+  const t0 = performance.now();
+  await api("POST", `/imports/${job.id}/start`);
+  const done = await waitFor("import", () => api("GET", `/imports/${job.id}`), (x) => x.status === "completed" || x.status === "paused");
+  const seconds = (performance.now() - t0) / 1000;
+  if (done.status !== "completed") throw new Error(`import paused: ${done.pauseReason} ${done.pauseMessage ?? ""}`);
+  const run = books.log.slice(calls0);
+  const orders = done.progress.transferred - 1; // the test transfer came before the start
+  // The agreement's bucket after its burst: calls past the first 2,000 of the agreement over their time.
+  const afterBurst = books.log.slice(2000).filter((r) => r.at >= run[0].at);
+  const share = afterBurst.length > 100 ? (afterBurst.length - 1) / ((afterBurst[afterBurst.length - 1].at - afterBurst[0].at) / 1000) / 30 : null;
+  console.log(
+    `${label.padEnd(22)} | ${String(pf.preflight.ordersFound).padStart(6)} in ${f(preflightSeconds).padStart(5)} s | ${f(orders / seconds).padStart(8)} | ${f(run.length / orders, 2).padStart(10)} | ${String(Math.round(shop.state.pointsSpent - points0)).padStart(7)} | ${String(shop.state.throttled - throttled0).padStart(9)} | ${share === null ? "  n/a (within the burst)" : f(share, 2).padStart(6)} | ${done.progress.failed} failed, ${books.rateLimited} × 429`,
+  );
+  return { seconds, orders };
+}
+
+console.log(`\n4. Imports of ${SHOPIFY_IMPORT} earlier Shopify orders (fake Shopify: 2,000 points, 100/s, 1,000 per query, bulk operations of 3 s; fake e-conomic: 2,000 burst, 30/s)`);
+console.log("mode                   | preflight found     | orders/s | calls/order | points | THROTTLED | e-conomic rate share after burst");
+const perCustomer = await shopifyImport("bulk-new-customers", SHOPIFY_IMPORT, "new");
+await shopifyImport("bulk-collective", SHOPIFY_IMPORT, "collective");
+
+// The same range read with paged queries (an import below the bulk threshold pages): the preflight for a minute.
+{
+  const { shop, integration } = await shopifySetup("paged", SHOPIFY_IMPORT, "new");
+  const fromDate = new Date(Date.now() - 30 * 86400_000).toISOString().slice(0, 10);
+  const job = await api("POST", "/imports", { integrationId: integration.id, fromDate, estimatedOrders: 10 });
+  const t0 = performance.now();
+  await api("POST", `/imports/${job.id}/preflight`);
+  await new Promise((r) => setTimeout(r, 60_000));
+  const seen = (await api("GET", `/imports/${job.id}`)).preflight.ordersFound;
+  const seconds = (performance.now() - t0) / 1000;
+  await api("POST", `/imports/${job.id}/cancel`);
+  const pagedRate = seen / seconds;
+  const bulkRate = perCustomer.orders / perCustomer.seconds;
+  console.log(
+    `paged queries          | ${seen} orders read in ${f(seconds, 0)} s = ${f(pagedRate, 2)} orders/s (${shop.state.queries.length} queries, ${shop.state.throttled} THROTTLED); ${SHOPIFY_IMPORT} orders would take ${f(SHOPIFY_IMPORT / pagedRate / 60, 0)} min only to read; the bulk import read and transferred them at ${f(bulkRate / pagedRate, 0)}× that rate`,
+  );
+}
 stop();
 process.exit(0);

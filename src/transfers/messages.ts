@@ -25,7 +25,7 @@ export type TransferMessage =
   /** Poll one integration's shop for changed orders (cron fan-out, sandbox demo orders). */
   | { type: "poll"; integrationId: string }
   /** One page of a webhook shop's reconciliation sweep (orders changed since `from`); the next page carries the shop's cursor. */
-  | { type: "reconcile"; integrationId: string; from?: string; cursor?: string | null };
+  | { type: "reconcile"; integrationId: string; from?: string; cursor?: string | null; pages?: number; bulk?: boolean };
 
 /** Queue messages are limited to 128 KB; bodies above this stay in D1 and the message carries a reference. */
 export const INLINE_BODY_LIMIT = 100 * 1024;

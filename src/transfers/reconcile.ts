@@ -1,6 +1,7 @@
 import { TransferError } from "../domain/errors";
 import { isWebhookShop, type Integration } from "../integrations/store";
-import type { ShopOrderPage } from "../modules/types";
+import type { ShopClient } from "../modules/types";
+import { isBulkCursor, readPage, type PageRead } from "./shop-pages";
 import type { TransferMessage } from "./messages";
 import { enqueueTransfers, openShopClient, setHealth, takeInPage, unhealthy } from "./poll";
 import { DONE, type Outcome, type TransferContext } from "./transfer";
@@ -11,6 +12,11 @@ import { setConnection, sideSettings } from "../integrations/store";
 
 /** How far back a sweep looks: webhooks retried for hours (Shopify) or lost (WooCommerce) are inside it. */
 export const RECONCILE_WINDOW_HOURS = 48;
+/**
+ * A sweep of more pages than this goes on with a bulk export of the window where the shop offers one
+ * (Shopify: a page is 3 orders and ~940 of the 1,000 points restored per 10 s; an export costs a few).
+ */
+const PAGES_BEFORE_BULK = 3;
 /** A throttled page is tried again after the shop's wait, when that is this short; else the next sweep takes it. */
 const MAX_THROTTLE_WAIT_SECONDS = 900;
 
@@ -28,9 +34,11 @@ export async function reconcileIntegration(ctx: TransferContext, integration: In
   if (!msg.cursor) await checkWooWebhooksDaily(ctx, integration, now);
   const windowStart = new Date(now.getTime() - RECONCILE_WINDOW_HOURS * 3600_000).toISOString();
   const from = msg.from ?? (windowStart > integration.startAt ? windowStart : integration.startAt);
-  let page: ShopOrderPage;
+  let page: PageRead;
+  let client: ShopClient;
   try {
-    page = await (await openShopClient(ctx, integration)).listOrders({ by: "updated", from, cursor: msg.cursor });
+    client = await openShopClient(ctx, integration);
+    page = await readPage(client, { by: "updated", from }, msg.cursor ?? null, !!msg.bulk);
   } catch (e) {
     if (!(e instanceof TransferError)) throw e;
     if (e.retryAfterSeconds !== undefined && e.retryAfterSeconds <= MAX_THROTTLE_WAIT_SECONDS) return { done: false, delaySeconds: e.retryAfterSeconds };
@@ -41,8 +49,15 @@ export async function reconcileIntegration(ctx: TransferContext, integration: In
   await enqueueTransfers(ctx.env, integration.id, toTransfer);
   await reconciled(ctx, integration, now, !page.nextCursor);
   if (integration.health?.status !== "ok") await setHealth(ctx.db, integration.id, { status: "ok", at: now.toISOString() });
-  if (page.nextCursor)
-    await ctx.env.TRANSFERS.send({ type: "reconcile", integrationId: integration.id, from, cursor: page.nextCursor } satisfies TransferMessage);
+  const pages = (msg.pages ?? 0) + 1;
+  if (page.nextCursor) {
+    // Many changed orders: the rest of the window comes from one export (the overlap is passed over).
+    const next: TransferMessage =
+      pages >= PAGES_BEFORE_BULK && client.bulk && !msg.bulk && !isBulkCursor(page.nextCursor)
+        ? { type: "reconcile", integrationId: integration.id, from, cursor: null, pages, bulk: true }
+        : { type: "reconcile", integrationId: integration.id, from, cursor: page.nextCursor, pages, bulk: msg.bulk };
+    await ctx.env.TRANSFERS.send(next, page.delaySeconds ? { delaySeconds: page.delaySeconds } : undefined);
+  }
   return DONE;
 }
 

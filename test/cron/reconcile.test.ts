@@ -5,6 +5,7 @@ import { demoOrder } from "../../src/modules/sandbox/shop";
 import { handleMessage } from "../../src/transfers/consumer";
 import { TransferContext } from "../../src/transfers/transfer";
 import { fakeShopify, fakeWooCommerce, shopifyOrderNode, shopRouter } from "../fakes/shops";
+import { SHOPIFY_FILES_HOST } from "../fakes/shopify";
 import { postWoo, sandboxDocuments, waitForOrder } from "../helpers";
 import { activeIntegration, ledgerSummary, runScheduled, waitUntil } from "./cron-helpers";
 
@@ -76,6 +77,26 @@ describe("reconciliation of webhook shops (the hourly sweep)", () => {
     expect(shopify.state.queries[0].variables.query).toMatch(/^updated_at:>='[^']+'$/);
     expect(shopify.state.queries[1].variables.after).toBeTruthy();
   });
+
+  it("a sweep of many changed Shopify orders goes on with one bulk export after a few pages: every order once", async () => {
+    // Its own token: the sweeps of this file's other integrations get 401 here and are not counted.
+    const shopify = fakeShopify({ accessToken: "shpat_busy", bulkMs: 200, restoreRate: 1000 });
+    router.routes.set("shopify.fake", shopify.fetch);
+    router.routes.set(SHOPIFY_FILES_HOST, shopify.fetch);
+    const i = await activeIntegration({
+      module: "shopify",
+      settings: { shopDomain: "busy-shop.myshopify.com", accessToken: "shpat_busy", webhookSecret: SECRET },
+    });
+    for (let n = 1; n <= 40; n++) shopify.put(shopifyOrderNode(5002000 + n, { createdAt: later(i.startAt, n) }));
+    await runScheduled(0);
+    await waitUntil(async () => expect((await ledgerSummary(i.id)).byStatus("transferred")).toHaveLength(40), 60_000);
+    // Three pages of three, then the export of the window (its first nine orders passed over as known).
+    expect(shopify.state.queries.filter((q) => /query Orders/.test(q.query))).toHaveLength(3);
+    expect(shopify.bulkOperations()).toHaveLength(1);
+    expect(shopify.state.queries.find((q) => /bulkOperationRunQuery/.test(q.query))!.variables.query).toContain("sortKey: UPDATED_AT");
+    expect(Object.values((await ledgerSummary(i.id)).transfersPerOrder).every((n) => n === 1)).toBe(true);
+    expect(await sandboxDocuments(i.id)).toHaveLength(40);
+  }, 90_000);
 
   it("a throttled Shopify query waits as long as the cost bucket needs (Retry-After style)", async () => {
     // Another app spent the shop's bucket, restored at 50 points/s: longer than a consumer waits in place.

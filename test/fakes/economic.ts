@@ -48,6 +48,8 @@ export interface FakeInvoice {
 }
 
 export interface LoggedRequest {
+  /** When it arrived (ms since the epoch). */
+  at: number;
   method: string;
   path: string;
   query: URLSearchParams;
@@ -65,6 +67,11 @@ export interface FakeEconomicOptions {
   customers?: Omit<FakeCustomer, "customerNumber">[];
   /** The agreement's base currency (GET /self `settings.baseCurrency`). Default DKK. */
   baseCurrency?: string;
+  /**
+   * The agreement's rate limit (reference.md: a token bucket of 2,000 requests refilled at 30/s, 429 when
+   * empty). Default on; null turns it off.
+   */
+  rateLimit?: { capacity: number; refillPerSecond: number } | null;
 }
 
 /** Filterable properties per collection (slate schemas, "Filterable properties"). */
@@ -119,8 +126,13 @@ export class FakeEconomic {
   private failures: { status: number; retryAfter?: string }[] = [];
   private lostAnswers: { method: string; path: RegExp; how: "503" | "drop" }[] = [];
   private hang = false;
+  private readonly rateLimit: { capacity: number; refillPerSecond: number } | null;
+  private bucket: { tokens: number; at: number } | null = null;
+  /** Requests refused with 429 because the agreement's bucket was empty. */
+  rateLimited = 0;
 
   constructor(opts: FakeEconomicOptions = {}) {
+    this.rateLimit = opts.rateLimit === undefined ? { capacity: 2000, refillPerSecond: 30 } : opts.rateLimit;
     this.origin = opts.origin ?? "https://economic.fake";
     this.appSecretToken = opts.appSecretToken ?? "test-app-secret";
     this.agreementGrantToken = opts.agreementGrantToken ?? "grant-secret-value";
@@ -189,7 +201,23 @@ export class FakeEconomic {
     } catch {
       body = text;
     }
-    this.log.push({ method: req.method, path: url.pathname, query: url.searchParams, body });
+    const now = Date.now();
+    this.log.push({ at: now, method: req.method, path: url.pathname, query: url.searchParams, body });
+    if (this.rateLimit) {
+      const { capacity, refillPerSecond } = this.rateLimit;
+      const b = this.bucket ?? { tokens: capacity, at: now };
+      b.tokens = Math.min(capacity, b.tokens + ((now - b.at) / 1000) * refillPerSecond);
+      b.at = now;
+      this.bucket = b;
+      if (b.tokens < 1) {
+        this.rateLimited++;
+        return new Response(JSON.stringify(errorBody(429, "Too many requests.")), {
+          status: 429,
+          headers: { "content-type": "application/json", "retry-after": String(Math.ceil((1 - b.tokens) / refillPerSecond)) },
+        });
+      }
+      b.tokens -= 1;
+    }
 
     if (this.hang) {
       this.hang = false;

@@ -124,6 +124,8 @@ export interface FakeShopifyOptions {
   /** How long a bulk operation runs before it is COMPLETED. */
   bulkMs?: number;
   now?: () => number;
+  /** Where the export files are served (the signed storage links); default https://shopify-files.fake. */
+  filesOrigin?: string;
 }
 
 interface BulkOp {
@@ -156,6 +158,7 @@ export function fakeShopify(accessTokenOrOptions: string | FakeShopifyOptions = 
   const restoreRate = o.restoreRate ?? 100;
   const maxQueryCost = o.maxQueryCost ?? 1000;
   const now = o.now ?? (() => Date.now());
+  const filesOrigin = (o.filesOrigin ?? `https://${SHOPIFY_FILES_HOST}`).replace(/\/+$/, "");
   const orders = new Map<string, Obj>();
   const bucket = { available: capacity, at: now() };
   const ops = new Map<string, BulkOp>();
@@ -275,7 +278,7 @@ export function fakeShopify(accessTokenOrOptions: string | FakeShopifyOptions = 
         id: op.id,
         status: op.status,
         errorCode: op.errorCode,
-        url: done && op.roots ? `https://${SHOPIFY_FILES_HOST}/bulk/${encodeURIComponent(op.id.split("/").pop()!)}.jsonl?sig=fake` : null,
+        url: done && op.roots ? `${filesOrigin}/bulk/${encodeURIComponent(op.id.split("/").pop()!)}.jsonl?sig=fake` : null,
         partialDataUrl: null,
         objectCount: done ? String(op.objects) : "0",
         rootObjectCount: done ? String(op.roots) : "0",
@@ -289,7 +292,7 @@ export function fakeShopify(accessTokenOrOptions: string | FakeShopifyOptions = 
         status: 400,
         headers: { "content-type": "application/xml" },
       });
-    const n = /^\/bulk\/(\d+)\.jsonl$/.exec(url.pathname)?.[1];
+    const n = /\/bulk\/(\d+)\.jsonl$/.exec(url.pathname)?.[1];
     const op = n ? ops.get(`gid://shopify/BulkOperation/${n}`) : undefined;
     if (!op || op.status !== "COMPLETED") return new Response("<Error><Code>NoSuchKey</Code></Error>", { status: 404, headers: { "content-type": "application/xml" } });
     const bytes = new TextEncoder().encode(op.file);
@@ -302,7 +305,7 @@ export function fakeShopify(accessTokenOrOptions: string | FakeShopifyOptions = 
 
   const fetch: FetchFn = async (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
-    if (url.host === SHOPIFY_FILES_HOST) return serveFile(url, init);
+    if (url.host === SHOPIFY_FILES_HOST || url.href.startsWith(`${filesOrigin}/bulk/`)) return serveFile(url, init);
     if (init?.method !== "POST" || !/^\/admin\/api\/[\d-]+\/graphql\.json$/.test(url.pathname)) return json({ errors: "Not Found" }, 404);
     if (headerOf(init, "x-shopify-access-token") !== accessToken) return json({ errors: "[API] Invalid API key or access token (unrecognized login or wrong password)" }, 401);
     const { query, variables = {} } = JSON.parse(String(init.body)) as { query: string; variables: Obj };
