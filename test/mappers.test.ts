@@ -408,7 +408,7 @@ describe("woocommerce mapper", () => {
     expect(o.shipping).toEqual([{ description: "DHL Express", netAmount: 1500, vatRate: 0, vatAmount: 0 }]);
     expect(o.fees).toEqual([{ description: "Handling fee", netAmount: 250, vatRate: 0, vatAmount: 0 }]);
     expect(o.totals).toEqual({ gross: 11750, vat: 0, net: 11750 });
-    expect(o.customer).toEqual({ name: "Hans Müller", email: "einkauf@beispiel.de", company: "Beispiel GmbH", countryCode: "DE", address: "Hauptstraße 5", zip: "10115", city: "Berlin" });
+    expect(o.customer).toEqual({ name: "Hans Müller", email: "einkauf@beispiel.de", company: "Beispiel GmbH", countryCode: "DE", address: "Hauptstraße 5", zip: "10115", city: "Berlin", vatNumber: "DE123456789" });
     expectConsistent(o);
   });
 
@@ -560,5 +560,17 @@ describe("magento mapper", () => {
   it("adapter: allowed states default to processing and complete", () => {
     expect(magentoAdapter.allowedStates({})).toEqual(["processing", "complete"]);
     expect(magentoAdapter.allowedStates({ allowedStatuses: ["complete"] })).toEqual(["complete"]);
+  });
+});
+
+describe("the buyer's VAT number (a company in collective customer mode keeps its own customer)", () => {
+  it("WooCommerce: from the EU VAT plugins' order meta data", () => {
+    const raw = { ...wooDe, meta_data: [{ id: 1, key: "_billing_vat_number", value: "DE123456789" }] };
+    expect(woocommerceAdapter.toOrder(raw, {}).customer.vatNumber).toBe("DE123456789");
+    expect(woocommerceAdapter.toOrder({ ...wooDe, meta_data: [{ id: 1, key: "_billing_phone_2", value: "x" }] }, {}).customer.vatNumber).toBeUndefined();
+  });
+  it("Magento: the address's vat_id, else the customer's taxvat", () => {
+    expect(magentoAdapter.toOrder({ ...magentoDk, billing_address: { ...magentoDk.billing_address, vat_id: "DK12345678" } }, {}).customer.vatNumber).toBe("DK12345678");
+    expect(magentoAdapter.toOrder({ ...magentoDk, customer_taxvat: "DK87654321" }, {}).customer.vatNumber).toBe("DK87654321");
   });
 });

@@ -125,3 +125,6 @@ export function stateList(settings: Record<string, unknown>, key: string, defaul
   const s = settings[key];
   return Array.isArray(s) ? s.map(String) : defaults;
 }
+
+/** `{[key]: value}` when there is a value, else nothing (for optional fields of the canonical order). */
+export const optional = <K extends string, V>(key: K, value: V | null | undefined) => (value === null || value === undefined ? {} : ({ [key]: value } as { [P in K]: V }));

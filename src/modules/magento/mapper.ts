@@ -32,7 +32,7 @@ import {
   vatOfNet,
 } from "../../domain/money";
 import type { CanonicalOrder, ChargeLine, Customer, OrderLine } from "../../domain/order";
-import { isObj, joined, type Obj, orderReader, stateList, text } from "../order-json";
+import { isObj, joined, type Obj, optional, orderReader, stateList, text } from "../order-json";
 import type { ShopAdapter } from "../types";
 
 const read = orderReader("Magento");
@@ -142,6 +142,8 @@ function customerOf(o: Obj): Customer {
       joined([shipAddr.firstname, shipAddr.lastname], " "),
     email: text(o.customer_email) ?? text(b.email),
     company: text(b.company),
+    // The VAT number Magento keeps on the address (vat_id) or the customer (taxvat).
+    ...optional("vatNumber", text(b.vat_id) ?? text(o.customer_taxvat)),
     countryCode: (text(b.country_id) ?? text(shipAddr.country_id))?.toUpperCase() ?? null,
     address: street,
     zip: text(b.postcode),

@@ -11,7 +11,7 @@
 import { requireCurrency } from "../../domain/currency";
 import { impliedRate, moneyField, type MoneyField, percentToBasisPoints, sumMinor, unitAndDiscount } from "../../domain/money";
 import type { CanonicalOrder, ChargeLine, Customer, OrderLine } from "../../domain/order";
-import { isObj, joined, type Obj, orderReader, stateList, text } from "../order-json";
+import { isObj, joined, type Obj, optional, orderReader, stateList, text } from "../order-json";
 import type { ShopAdapter } from "../types";
 
 /** WooCommerce's `*_gmt` times have no zone designator: they are UTC. */
@@ -29,6 +29,16 @@ function taxEntries(money: MoneyField, v: unknown, field: string): TaxEntry[] {
     .filter((t) => t.amount !== 0);
 }
 
+/**
+ * WooCommerce has no VAT number field of its own; the EU VAT plugins keep it in the order's meta data
+ * (`_billing_vat_number`, `_vat_number`, `vat_number`, `_billing_eu_vat_number`, …).
+ */
+function vatNumberOf(o: Obj): string | null {
+  const meta = Array.isArray(o.meta_data) ? o.meta_data : [];
+  for (const m of meta) if (isObj(m) && /^_?(billing_)?(eu_)?vat_?(number|id)$/i.test(String(m.key)) && text(m.value)) return text(m.value);
+  return null;
+}
+
 function customerOf(o: Obj): Customer {
   const b = isObj(o.billing) ? o.billing : {};
   const s = isObj(o.shipping) ? o.shipping : {};
@@ -36,6 +46,7 @@ function customerOf(o: Obj): Customer {
     name: joined([b.first_name, b.last_name], " ") ?? joined([s.first_name, s.last_name], " "),
     email: text(b.email),
     company: text(b.company) ?? text(s.company),
+    ...optional("vatNumber", vatNumberOf(o)),
     countryCode: (text(b.country) ?? text(s.country))?.toUpperCase() ?? null,
     address: joined([b.address_1, b.address_2], ", "),
     zip: text(b.postcode),
