@@ -6,7 +6,7 @@
 import { and, count, eq, inArray, isNotNull, isNull, sql } from "drizzle-orm";
 import { accountStub } from "../account/client";
 import { getDb, keyChunks, type Db } from "../db/client";
-import { auditLog, importTimeEntries, imports, ledger } from "../db/schema";
+import { auditLog, creditNotes, importTimeEntries, imports, ledger } from "../db/schema";
 import { TransferError } from "../domain/errors";
 import { halfHoursFor } from "../domain/pricing";
 import { conflict, invalid, notFound, unprocessable } from "../lib/errors";
@@ -602,7 +602,7 @@ async function technician(db: Db, row: ImportRow) {
 
 export async function importView(env: Env, row: ImportRow) {
   const db = getDb(env);
-  const [byStatus, byCategory, billing, tech] = await Promise.all([
+  const [byStatus, byCategory, billing, tech, notes] = await Promise.all([
     db.select({ status: ledger.status, n: count() }).from(ledger).where(eq(ledger.importId, row.id)).groupBy(ledger.status).all(),
     db
       .select({ category: ledger.errorCategory, n: count() })
@@ -612,6 +612,14 @@ export async function importView(env: Env, row: ImportRow) {
       .all(),
     accountStub(env, row.tenantId).importBilling(row.id),
     technician(db, row),
+    // The credit notes of the import's orders (R22): they never charge (R23), so they are only counted.
+    db
+      .select({ status: creditNotes.status, n: count() })
+      .from(creditNotes)
+      .innerJoin(ledger, and(eq(ledger.integrationId, creditNotes.integrationId), eq(ledger.shopOrderId, creditNotes.shopOrderId)))
+      .where(eq(ledger.importId, row.id))
+      .groupBy(creditNotes.status)
+      .all(),
   ]);
   const n = (s: string) => byStatus.find((r) => r.status === s)?.n ?? 0;
   const ownRows = byStatus.reduce((a, r) => a + r.n, 0);
@@ -639,6 +647,7 @@ export async function importView(env: Env, row: ImportRow) {
       // Orders of the range that were transferred before (R19) count as skipped: found but not the import's.
       skipped: n("skipped") + Math.max(0, row.found + testOnly - ownRows),
       pending: n("pending"),
+      creditNotes: { transferred: notes.find((r) => r.status === "transferred")?.n ?? 0, failed: notes.find((r) => r.status === "failed")?.n ?? 0 },
       ...(row.status === "running" ? pace(row, n("transferred") + n("failed") + n("skipped")) : {}),
     },
     errorsByCategory: Object.fromEntries(byCategory.map((r) => [r.category!, r.n])),

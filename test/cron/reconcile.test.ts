@@ -90,7 +90,7 @@ describe("reconciliation of webhook shops (the hourly sweep)", () => {
     for (let n = 1; n <= 40; n++) shopify.put(shopifyOrderNode(5002000 + n, { createdAt: later(i.startAt, n) }));
     await runScheduled(0);
     await waitUntil(async () => expect((await ledgerSummary(i.id)).byStatus("transferred")).toHaveLength(40), 60_000);
-    // Three pages of three, then the export of the window (its first nine orders passed over as known).
+    // Three pages of two, then the export of the window (its first six orders passed over as known).
     expect(shopify.state.queries.filter((q) => /query Orders/.test(q.query))).toHaveLength(3);
     expect(shopify.bulkOperations()).toHaveLength(1);
     expect(shopify.state.queries.find((q) => /bulkOperationRunQuery/.test(q.query))!.variables.query).toContain("sortKey: UPDATED_AT");

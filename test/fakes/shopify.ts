@@ -95,7 +95,10 @@ const child = (f: Field | undefined, name: string) => f?.children?.find((c) => c
 const nodeOf = (f: Field) => child(f, "nodes") ?? child(child(f, "edges"), "node");
 const isConnection = (f: Field) => !!f.children && !!nodeOf(f);
 
-/** Shopify's requested cost of a selection: an object 1, a connection 2 + first × (1 + its node's fields). */
+/**
+ * Shopify's requested cost of a selection: an object 1, a connection 2 + first × (1 + its node's fields),
+ * a list that takes `first` first × its object (counted as the most it may return).
+ */
 export function requestedCost(fields: Field[], variables: Obj): number {
   let total = 0;
   for (const f of fields) {
@@ -104,7 +107,8 @@ export function requestedCost(fields: Field[], variables: Obj): number {
     if (isConnection(f) && typeof first === "number") {
       const rest = f.children.filter((c) => c.name !== "nodes" && c.name !== "edges");
       total += 2 + first * (1 + requestedCost(nodeOf(f)!.children ?? [], variables)) + requestedCost(rest, variables);
-    } else total += 1 + requestedCost(f.children, variables);
+    } else if (typeof first === "number") total += first * (1 + requestedCost(f.children, variables)); // a list with `first` (Order.refunds)
+    else total += 1 + requestedCost(f.children, variables);
   }
   return total;
 }
@@ -143,10 +147,16 @@ interface BulkOp {
 export function bulkJsonl(nodes: Obj[]) {
   let out = "";
   for (const node of nodes) {
-    const { lineItems, shippingLines, ...order } = node;
-    out += JSON.stringify(order) + "\n";
+    const { lineItems, shippingLines, refunds, ...order } = node;
+    // Refunds are a list (inline on the order line); their connections come as the refund's children.
+    const inline = (refunds ?? []).map(({ refundLineItems, refundShippingLines, ...r }: Obj) => r);
+    out += JSON.stringify({ ...order, ...(refunds ? { refunds: inline } : {}) }) + "\n";
     for (const l of lineItems?.nodes ?? []) out += JSON.stringify({ __typename: "LineItem", ...l, __parentId: node.id }) + "\n";
     for (const s of shippingLines?.nodes ?? []) out += JSON.stringify({ __typename: "ShippingLine", ...s, __parentId: node.id }) + "\n";
+    for (const r of refunds ?? []) {
+      for (const l of r.refundLineItems?.nodes ?? []) out += JSON.stringify({ __typename: "RefundLineItem", ...l, __parentId: r.id }) + "\n";
+      for (const s of r.refundShippingLines?.nodes ?? []) out += JSON.stringify({ __typename: "RefundShippingLine", ...s, __parentId: r.id }) + "\n";
+    }
   }
   return out;
 }

@@ -49,7 +49,7 @@ describe("an import fetching pages from WooCommerce", () => {
 
     expect((await call("POST", `/api/staff/imports/${id}/resume`)).json.status).toBe("running");
     const done = await waitImport(id, (x) => x.status === "completed");
-    expect(done.progress).toEqual({ found: 130, transferred: 130, failed: 0, skipped: 0, pending: 0 });
+    expect(done.progress).toEqual({ found: 130, transferred: 130, failed: 0, skipped: 0, pending: 0, creditNotes: { transferred: 0, failed: 0 } });
     expect(done.billing.fromIncluded).toBe(130);
     expect(await sandboxDocuments(i.id)).toHaveLength(130);
     expect((await call("GET", `/api/staff/tenants/${t.id}/usage`)).json.transferredOrders).toBe(130);

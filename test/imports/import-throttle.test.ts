@@ -42,7 +42,7 @@ describe("a shop that is busy (429 with Retry-After) during an import", () => {
     await call("POST", `/api/staff/imports/${id}/start`);
     const done = await waitImport(id, (x) => x.status === "completed");
     expect(busy).toBeGreaterThan(7); // page 2 was refused seven times, then read
-    expect(done.progress).toEqual({ found: 130, transferred: 130, failed: 0, skipped: 0, pending: 0 });
+    expect(done.progress).toEqual({ found: 130, transferred: 130, failed: 0, skipped: 0, pending: 0, creditNotes: { transferred: 0, failed: 0 } });
     expect(await sandboxDocuments(i.id)).toHaveLength(130);
   }, 180_000);
 });

@@ -63,7 +63,7 @@ describe("imports of earlier orders", () => {
     expect(started.json.status).toBe("running");
     expect((await call("POST", `/api/staff/imports/${id}/start`)).status).toBe(409);
     const done = await waitImport(id, (i) => i.status === "completed");
-    expect(done.progress).toEqual({ found: 5, transferred: 3, failed: 1, skipped: 1, pending: 0 });
+    expect(done.progress).toEqual({ found: 5, transferred: 3, failed: 1, skipped: 1, pending: 0, creditNotes: { transferred: 0, failed: 0 } });
     expect(done.errorsByCategory).toEqual({ product_missing: 1 });
     expect(done.billing).toMatchObject({ fromIncluded: 3, fromTopUp: 0, extraOrders: 0, extraOrdersCost: 0, technicianHalfHours: 0, total: 0, currency: "DKK" });
     expect(await sandboxDocuments(integration.id)).toHaveLength(3); // the test transfer is not transferred again
@@ -92,7 +92,7 @@ describe("imports of earlier orders", () => {
     const id = await approved(integration.id, fromDate, 3);
     await call("POST", `/api/staff/imports/${id}/start`);
     const done = await waitImport(id, (i) => i.status === "completed");
-    expect(done.progress).toEqual({ found: 3, transferred: 2, failed: 0, skipped: 1, pending: 0 });
+    expect(done.progress).toEqual({ found: 3, transferred: 2, failed: 0, skipped: 1, pending: 0, creditNotes: { transferred: 0, failed: 0 } });
     expect(await sandboxDocuments(integration.id)).toHaveLength(3);
     expect(done.billing.fromIncluded).toBe(2);
     expect((await call("GET", `/api/staff/tenants/${tenant.id}/usage`)).json.transferredOrders).toBe(3);

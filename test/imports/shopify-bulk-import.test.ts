@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { setOutboundFetch } from "../../src/lib/outbound";
 import { fakeShopify, SHOPIFY_FILES_HOST, type FakeShopifyOptions } from "../fakes/shopify";
 import { shopifyOrderNode, shopRouter } from "../fakes/shops";
@@ -32,6 +32,19 @@ async function shopWith(n: number, opts: FakeShopifyOptions = {}) {
   const { id } = (await call("POST", "/api/staff/imports", { integrationId: i.id, fromDate, estimatedOrders: n })).json;
   return { shopify, integration: i, importId: id, hooks };
 }
+/** A Shopify refund node (GraphQL): `qty` of the order's SKU-1 line at 100 + 25 % VAT, and the shipping when `shipping`. */
+function refundNode(id: number, orderId: number, at: string, qty: number, shipping: boolean) {
+  const money = (amount: string) => ({ shopMoney: { amount }, presentmentMoney: { amount } });
+  const total = qty * 125 + (shipping ? 48.75 : 0);
+  return {
+    id: `gid://shopify/Refund/${id}`,
+    createdAt: at,
+    totalRefundedSet: money(total.toFixed(2)),
+    refundLineItems: { nodes: [{ quantity: qty, subtotalSet: money((qty * 100).toFixed(2)), totalTaxSet: money((qty * 25).toFixed(2)), lineItem: { id: `gid://shopify/LineItem/${orderId}1`, sku: "SKU-1", name: "Demo T-shirt" } }] },
+    refundShippingLines: { nodes: shipping ? [{ subtotalAmountSet: money("39.00"), taxAmountSet: money("9.75") }] : [] },
+  };
+}
+
 const runBulks = (shopify: ReturnType<typeof fakeShopify>) => shopify.state.queries.filter((q) => /bulkOperationRunQuery/.test(q.query));
 
 describe("a Shopify import under Shopify's documented cost limits", () => {
@@ -95,4 +108,36 @@ describe("a Shopify import under Shopify's documented cost limits", () => {
     const resumedFrom = /created_at:>='([^']+)'/.exec(second)![1];
     expect(Date.parse(resumedFrom)).toBeGreaterThan(Date.now() - 20 * DAY + 99 * 60_000);
   }, 180_000);
+
+  it("earlier orders with refunds are imported as invoice and credit notes in the same run (R22), from the export's refund lines", async () => {
+    const { shopify, integration, importId } = await shopWith(30);
+    const node = (id: number) => shopify.orders.get(`gid://shopify/Order/${id}`)!;
+    const at = (id: number) => new Date(Date.parse(node(id).createdAt) + 3600_000).toISOString();
+    // Order 3: one of two shirts given back; order 7: everything, shipping too, in two refunds.
+    Object.assign(node(5000003), { displayFinancialStatus: "PARTIALLY_REFUNDED", refunds: [refundNode(901, 5000003, at(5000003), 1, false)] });
+    Object.assign(node(5000007), { displayFinancialStatus: "REFUNDED", refunds: [refundNode(902, 5000007, at(5000007), 1, false), refundNode(903, 5000007, at(5000007), 1, true)] });
+    expect((await call("POST", `/api/staff/imports/${importId}/test-transfer`)).json.testTransfer.status).toBe("transferred");
+    await call("POST", `/api/staff/imports/${importId}/approve`, { note: "ok" });
+    await call("POST", `/api/staff/imports/${importId}/start`);
+    await waitImport(importId, (x) => x.status === "completed");
+    const entry = async (id: number) =>
+      vi.waitFor(
+        async () => {
+          const e = (await call("GET", `/api/staff/integrations/${integration.id}/orders/${id}`)).json;
+          if (e.creditNotes.some((n: any) => n.status !== "transferred")) throw new Error(JSON.stringify(e.creditNotes));
+          return e;
+        },
+        { timeout: 30_000, interval: 250 },
+      );
+    const three = await entry(5000003);
+    expect(three.status).toBe("transferred");
+    expect(three.creditNotes.map((n: any) => [n.refundId, n.status, n.amount])).toEqual([["901", "transferred", 12500]]);
+    const seven = await entry(5000007);
+    expect(seven.creditNotes.map((n: any) => [n.refundId, n.amount]).sort()).toEqual([["902", 12500], ["903", 17375]]);
+    expect(shopify.bulkOperations()).toHaveLength(1);
+    // The report counts them; billing does not (R23).
+    const report = (await call("GET", `/api/staff/imports/${importId}`)).json;
+    expect(report.progress.creditNotes).toEqual({ transferred: 3, failed: 0 });
+    expect(report.progress).toMatchObject({ found: 30, transferred: 30, failed: 0 });
+  }, 120_000);
 });

@@ -30,12 +30,12 @@ const range = { by: "created" as const, from: "2026-01-01T00:00:00Z", to: "2026-
 
 describe("the fake Shopify enforces the documented cost limits", () => {
   it("computes a query's requested cost from the query: the client's page fits under the 1,000 a query may ask", () => {
-    const page = requestedCost(parseSelection(ordersQuery("created")), { first: 3 });
-    expect(page).toBeGreaterThan(900);
+    const page = requestedCost(parseSelection(ordersQuery("created")), { first: 2 });
+    expect(page).toBeGreaterThan(800);
     expect(page).toBeLessThanOrEqual(1000);
     // The client's own estimate is within a few points of the fake's count.
-    expect(Math.abs(ordersPageCost(3) - page)).toBeLessThan(10);
-    expect(requestedCost(parseSelection(ordersQuery("created")), { first: 4 })).toBeGreaterThan(1000);
+    expect(Math.abs(ordersPageCost(2) - page)).toBeLessThan(10);
+    expect(requestedCost(parseSelection(ordersQuery("created")), { first: 3 })).toBeGreaterThan(1000);
   });
 
   it("refuses a query over 1,000 points (MAX_COST_EXCEEDED) and answers THROTTLED when the bucket is short", async () => {
@@ -45,7 +45,7 @@ describe("the fake Shopify enforces the documented cost limits", () => {
     const tooBig = (await (await shopify.fetch("https://shopify.fake/admin/api/2026-01/graphql.json", body(10))).json()) as Obj;
     expect(tooBig.errors[0].extensions.code).toBe("MAX_COST_EXCEEDED");
     shopify.drain();
-    const throttled = (await (await shopify.fetch("https://shopify.fake/admin/api/2026-01/graphql.json", body(3))).json()) as Obj;
+    const throttled = (await (await shopify.fetch("https://shopify.fake/admin/api/2026-01/graphql.json", body(2))).json()) as Obj;
     expect(throttled.errors[0].extensions.code).toBe("THROTTLED");
     expect(throttled.extensions.cost.throttleStatus).toMatchObject({ maximumAvailable: 2000, restoreRate: 500 });
     // The client waits it out ((requested − available) / restoreRate) and gets the page.

@@ -21,8 +21,12 @@ import type { BulkOperationState, BulkRead, ShopClient, ShopContext, ShopOrderQu
 import type { BucketLimits } from "../../domain/token-bucket";
 
 export const SHOPIFY_API_VERSION = "2026-01";
-const ORDERS_PER_PAGE = 3;
-const LINES_PER_ORDER = 20;
+const ORDERS_PER_PAGE = 2;
+const LINES_PER_ORDER = 15;
+/** Refunds per order in a page (more come from a bulk export); their lines and shipping lines. */
+const REFUNDS_PER_ORDER = 2;
+const REFUND_LINES = 10;
+const REFUND_SHIPPING_LINES = 2;
 /** Line items per follow-up query: 2 + 80 × 12 points stays under the 1,000 a single query may request. */
 const MORE_LINES_PER_PAGE = 80;
 const SHIPPING_LINES = 5;
@@ -42,7 +46,10 @@ const THROTTLE_RETRIES = 3;
  * item node reads 11 objects, a shipping line 10, an order 14 outside its connections.
  */
 export const lineItemsCost = (first: number) => 2 + first * 12;
-export const ordersPageCost = (first: number, lines = LINES_PER_ORDER, shipping = SHIPPING_LINES) => 2 + first * (15 + lineItemsCost(lines) + (2 + shipping * 11));
+/** A refund: 1 + its total (3) + refund lines (2 + n × 8) + refund shipping lines (2 + n × 7); a list with `first` counts like a connection. */
+const refundsCost = (first: number) => first * (4 + 2 + REFUND_LINES * 8 + 2 + REFUND_SHIPPING_LINES * 7);
+export const ordersPageCost = (first: number, lines = LINES_PER_ORDER, shipping = SHIPPING_LINES) =>
+  2 + first * (15 + lineItemsCost(lines) + (2 + shipping * 11) + refundsCost(REFUNDS_PER_ORDER));
 
 /** Both figures of a MoneyBag: the shop's currency and the customer's (R24, documentCurrency). */
 const MONEY = "shopMoney { amount } presentmentMoney { amount }";
@@ -54,6 +61,13 @@ const ORDER_FIELDS = `id name email note createdAt updatedAt cancelledAt display
       totalPriceSet { ${MONEY} } totalTaxSet { ${MONEY} } totalTipReceivedSet { ${MONEY} }
       billingAddress { ${ADDRESS} } shippingAddress { ${ADDRESS} }`;
 const SHIPPING_LINE = `title code originalPriceSet { ${MONEY} } discountedPriceSet { ${MONEY} } ${TAX_LINES}`;
+/** A refund's own fields; its lines and shipping lines are connections (paged query and bulk export differ). */
+const REFUND = `id createdAt totalRefundedSet { ${MONEY} }`;
+const REFUND_LINE = `quantity subtotalSet { ${MONEY} } totalTaxSet { ${MONEY} } lineItem { id sku name }`;
+const REFUND_SHIPPING_LINE = `subtotalAmountSet { ${MONEY} } taxAmountSet { ${MONEY} }`;
+const PAGED_REFUNDS = `refunds(first: ${REFUNDS_PER_ORDER}) { ${REFUND}
+        refundLineItems(first: ${REFUND_LINES}) { nodes { ${REFUND_LINE} } }
+        refundShippingLines(first: ${REFUND_SHIPPING_LINES}) { nodes { ${REFUND_SHIPPING_LINE} } } }`;
 const sortKey = (by: ShopOrderQuery["by"]) => (by === "created" ? "CREATED_AT" : "UPDATED_AT");
 
 export function ordersQuery(by: ShopOrderQuery["by"]) {
@@ -64,6 +78,7 @@ export function ordersQuery(by: ShopOrderQuery["by"]) {
       ${ORDER_FIELDS}
       lineItems(first: ${LINES_PER_ORDER}) { pageInfo { hasNextPage endCursor } nodes { ${LINE_ITEM} } }
       shippingLines(first: ${SHIPPING_LINES}) { nodes { ${SHIPPING_LINE} } }
+      ${PAGED_REFUNDS}
     }
   }
 }`;
@@ -77,6 +92,9 @@ export function bulkOrdersQuery(q: ShopOrderQuery) {
       ${ORDER_FIELDS}
       lineItems { edges { node { __typename ${LINE_ITEM} } } }
       shippingLines { edges { node { __typename ${SHIPPING_LINE} } } }
+      refunds { ${REFUND}
+        refundLineItems { edges { node { __typename ${REFUND_LINE} } } }
+        refundShippingLines { edges { node { __typename ${REFUND_SHIPPING_LINE} } } } }
     } }
   }
 }`;
@@ -95,6 +113,7 @@ const ORDER_BY_ID = `query OrderById($id: ID!) {
     ${ORDER_FIELDS}
     lineItems(first: ${LINES_PER_ORDER}) { pageInfo { hasNextPage endCursor } nodes { ${LINE_ITEM} } }
     shippingLines(first: ${SHIPPING_LINES}) { nodes { ${SHIPPING_LINE} } }
+    ${PAGED_REFUNDS}
   }
 }`;
 const ORDER_BY_ID_COST = ordersPageCost(1) - 2;
@@ -131,11 +150,35 @@ const lineItem = (l: Obj) => ({
   discount_allocations: (l.discountAllocations ?? []).map((d: Obj) => money("amount", d.allocatedAmountSet)),
 });
 
+const nodesOf = (c: Obj | null | undefined): Obj[] => c?.nodes ?? c?.edges?.map((e: Obj) => e.node) ?? [];
+const numericId = (gid: unknown) => {
+  const id = String(gid ?? "").split("/").pop()!;
+  return /^\d+$/.test(id) ? Number(id) : id;
+};
+
+/**
+ * A GraphQL refund → the REST refund of the order JSON (what shopifyRefunds reads): its lines, shipping
+ * lines, and what it gave back in all as one successful refund transaction in the shop's currency.
+ */
+const restRefund = (r: Obj, shopCurrency: string) => ({
+  id: numericId(r.id),
+  created_at: r.createdAt,
+  processed_at: r.createdAt,
+  refund_line_items: nodesOf(r.refundLineItems).map((l) => ({
+    line_item_id: l.lineItem?.id ? numericId(l.lineItem.id) : null,
+    quantity: l.quantity,
+    ...money("subtotal", l.subtotalSet),
+    ...money("total_tax", l.totalTaxSet),
+    line_item: l.lineItem ? { sku: l.lineItem.sku, name: l.lineItem.name } : null,
+  })),
+  refund_shipping_lines: nodesOf(r.refundShippingLines).map((s) => ({ ...money("subtotal_amount", s.subtotalAmountSet), ...money("tax_amount", s.taxAmountSet) })),
+  transactions: r.totalRefundedSet ? [{ kind: "refund", status: "success", amount: amount(r.totalRefundedSet), currency: shopCurrency }] : [],
+});
+
 /** A GraphQL order node → the REST-shaped order JSON of webhooks (the fields shopifyOrder reads). */
 export function restOrder(n: Obj, lines: Obj[]) {
-  const numericId = String(n.id).split("/").pop()!;
   return {
-    id: /^\d+$/.test(numericId) ? Number(numericId) : numericId,
+    id: numericId(n.id),
     admin_graphql_api_id: n.id,
     name: n.name,
     email: n.email,
@@ -153,7 +196,8 @@ export function restOrder(n: Obj, lines: Obj[]) {
     billing_address: address(n.billingAddress),
     shipping_address: address(n.shippingAddress),
     line_items: lines.map(lineItem),
-    shipping_lines: (n.shippingLines?.nodes ?? n.shippingLines?.edges?.map((e: Obj) => e.node) ?? []).map((s: Obj) => ({
+    refunds: (Array.isArray(n.refunds) ? n.refunds : []).map((r: Obj) => restRefund(r, n.currencyCode)),
+    shipping_lines: nodesOf(n.shippingLines).map((s: Obj) => ({
       title: s.title,
       code: s.code,
       ...money("price", s.originalPriceSet),
@@ -307,10 +351,15 @@ export async function readBulkFile(ctx: Pick<ShopContext, "fetch" | "env">, file
       current = { node: obj, lines: [], shipping: [] };
       continue;
     }
-    if (!current || obj.__parentId !== current.node.id)
-      throw new TransferError("shop_unavailable", "Shopify's export of the orders is not grouped by order (a line item without its order before it)");
     const { __parentId, __typename, ...child } = obj;
-    (__typename === "ShippingLine" ? current.shipping : current.lines).push(child);
+    // A refund's lines follow the order too, as children of the refund (a list on the order line).
+    const refund = current && __parentId !== current.node.id ? (current.node.refunds as Obj[] | undefined)?.find((r) => r.id === __parentId) : undefined;
+    if (!current || (__parentId !== current.node.id && !refund))
+      throw new TransferError("shop_unavailable", "Shopify's export of the orders is not grouped by order (a line item without its order before it)");
+    if (refund) {
+      const key = __typename === "RefundShippingLine" ? "refundShippingLines" : "refundLineItems";
+      (refund[key] ??= { nodes: [] }).nodes.push(child);
+    } else (__typename === "ShippingLine" ? current.shipping : current.lines).push(child);
   }
   finish();
   return { orders, nextOffset: null, resumeKey: last ? JSON.stringify(last) : resumeAfter ?? null };
@@ -321,5 +370,5 @@ interface ResumeKey {
   createdAt: string;
   id: number;
 }
-const orderNumber = (gid: string) => Number(String(gid).split("/").pop());
+const orderNumber = (gid: string) => Number(numericId(gid));
 const isAfter = (a: ResumeKey, b: ResumeKey) => Date.parse(a.createdAt) > Date.parse(b.createdAt) || (Date.parse(a.createdAt) === Date.parse(b.createdAt) && a.id > b.id);
