@@ -14,7 +14,6 @@ export interface BucketLimits {
   refillPerSecond: number;
 }
 
-export const ECONOMIC_LIMITS: BucketLimits = { capacity: 2000, refillPerSecond: 30 };
 
 export function refill(b: Bucket, now: number, l: BucketLimits): Bucket {
   const elapsed = Math.max(0, now - b.at);

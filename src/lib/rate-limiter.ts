@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { TransferError } from "../domain/errors";
-import { ECONOMIC_LIMITS, take, type Bucket, type BucketLimits } from "../domain/token-bucket";
+import { take, type Bucket, type BucketLimits } from "../domain/token-bucket";
 import { sha256Hex } from "./crypto";
 
 /**
@@ -13,8 +13,8 @@ import { sha256Hex } from "./crypto";
 export class AgreementRateLimiter extends DurableObject<Env> {
   private bucket: Bucket | null = null;
 
-  /** Takes `n` tokens, waiting at most `maxWaitMs` (see token-bucket.ts); e-conomic's limits unless told. */
-  take(n: number, maxWaitMs: number, limits: BucketLimits = ECONOMIC_LIMITS): { waitMs: number; granted: boolean } {
+  /** Takes `n` tokens, waiting at most `maxWaitMs` (see token-bucket.ts), at the calling module's limits. */
+  take(n: number, maxWaitMs: number, limits: BucketLimits): { waitMs: number; granted: boolean } {
     const now = Date.now();
     const r = take(this.bucket ?? { tokens: limits.capacity, at: now }, n, now, limits, maxWaitMs);
     this.bucket = r.bucket;

@@ -1,29 +1,8 @@
-import { billyAdapter } from "./billy/adapter";
-import { dineroAdapter } from "./dinero/adapter";
-import { economicAdapter } from "./economic/adapter";
-import { magentoClient } from "./magento/client";
-import { magentoAdapter } from "./magento/mapper";
-import { sandboxAccountingAdapter } from "./sandbox/accounting";
-import { sandboxShopAdapter, sandboxShopClient } from "./sandbox/shop";
-import { shopifyClient } from "./shopify/client";
-import { shopifyAdapter } from "./shopify/mapper";
-import { shopifyRefundReading } from "./shopify/refunds";
+/** The behaviour of each module by id, from the one list (src/modules/index.ts). */
+import { accountingModules, shopModules } from ".";
 import type { AccountingAdapter, ShopAdapter } from "./types";
-import { woocommerceClient } from "./woocommerce/client";
-import { woocommerceAdapter } from "./woocommerce/mapper";
-import { embeddedRefundReading, woocommerceRefundReading } from "./woocommerce/refunds";
 
-/** The behaviour of each registered module (settings live in registry.ts). */
-export const shopAdapters: Record<string, ShopAdapter> = {
-  shopify: { ...shopifyAdapter, client: shopifyClient, ...shopifyRefundReading },
-  woocommerce: { ...woocommerceAdapter, client: woocommerceClient, ...woocommerceRefundReading },
-  magento: { ...magentoAdapter, client: magentoClient },
-  sandbox: { ...sandboxShopAdapter, client: sandboxShopClient, ...embeddedRefundReading },
-};
+const behaviours = <T>(m: Record<string, { behaviour: T }>) => Object.fromEntries(Object.entries(m).map(([id, d]) => [id, d.behaviour])) as Record<string, T>;
 
-export const accountingAdapters: Record<string, AccountingAdapter> = {
-  economic: economicAdapter,
-  billy: billyAdapter,
-  dinero: dineroAdapter,
-  sandbox: sandboxAccountingAdapter,
-};
+export const shopAdapters: Record<string, ShopAdapter> = behaviours(shopModules);
+export const accountingAdapters: Record<string, AccountingAdapter> = behaviours(accountingModules);

@@ -1,13 +1,7 @@
 import { z } from "zod";
 import { checkShopUrl } from "../lib/ssrf";
-import { billySettings } from "./billy/settings";
-import { dineroSettings } from "./dinero/settings";
-import { economicSettings } from "./economic/settings";
-import { magentoSettings } from "./magento/settings";
-import { sandboxAccountingSettings, sandboxShopSettings } from "./sandbox/settings";
+import { modules } from ".";
 import { fieldsWhere, REDACTED } from "./settings";
-import { shopifySettings } from "./shopify/settings";
-import { woocommerceSettings } from "./woocommerce/settings";
 
 export type Side = "shop" | "accounting";
 
@@ -20,17 +14,6 @@ export interface ModuleRegistration {
   /** How orders reach us: pushed by webhook (start point = activation, R3) or polled (start = creation, R2). */
   delivery?: "webhook" | "poll";
 }
-
-const modules: ModuleRegistration[] = [
-  { id: "shopify", side: "shop", name: "Shopify", settings: shopifySettings, delivery: "webhook" },
-  { id: "woocommerce", side: "shop", name: "WooCommerce", settings: woocommerceSettings, delivery: "webhook" },
-  { id: "magento", side: "shop", name: "Magento 2", settings: magentoSettings, delivery: "poll" },
-  { id: "sandbox", side: "shop", name: "Sandbox shop", settings: sandboxShopSettings, delivery: "poll" },
-  { id: "economic", side: "accounting", name: "e-conomic", settings: economicSettings },
-  { id: "billy", side: "accounting", name: "Billy", settings: billySettings },
-  { id: "dinero", side: "accounting", name: "Dinero", settings: dineroSettings },
-  { id: "sandbox", side: "accounting", name: "Sandbox accounting", settings: sandboxAccountingSettings },
-];
 
 export function listModules(side: Side): ModuleRegistration[] {
   return modules.filter((m) => m.side === side);

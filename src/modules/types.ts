@@ -1,4 +1,6 @@
+import type { z } from "zod";
 import type { Db } from "../db/client";
+import type { BucketLimits } from "../domain/token-bucket";
 import type { CanonicalOrder, DocumentRef } from "../domain/order";
 import type { CanonicalRefund } from "../domain/refund";
 import type { FetchFn } from "../lib/outbound";
@@ -173,3 +175,61 @@ export interface CreditNoteInput {
   creditedBefore: number;
   reference: string;
 }
+
+// ---- module descriptors: one per folder (src/modules/<id>/index.ts), listed once in src/modules/index.ts ----
+
+/** The request headers a webhook verifier reads (Hono's `c.req` fits). */
+export interface WebhookRequest {
+  header(name: string): string | undefined;
+}
+
+/** A webhook topic we take: an order (created or updated) or a refund on its own. */
+export interface WebhookTopic {
+  name: string;
+  isUpdate: boolean;
+  /** The body is a refund on its own (Shopify refunds/create), not an order. */
+  subject?: "order" | "refund";
+}
+
+/** What differs between webhook shops; the rest of a webhook's path (size, HMAC, persist, enqueue) is shared. */
+export interface WebhookVerifier {
+  /** The base64 HMAC-SHA256 of the raw body that the shop sent. */
+  signature(req: WebhookRequest): string | undefined;
+  /** A request answered 200 before any check (WooCommerce's unsigned creation ping). */
+  isPing?(req: WebhookRequest, text: string): boolean;
+  /** Extra authentication after the signature (Shopify's shop domain). */
+  checkOrigin?(req: WebhookRequest, settings: Record<string, unknown>): boolean;
+  /** The topic, or null when it is not an order or refund topic we take (answered 200, ignored). */
+  topic(req: WebhookRequest): WebhookTopic | null;
+  /** The stable key that makes a redelivery a duplicate. */
+  dedupeKey(req: WebhookRequest, order: Record<string, unknown>, text: string): Promise<string>;
+  /** The shop removed our app (Shopify `app/uninstalled`): the connection needs reconnecting (R26). */
+  disconnected?(req: WebhookRequest): boolean;
+  /** The operator's app secret, which signs the webhooks of a shop connected by app install. */
+  appSecret?(env: Env): string | undefined;
+}
+
+interface ModuleBase {
+  id: string;
+  name: string;
+  /** The full settings schema: required fields are the ones activation needs (R1). */
+  settings: z.ZodObject;
+}
+
+export interface ShopModule extends ModuleBase {
+  side: "shop";
+  /** How orders reach us: pushed by webhook (start point = activation, R3) or polled (start = creation, R2). */
+  delivery: "webhook" | "poll";
+  behaviour: ShopAdapter;
+  /** For webhook shops: how a delivery is verified and read. */
+  webhook?: WebhookVerifier;
+}
+
+export interface AccountingModule extends ModuleBase {
+  side: "accounting";
+  behaviour: AccountingAdapter;
+  /** The system's documented request limit per account, for the shared limiter (src/lib/rate-limiter.ts); none for the sandbox. */
+  limits?: BucketLimits;
+}
+
+export type ModuleDescriptor = ShopModule | AccountingModule;

@@ -3,6 +3,8 @@ import { eq } from "drizzle-orm";
 import { getDb } from "../db/client";
 import { deliveries } from "../db/schema";
 import { sha256Hex, verifyHmacBase64 } from "../lib/crypto";
+import { shopModules } from "../modules";
+import type { WebhookTopic } from "../modules/types";
 import { errorBody } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { markNeedsReconnect, sideSettings, loadIntegration, type Integration } from "../integrations/store";
@@ -14,69 +16,13 @@ import { handleCompliance } from "./compliance";
 
 const MAX_BODY = 5 * 1024 * 1024;
 
-/** What differs between shops; the rest of a webhook's path is the same for all. */
-interface WebhookShop {
-  signature(c: Context): string | undefined;
-  /** A request answered 200 before any check (WooCommerce's unsigned creation ping). */
-  isPing?(c: Context, text: string): boolean;
-  /** Extra authentication after the signature (Shopify's shop domain). */
-  checkOrigin?(c: Context, settings: Record<string, unknown>): boolean;
-  /** The topic, or null when it is not an order or refund topic we take (answered 200, ignored). */
-  topic(c: Context): Topic | null;
-  /** The stable key that makes a redelivery a duplicate. */
-  dedupeKey(c: Context, order: Record<string, unknown>, text: string): Promise<string>;
-  /** The shop removed our app (Shopify `app/uninstalled`): the connection needs reconnecting (R26). */
-  disconnected?(c: Context): boolean;
-  /** The operator's app secret, which signs the webhooks of a shop connected by app install. */
-  appSecret?(env: Env): string | undefined;
-}
-
-interface Topic {
-  name: string;
-  isUpdate: boolean;
-  /** The body is a refund on its own (Shopify refunds/create), not an order. */
-  subject?: "order" | "refund";
-}
-
-/** Shopify's order topics (a cancellation is an update of the order, R21) and the refund topic (R20). */
-const SHOPIFY_ORDER_TOPICS = ["orders/create", "orders/updated", "orders/paid", "orders/cancelled"];
-
-const shopify: WebhookShop = {
-  signature: (c) => c.req.header("x-shopify-hmac-sha256"),
-  checkOrigin: (c, s) => (c.req.header("x-shopify-shop-domain") ?? "").toLowerCase() === String(s.shopDomain ?? "").toLowerCase(),
-  topic: (c) => {
-    const t = c.req.header("x-shopify-topic") ?? "";
-    if (t === "refunds/create") return { name: t, isUpdate: true, subject: "refund" };
-    return SHOPIFY_ORDER_TOPICS.includes(t) ? { name: t, isUpdate: t !== "orders/create" } : null;
-  },
-  dedupeKey: async (c, _o, text) => {
-    const id = c.req.header("x-shopify-event-id") ?? c.req.header("x-shopify-webhook-id");
-    return id ? `event:${id}` : `body:${await sha256Hex(text)}`;
-  },
-  disconnected: (c) => c.req.header("x-shopify-topic") === "app/uninstalled",
-  appSecret: (env) => (env as Env & { SHOPIFY_API_SECRET?: string }).SHOPIFY_API_SECRET,
-};
-
-const woocommerce: WebhookShop = {
-  signature: (c) => c.req.header("x-wc-webhook-signature"),
-  isPing: (c, text) => !c.req.header("x-wc-webhook-signature") && /^webhook_id=\d+$/.test(text.trim()),
-  topic: (c) => {
-    const t = c.req.header("x-wc-webhook-topic") ?? "";
-    return ["order.created", "order.updated"].includes(t) ? { name: t, isUpdate: t === "order.updated" } : null;
-  },
-  // The delivery id is a hash of webhook id and second: not stable. The order's own version is.
-  dedupeKey: async (_c, o) => `order:${String(o.id)}:${String(o.date_modified_gmt ?? "")}`,
-};
-
-const shops: Record<string, WebhookShop> = { shopify, woocommerce };
-
 /** Webhooks: verify, persist durably, enqueue, answer. The transfer happens in the queue consumer. */
 export function webhookRoutes() {
   const app = new Hono<AppEnv>();
   // Shopify's compliance webhooks (R27): one address for the app, before the per-integration route.
   app.post("/shopify/compliance", handleCompliance);
   app.post("/:module/:integrationId", async (c) => {
-    const shop = shops[c.req.param("module")];
+    const shop = shopModules[c.req.param("module")]?.webhook;
     if (!shop) return c.json(errorBody("not_found", "No such webhook"), 404);
     const declared = Number(c.req.header("content-length") ?? 0);
     if (declared > MAX_BODY) return c.json(errorBody("payload_too_large", "The body is larger than 5 MiB"), 413);
@@ -85,20 +31,20 @@ export function webhookRoutes() {
     const bytes = await c.req.arrayBuffer();
     if (bytes.byteLength > MAX_BODY) return c.json(errorBody("payload_too_large", "The body is larger than 5 MiB"), 413);
     const text = new TextDecoder().decode(bytes);
-    if (shop.isPing?.(c, text)) return c.json({ ok: true, ping: true }, 200);
+    if (shop.isPing?.(c.req, text)) return c.json({ ok: true, ping: true }, 200);
 
     const settings = await sideSettings(c.env, integration, "shop");
     const viaApp = integration.shopConnection?.via === "oauth" ? shop.appSecret?.(c.env) : undefined;
     const secrets = [settings.webhookSecret, settings.previousWebhookSecret, viaApp].filter((s): s is string => typeof s === "string");
-    if (!(await verifyHmacBase64(bytes, shop.signature(c), secrets))) return c.json(errorBody("unauthorized", "Bad or missing signature"), 401);
-    if (shop.checkOrigin && !shop.checkOrigin(c, settings)) return c.json(errorBody("unauthorized", "The shop domain does not match this integration"), 401);
+    if (!(await verifyHmacBase64(bytes, shop.signature(c.req), secrets))) return c.json(errorBody("unauthorized", "Bad or missing signature"), 401);
+    if (shop.checkOrigin && !shop.checkOrigin(c.req, settings)) return c.json(errorBody("unauthorized", "The shop domain does not match this integration"), 401);
 
-    if (shop.disconnected?.(c)) {
+    if (shop.disconnected?.(c.req)) {
       await markNeedsReconnect(c.env, integration, "shop", new Date().toISOString());
       await shopDisconnected(c.env, integration);
       return c.json({ ok: true, disconnected: true }, 200);
     }
-    const topic = shop.topic(c);
+    const topic = shop.topic(c.req);
     if (!topic) return c.json({ ok: true, ignored: "topic" }, 200);
 
     let order: Record<string, unknown>;
@@ -118,7 +64,7 @@ export function webhookRoutes() {
       });
       return c.json(errorBody("invalid_request", topic.subject === "refund" ? "The body is not a JSON refund" : "The body is not a JSON order"), 400);
     }
-    return accept(c, integration, await shop.dedupeKey(c, order, text), topic, text);
+    return accept(c, integration, await shop.dedupeKey(c.req, order, text), topic, text);
   });
   return app;
 }
@@ -128,7 +74,7 @@ export function webhookRoutes() {
  * duplicate check happens in the consumer, off the shop's clock; a body too big for a message is stored
  * in D1 first, under its dedupe key, and the message carries the reference.
  */
-async function accept(c: Context<AppEnv>, integration: Integration, dedupeKey: string, topic: Topic, text: string) {
+async function accept(c: Context<AppEnv>, integration: Integration, dedupeKey: string, topic: WebhookTopic, text: string) {
   const large = text.length > INLINE_BODY_LIMIT;
   const deliveryId = newId("dlv");
   const receivedAt = new Date().toISOString();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
-import { ECONOMIC_LIMITS, take, type Bucket } from "../../src/domain/token-bucket";
+import { take, type Bucket } from "../../src/domain/token-bucket";
+import { ECONOMIC_LIMITS } from "../../src/modules/economic/adapter";
 
 const L = ECONOMIC_LIMITS;
 
@@ -36,9 +37,9 @@ describe("token bucket (e-conomic: 2,000 burst, 30/s refill)", () => {
     const name = `economic:${crypto.randomUUID()}`;
     const a = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(name));
     const b = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(name));
-    expect(await a.take(1999, 0)).toEqual({ waitMs: 0, granted: true });
-    expect((await b.take(1, 0)).granted).toBe(true);
-    const third = await a.take(30, 0);
+    expect(await a.take(1999, 0, L)).toEqual({ waitMs: 0, granted: true });
+    expect((await b.take(1, 0, L)).granted).toBe(true);
+    const third = await a.take(30, 0, L);
     expect(third.granted).toBe(false);
     expect(third.waitMs).toBeGreaterThan(900);
   });

@@ -1,3 +1,4 @@
+import { ECONOMIC_LIMITS } from "../../src/modules/economic/adapter";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
 import { sha256Hex } from "../../src/lib/crypto";
@@ -91,8 +92,8 @@ describe("end to end into a fake e-conomic", () => {
     const { integration } = await setup("shopify", { agreementGrantToken: grant });
     // Another Worker (e.g. an import) used the agreement's whole burst a moment ago.
     const limiter = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(`economic:${await sha256Hex(grant)}`));
-    expect((await limiter.take(2000, 0)).granted).toBe(true);
-    await limiter.take(300, 10_000); // and queued 10 s worth behind it
+    expect((await limiter.take(2000, 0, ECONOMIC_LIMITS)).granted).toBe(true);
+    await limiter.take(300, 10_000, ECONOMIC_LIMITS); // and queued 10 s worth behind it
     const outcome = await handleMessage(new TransferContext(env), delivery(integration.id, { ...shopifyDk, id: 9020, created_at: soon(), updated_at: soon() }), 1);
     expect(outcome.done).toBe(false);
     expect((outcome as { delaySeconds: number }).delaySeconds).toBeGreaterThanOrEqual(10);

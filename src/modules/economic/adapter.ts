@@ -30,7 +30,7 @@ import type { AccountingAdapter, AccountingContext, AccountingSession, CreditNot
 import { EconomicClient, filterValue } from "./client";
 import { buildDraftInvoice, countryName, ECONOMIC_DECIMALS, referenceText, type EconomicDraftInvoice } from "./invoice";
 import { sharedBudget } from "../../lib/rate-limiter";
-import { ECONOMIC_LIMITS } from "../../domain/token-bucket";
+import type { BucketLimits } from "../../domain/token-bucket";
 import type { EconomicSettings } from "./settings";
 
 interface VatZoneItem {
@@ -76,6 +76,9 @@ export interface MasterSnapshot {
   /** True when `products` is the whole catalogue. */
   catalogueComplete: boolean;
 }
+
+/** e-conomic's rate limit per agreement (reference.md): a bucket of 2,000 requests refilled at 30 a second. */
+export const ECONOMIC_LIMITS: BucketLimits = { capacity: 2000, refillPerSecond: 30 };
 
 export const economicAdapter: AccountingAdapter = {
   async open(ctx: AccountingContext) {

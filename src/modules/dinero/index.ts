@@ -1,0 +1,12 @@
+import { DINERO_LIMITS, dineroAdapter } from "./adapter";
+import { dineroSettings } from "./settings";
+import type { AccountingModule } from "../types";
+
+export const dinero: AccountingModule = {
+  id: "dinero",
+  side: "accounting",
+  name: "Dinero",
+  settings: dineroSettings,
+  behaviour: dineroAdapter,
+  limits: DINERO_LIMITS,
+};

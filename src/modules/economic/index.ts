@@ -1,0 +1,12 @@
+import { ECONOMIC_LIMITS, economicAdapter } from "./adapter";
+import { economicSettings } from "./settings";
+import type { AccountingModule } from "../types";
+
+export const economic: AccountingModule = {
+  id: "economic",
+  side: "accounting",
+  name: "e-conomic",
+  settings: economicSettings,
+  behaviour: economicAdapter,
+  limits: ECONOMIC_LIMITS,
+};

@@ -1,0 +1,16 @@
+import { woocommerceClient } from "./client";
+import { woocommerceAdapter } from "./mapper";
+import { woocommerceRefundReading } from "./refunds";
+import { woocommerceSettings } from "./settings";
+import { woocommerceWebhook } from "./webhook";
+import type { ShopModule } from "../types";
+
+export const woocommerce: ShopModule = {
+  id: "woocommerce",
+  side: "shop",
+  name: "WooCommerce",
+  settings: woocommerceSettings,
+  delivery: "webhook",
+  behaviour: { ...woocommerceAdapter, client: woocommerceClient, ...woocommerceRefundReading },
+  webhook: woocommerceWebhook,
+};
