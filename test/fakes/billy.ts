@@ -3,7 +3,9 @@
  * products, invoices with lines, the externalId filter, approval (draft → approved, never back), and
  * errors in Billy's body ({errorCode, errorMessage, validationErrors, meta}). It refuses what Billy
  * refuses: an unknown token (401), a line without a known productId, a contact without countryId,
- * changing an approved invoice, approving twice.
+ * changing an approved invoice, approving twice; a credit note (`type: "creditNote"`) without an
+ * existing invoice of the same contact and currency in `creditedInvoiceId`, or with lines that are not
+ * positive (the type makes them a credit).
  */
 export interface FakeBillyInvoice {
   id: string;
@@ -15,6 +17,7 @@ export interface FakeBillyInvoice {
   currencyId: string;
   taxMode: string;
   externalId: string | null;
+  creditedInvoiceId: string | null;
   lines: { productId: string; description?: string; quantity: number; unitPrice: number; discountMode?: string; discountValue?: number }[];
 }
 
@@ -38,6 +41,16 @@ export class FakeBilly {
 
   addProduct(productNo: string) {
     this.products.push({ id: `prod-${++this.seq}`, productNo, name: productNo });
+  }
+
+  /** The net amount of a document in minor units (quantity × unit price less a percentage discount). */
+  net(inv: FakeBillyInvoice, decimals = 2) {
+    const f = 10 ** decimals;
+    return inv.lines.reduce((sum, l) => sum + Math.round(l.quantity * Math.round(l.unitPrice * f) * (1 - (l.discountMode === "percent" ? (l.discountValue ?? 0) / 100 : 0))), 0);
+  }
+
+  creditNotes() {
+    return this.invoices.filter((i) => i.type === "creditNote");
   }
 
   calls(method?: string, pathPrefix?: string) {
@@ -106,7 +119,7 @@ export class FakeBilly {
         const b = body?.invoice ?? {};
         if (inv.state === "approved") return error(422, "INVOICE_IS_APPROVED", "An approved invoice cannot be changed.");
         if (b.lines) {
-          const bad = this.badLines(b.lines as FakeBillyInvoice["lines"]);
+          const bad = this.badLines(b.lines as FakeBillyInvoice["lines"], inv.type);
           if (bad) return bad;
           inv.lines = b.lines as FakeBillyInvoice["lines"];
         }
@@ -123,11 +136,19 @@ export class FakeBilly {
       if (b.organizationId !== this.organization.id) return error(403, "FORBIDDEN", "No access to this organization.");
       if (!this.contacts.some((c) => c.id === b.contactId)) return validation("invoice", { contactId: "Contact does not exist" });
       if (!/^\d{4}-\d{2}-\d{2}$/.test(String(b.entryDate ?? "")) || !b.currencyId) return validation("invoice", { entryDate: b.entryDate ? undefined : "required", currencyId: b.currencyId ? undefined : "required" });
-      const bad = this.badLines((b.lines as FakeBillyInvoice["lines"]) ?? []);
+      const type = (b.type as FakeBillyInvoice["type"]) ?? "invoice";
+      if (type !== "invoice" && type !== "creditNote") return validation("invoice", { type: "must be invoice or creditNote" });
+      if (type === "creditNote") {
+        const credited = this.invoices.find((i) => i.id === b.creditedInvoiceId);
+        if (!credited || credited.type !== "invoice") return validation("invoice", { creditedInvoiceId: "Invoice to credit does not exist" });
+        if (credited.contactId !== b.contactId || credited.currencyId !== b.currencyId) return validation("invoice", { creditedInvoiceId: "A credit note must have the contact and currency of the credited invoice" });
+      }
+      const bad = this.badLines((b.lines as FakeBillyInvoice["lines"]) ?? [], type);
       if (bad) return bad;
       const inv: FakeBillyInvoice = {
         id: `inv-${++this.seq}`,
-        type: (b.type as "invoice") ?? "invoice",
+        type,
+        creditedInvoiceId: type === "creditNote" ? String(b.creditedInvoiceId) : null,
         invoiceNo: null,
         state: "draft",
         contactId: String(b.contactId),
@@ -143,10 +164,12 @@ export class FakeBilly {
     return error(404, "NOT_FOUND", `No route ${method} ${p}`);
   }
 
-  private badLines(lines: FakeBillyInvoice["lines"]) {
+  private badLines(lines: FakeBillyInvoice["lines"], type: FakeBillyInvoice["type"]) {
+    if (lines.length === 0) return validation("invoice", { lines: "An invoice must have at least one line" });
     for (const [i, l] of lines.entries()) {
       if (!l.productId || !this.products.some((x) => x.id === l.productId)) return validation(`invoiceLine ${i}`, { productId: "Product does not exist" });
       if (typeof l.unitPrice !== "number") return validation(`invoiceLine ${i}`, { unitPrice: "required" });
+      if (type === "creditNote" && (!(l.quantity > 0) || l.unitPrice < 0)) return validation(`invoiceLine ${i}`, { quantity: "A credit note's lines are positive: its type makes them a credit" });
     }
     return null;
   }

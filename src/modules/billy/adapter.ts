@@ -6,10 +6,14 @@
  * products when autoCreateProducts, POST /v2/invoices, and PUT /v2/invoices/{id} state approved.
  *
  * Our reference goes in the invoice's `externalId`; after an uncertain attempt it is looked up with
- * GET /v2/invoices?externalId=, so a lost answer never makes a second invoice. Credit notes (#14) will
- * be invoices of `type: "creditNote"` with `creditedInvoiceId`, built by `invoiceBody` below.
+ * GET /v2/invoices?externalId=, so a lost answer never makes a second invoice. Credit notes (R20) are
+ * invoices of `type: "creditNote"` with `creditedInvoiceId` (the credited invoice's id), the invoice's
+ * contact and currency, and the refunded lines positive (Billy's type flag makes them a credit,
+ * reference-wave2 §2), approved when documents are booked, our reference in `externalId` as well.
  */
 import { checkOrder, documentTotals, orderDate, productNumbersOf } from "../../domain/checks";
+import { creditNoteLines, creditNoteNet } from "../economic/credit-note";
+import { copenhagenDate } from "../../lib/time";
 import { decimalsOf } from "../../domain/currency";
 import { TransferError } from "../../domain/errors";
 import { formatMinor, sumMinor } from "../../domain/money";
@@ -17,12 +21,12 @@ import type { CanonicalOrder, DocumentRef } from "../../domain/order";
 import { vatTreatment } from "../../domain/vat";
 import { bindingStore, type Bindings } from "../../integrations/bindings";
 import { withDocument } from "../economic/adapter";
-import { documentLines, orderHeading } from "../economic/invoice";
+import { documentLines, orderHeading, type DocumentLine } from "../economic/invoice";
 import { sharedBudget } from "../../lib/rate-limiter";
 
 /** Billy documents no rate limit: a polite default (a burst of 20, then 5 requests a second); a 429 is honoured. */
 export const BILLY_LIMITS = { capacity: 20, refillPerSecond: 5 };
-import type { AccountingAdapter, AccountingContext, AccountingSession } from "../types";
+import type { AccountingAdapter, AccountingContext, AccountingSession, CreditNoteInput } from "../types";
 import { BillyClient } from "./client";
 import type { BillySettings } from "./settings";
 
@@ -37,9 +41,16 @@ interface Product {
 }
 interface Invoice {
   id: string;
+  type?: "invoice" | "creditNote";
   invoiceNo?: string | null;
   state: "draft" | "approved" | "voided";
   externalId?: string | null;
+  contactId?: string;
+  currencyId?: string;
+}
+/** The invoice body as sent (the ledger keeps it): its contact and our reference. */
+interface SentInvoice {
+  invoice?: { contactId?: string; externalId?: string; currencyId?: string };
 }
 interface Paging {
   meta?: { paging?: { page?: number; pageCount?: number } };
@@ -107,11 +118,7 @@ export class BillySession implements AccountingSession {
       { vatZoneNumbers: new Set([1, 2, 3]), accountingYears: [{ year: "any", fromDate: "0000-01-01", toDate: "9999-12-31", closed: false }], productNumbers: new Set(this.products.keys()) },
       { vatZones: { domestic: 1, eu: 2, abroad: 3 }, shippingProductNumber: this.settings.shippingProductNo, autoCreateProducts: this.settings.autoCreateProducts },
     );
-    if (problem?.category === "product_missing")
-      return new TransferError(problem.category, problem.message.replace("the accounting system", "Billy (no product with that product no.)"), {
-        details: problem.details,
-        hint: "Create the product in Billy with the SKU as its product no. (Varenr.), or turn on \"create missing products\" in the integration.",
-      });
+    if (problem?.category === "product_missing") return productMissing(problem.message.replace("the accounting system", "Billy (no product with that product no.)"), problem.details);
     return problem;
   }
 
@@ -129,13 +136,102 @@ export class BillySession implements AccountingSession {
     return this.settings.documentType === "booked" ? this.approve(draft, body) : { document: draft, sent: body };
   }
 
-  async completeDocument(document: DocumentRef, order: CanonicalOrder, reference: string) {
+  completeDocument(document: DocumentRef, order: CanonicalOrder, reference: string) {
+    return this.complete(document, () => this.updateDraft(document, order, reference));
+  }
+
+  /**
+   * A draft left by an earlier attempt: written again, then approved when documents are booked. It may
+   * have been approved by an attempt whose answer was lost: never approved twice.
+   */
+  private async complete(document: DocumentRef, write: () => Promise<{ sent: unknown }>) {
     if (document.type === "booked") return { document, sent: undefined };
-    // The draft may have been approved by an attempt whose answer was lost: never approve it twice.
-    const current = await this.invoiceOf(this.client.get<{ invoice?: Invoice; invoices?: Invoice[] }>(`/v2/invoices/${encodeURIComponent(document.number)}`));
+    const current = await this.read(document.number);
     if (current.state === "approved") return { document: documentOf(current), sent: undefined };
-    const updated = await this.updateDraft(document, order, reference);
-    return this.settings.documentType === "booked" ? this.approve(document, updated.sent) : updated;
+    const updated = await write();
+    return this.settings.documentType === "booked" ? this.approve(document, updated.sent) : { document, sent: updated.sent };
+  }
+
+  private read(id: string) {
+    return this.invoiceOf(this.client.get<{ invoice?: Invoice; invoices?: Invoice[] }>(`/v2/invoices/${encodeURIComponent(id)}`));
+  }
+
+  /** Credit notes carry our reference in `externalId` as invoices do. */
+  findCreditNote(reference: string) {
+    return this.findDocument(reference);
+  }
+
+  /** R20: an invoice of type creditNote for the credited invoice, approved when documents are booked. */
+  async createCreditNote(input: CreditNoteInput) {
+    const { body, error } = await this.prepareCreditNote(input);
+    const created = await this.invoiceOf(this.client.post<{ invoices?: Invoice[] }>("/v2/invoices", body));
+    const draft = documentOf(created);
+    if (error) throw withDocument(error, draft, body, ` It was created as credit note draft ${draft.number} and not approved.`);
+    return this.settings.documentType === "booked" ? this.approve(draft, body) : { document: draft, sent: body };
+  }
+
+  /** A credit-note draft left by an earlier attempt is written again, then approved when documents are booked. */
+  completeCreditNote(document: DocumentRef, input: CreditNoteInput) {
+    return this.complete(document, async () => {
+      const { body, error } = await this.prepareCreditNote(input);
+      await this.client.put(`/v2/invoices/${encodeURIComponent(document.number)}`, body);
+      if (error) throw withDocument(error, document, body, ` Credit note draft ${document.number} was updated.`);
+      return { sent: body };
+    });
+  }
+
+  /**
+   * The credited invoice (its id and contact): a draft is known by its id and its contact is in the body
+   * as sent; an approved one is known by its number, so it is looked up by our reference in `externalId`.
+   */
+  private async creditedInvoice(input: CreditNoteInput): Promise<{ id: string; contactId: string }> {
+    const sent = (input.invoiceSent ?? {}) as SentInvoice;
+    if (input.invoice.type === "draft" && sent.invoice?.contactId) return { id: input.invoice.number, contactId: sent.invoice.contactId };
+    const ref = sent.invoice?.externalId;
+    let found: Invoice | undefined;
+    if (input.invoice.type === "draft") found = await this.read(input.invoice.number);
+    else if (ref) {
+      const r = await this.client.get<{ invoices?: Invoice[] }>("/v2/invoices", { organizationId: this.organization.id, externalId: ref });
+      found = (r.invoices ?? []).find((i) => i.externalId === ref && i.type !== "creditNote" && i.state !== "voided");
+    }
+    if (!found?.id || !found.contactId)
+      throw new TransferError("accounting_rejected", `Billy has no invoice ${input.invoice.number} for order ${input.order.orderNumber} to credit.`, {
+        hint: "Overfør ordren igen, så fakturaen findes i Billy, og overfør så refusionen. / Transfer the order again so its invoice exists in Billy, then the refund.",
+      });
+    return { id: found.id, contactId: found.contactId };
+  }
+
+  private async prepareCreditNote(input: CreditNoteInput) {
+    const decision = vatTreatment(input.order);
+    if (decision.error) throw decision.error;
+    const { order, refund } = input;
+    const shipping = this.settings.shippingProductNo;
+    // The refund's lines negated as for e-conomic, then written positive: Billy's type makes them a credit.
+    const lines = creditNoteLines(order, refund, { shippingProductNumber: shipping, treatment: decision.treatment, creditedBefore: input.creditedBefore });
+    const missing = lines.find((l) => !this.products.has(l.productNumber));
+    if (missing) {
+      if (!this.settings.autoCreateProducts) throw productMissing(`Product no. "${missing.productNumber}" of refund ${refund.refundId} is missing in Billy.`, { productNumbers: [missing.productNumber] });
+      await this.createMissingProducts(order);
+    }
+    const credited = { ...order, totals: { net: -refund.totals.net, vat: -refund.totals.vat, gross: -refund.totals.gross } };
+    const totals = documentTotals(creditNoteNet(lines), decision.treatment, credited, { roundingThreshold: this.settings.roundingThreshold });
+    const invoice = await this.creditedInvoice(input);
+    const decimals = decimalsOf(order.currency);
+    const body = {
+      invoice: {
+        organizationId: this.organization.id,
+        type: "creditNote",
+        creditedInvoiceId: invoice.id,
+        contactId: invoice.contactId,
+        entryDate: copenhagenDate(refund.createdAt),
+        currencyId: order.currency,
+        taxMode: "excl",
+        externalId: input.reference,
+        contactMessage: `Kreditnota for ordre ${order.orderNumber}, refusion ${refund.refundId} / Credit note for order ${order.orderNumber}, refund ${refund.refundId}`,
+        lines: lines.map((l, i) => billyLine({ ...l, quantity: -l.quantity }, this.products, decimals, i)),
+      },
+    };
+    return { body, error: totals.error };
   }
 
   async updateDraft(document: DocumentRef, order: CanonicalOrder, reference: string) {
@@ -226,6 +322,12 @@ export class BillySession implements AccountingSession {
   }
 }
 
+const productMissing = (message: string, details?: Record<string, unknown>) =>
+  new TransferError("product_missing", message, {
+    details,
+    hint: "Opret varen i Billy med SKU'en som varenr., eller slå \"opret manglende varer\" til i integrationen. / Create the product in Billy with the SKU as its product no. (Varenr.), or turn on \"create missing products\" in the integration.",
+  });
+
 /** A draft is known by its id, an approved invoice by its invoice number (api.md "Document numbers"). */
 function documentOf(i: Invoice): DocumentRef {
   return i.state === "approved" && i.invoiceNo ? { type: "booked", number: String(i.invoiceNo) } : { type: "draft", number: i.id };
@@ -261,15 +363,20 @@ export function invoiceBody(input: BillyInvoiceInput) {
       taxMode: "excl",
       externalId: input.reference,
       contactMessage: orderHeading(order.orderNumber),
-      lines: lines.map((l, i) => ({
-        productId: input.products.get(l.productNumber)!,
-        description: l.description || l.productNumber,
-        quantity: l.quantity,
-        unitPrice: formatMinor(l.unitNetPrice, decimals),
-        ...(l.discountBp ? { discountMode: "percent", discountValue: l.discountBp / 100 } : {}),
-        priority: i + 1,
-      })),
+      lines: lines.map((l, i) => billyLine(l, input.products, decimals, i)),
     },
   };
   return { body, error: totals.error };
+}
+
+/** One line of a Billy invoice or credit note: by product, net unit price, a percentage discount when exact. */
+function billyLine(l: DocumentLine, products: ReadonlyMap<string, string>, decimals: number, i: number) {
+  return {
+    productId: products.get(l.productNumber)!,
+    description: l.description || l.productNumber,
+    quantity: l.quantity,
+    unitPrice: formatMinor(l.unitNetPrice, decimals),
+    ...(l.discountBp ? { discountMode: "percent", discountValue: l.discountBp / 100 } : {}),
+    priority: i + 1,
+  };
 }
