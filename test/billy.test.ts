@@ -203,6 +203,67 @@ describe("Billy: the frequent errors before anything is created", () => {
   });
 });
 
+describe("Billy: VAT from the products' sales tax rulesets, locked periods, hints in Billy's words", () => {
+  const noVat = (over: Parameters<typeof order>[0] = {}) => order({ lines: [line("SKU-1", 1, 10000, { vatRate: 0 })], shipping: [charge(3900, 0)], ...over });
+
+  it("vat_setup_missing when a product's ruleset has no rule for the customer's country, or gives another rate than the order's; nothing is created", async () => {
+    fake.salesTaxRulesets.push({ id: "rs-dk", name: "Kun Danmark", fallbackTaxRateId: null, rules: [{ countryId: "DK", taxRateId: "rate-25", priority: 1 }] });
+    fake.addProduct("DK-ONLY", "rs-dk");
+    const session = await openBilly();
+    const sweden = noVat({ lines: [line("DK-ONLY", 1, 10000, { vatRate: 0 })], customer: { countryCode: "SE", company: "Svensk AB" } });
+    const noRule = await rejection(session.createDocument(sweden, reference(sweden)));
+    expect(noRule.category).toBe("vat_setup_missing");
+    expect(noRule.message).toContain('"Kun Danmark", which has no rule for SE');
+    expect(noRule.message).toContain("ikke har nogen regel for SE");
+    expect(noRule.hint).toContain("momsregelsæt");
+    expect(noRule.hint).toContain("sales tax ruleset");
+    // A private buyer in Germany: Billy's standard ruleset charges 25 %, the order has none.
+    const person = noVat({ customer: { countryCode: "DE" } });
+    const wrongRate = await rejection(session.createDocument(person, reference(person)));
+    expect(wrongRate.category).toBe("vat_setup_missing");
+    expect(wrongRate.message).toContain("gives 25 % VAT for DE, but the order has 0 %");
+    expect(fake.invoices).toHaveLength(0);
+    expect(fake.contacts).toHaveLength(0);
+    // A German company without VAT (reverse charge) and an order outside the EU (the fallback, 0 %) pass.
+    expect(await session.check(noVat({ customer: { countryCode: "DE", company: "Deutsche GmbH" } }))).toBeNull();
+    expect(await session.check(noVat({ customer: { countryCode: "US" } }))).toBeNull();
+    expect(await session.check(order())).toBeNull();
+  });
+
+  it("a locked period: Billy's refusal of the entry date is fiscal_year_closed with Billy's words, nothing invoiced", async () => {
+    fake.lockedUntil = "2025-06-30";
+    const session = await openBilly();
+    const o = order();
+    const err = await rejection(session.createDocument(o, reference(o)));
+    expect(err.category).toBe("fiscal_year_closed");
+    expect(err.message).toContain("locked until 2025-06-30");
+    expect(err.hint).toContain("låst i Billy");
+    expect(err.hint).toContain("locked in Billy");
+    expect(fake.invoices).toHaveLength(0);
+  });
+
+  it("the frequent errors carry Danish and English hints in Billy's words", async () => {
+    const session = await openBilly();
+    const off = order();
+    off.totals = { ...off.totals, gross: off.totals.gross + 7 };
+    const cases: [CanonicalOrder, string, string][] = [
+      [order({ lines: [line("NOPE", 1, 10000)] }), "product_missing", "varenr."],
+      [order({ lines: [line(null, 1, 10000)] }), "sku_missing", "varenummer"],
+      [order({ customer: { email: null } }), "customer_info_missing", "kontaktperson"],
+      [order({ lines: [line("SKU-1", 1, 10000, { vatRate: 1900 })], shipping: [] }), "vat_setup_missing", "momsregelsæt"],
+    ];
+    for (const [o, category, word] of cases) {
+      const err = await session.check(o);
+      expect(err?.category).toBe(category);
+      expect(err?.hint.toLowerCase()).toContain(word);
+      expect(err?.hint).toContain(" / ");
+    }
+    const totals = await rejection(session.createDocument(off, reference(off)));
+    expect(totals.category).toBe("totals_mismatch");
+    expect(totals.hint).toContain("Billys linjer");
+  });
+});
+
 describe("Billy: autoCreateProducts", () => {
   it("creates a missing product with the account and ruleset, then uses it on the line", async () => {
     const session = await openBilly({ autoCreateProducts: true, productAccountId: "acc-1", salesTaxRulesetId: "rs-1" });

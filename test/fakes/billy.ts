@@ -25,6 +25,26 @@ export class FakeBilly {
   readonly token = "billy-token-1";
   readonly organization = { id: "org-1", name: "Testbutikken ApS", baseCurrencyId: "DKK" };
   products: { id: string; productNo: string; name: string; accountId?: string; salesTaxRulesetId?: string }[] = [];
+  /** Billy's standard rates (rate as a fraction) and a ruleset like its "Momspligtigt salg". */
+  taxRates = [
+    { id: "rate-25", name: "Salgsmoms 25 %", rate: 0.25 },
+    { id: "rate-eu", name: "EU-salg (omvendt betalingspligt)", rate: 0 },
+    { id: "rate-0", name: "Momsfrit salg / eksport", rate: 0 },
+  ];
+  salesTaxRulesets: { id: string; name: string; fallbackTaxRateId: string | null; rules: { countryId?: string; countryGroupId?: string; contactType?: "company" | "person"; taxRateId: string | null; priority: number }[] }[] = [
+    {
+      id: "rs-standard",
+      name: "Momspligtigt salg",
+      fallbackTaxRateId: "rate-0",
+      rules: [
+        { countryId: "DK", taxRateId: "rate-25", priority: 1 },
+        { countryGroupId: "EU", contactType: "company", taxRateId: "rate-eu", priority: 2 },
+        { countryGroupId: "EU", contactType: "person", taxRateId: "rate-25", priority: 3 },
+      ],
+    },
+  ];
+  /** Entry dates up to and including this day are in a locked period (refused on entryDate). */
+  lockedUntil: string | null = null;
   contacts: { id: string; name: string; countryId: string; street?: string; cityText?: string; zipcodeText?: string; contactPersons: { id: string; email: string; name: string }[] }[] = [];
   invoices: FakeBillyInvoice[] = [];
   log: { method: string; path: string; body?: unknown }[] = [];
@@ -39,8 +59,8 @@ export class FakeBilly {
     this.addProduct("SHIP");
   }
 
-  addProduct(productNo: string) {
-    this.products.push({ id: `prod-${++this.seq}`, productNo, name: productNo });
+  addProduct(productNo: string, salesTaxRulesetId = "rs-standard") {
+    this.products.push({ id: `prod-${++this.seq}`, productNo, name: productNo, salesTaxRulesetId });
   }
 
   /** The net amount of a document in minor units (quantity × unit price less a percentage discount). */
@@ -86,6 +106,12 @@ export class FakeBilly {
       const all = this.products.filter((x) => !q.get("productNo") || x.productNo === q.get("productNo"));
       return json({ meta: { paging: { page, pageCount: Math.max(1, Math.ceil(all.length / size)), total: all.length } }, products: all.slice((page - 1) * size, page * size) });
     }
+    if (method === "GET" && p === "/v2/salesTaxRulesets") {
+      // Rules only when sideloaded (include=salesTaxRuleset.rules:embed).
+      const embed = q.get("include")?.includes("salesTaxRuleset.rules:embed");
+      return json({ salesTaxRulesets: this.salesTaxRulesets.map((r) => (embed ? r : { ...r, rules: undefined })) });
+    }
+    if (method === "GET" && p === "/v2/taxRates") return json({ taxRates: this.taxRates });
     if (method === "POST" && p === "/v2/products") {
       const b = body?.product ?? {};
       if (!b.name || !b.accountId) return validation("product", { name: b.name ? undefined : "required", accountId: b.accountId ? undefined : "required" });
@@ -118,6 +144,8 @@ export class FakeBilly {
       if (method === "PUT") {
         const b = body?.invoice ?? {};
         if (inv.state === "approved") return error(422, "INVOICE_IS_APPROVED", "An approved invoice cannot be changed.");
+        const locked = b.entryDate !== undefined ? this.lockedDate(b.entryDate) : null;
+        if (locked) return locked;
         if (b.lines) {
           const bad = this.badLines(b.lines as FakeBillyInvoice["lines"], inv.type);
           if (bad) return bad;
@@ -136,6 +164,8 @@ export class FakeBilly {
       if (b.organizationId !== this.organization.id) return error(403, "FORBIDDEN", "No access to this organization.");
       if (!this.contacts.some((c) => c.id === b.contactId)) return validation("invoice", { contactId: "Contact does not exist" });
       if (!/^\d{4}-\d{2}-\d{2}$/.test(String(b.entryDate ?? "")) || !b.currencyId) return validation("invoice", { entryDate: b.entryDate ? undefined : "required", currencyId: b.currencyId ? undefined : "required" });
+      const locked = this.lockedDate(b.entryDate);
+      if (locked) return locked;
       const type = (b.type as FakeBillyInvoice["type"]) ?? "invoice";
       if (type !== "invoice" && type !== "creditNote") return validation("invoice", { type: "must be invoice or creditNote" });
       if (type === "creditNote") {
@@ -162,6 +192,12 @@ export class FakeBilly {
       return json({ invoices: [inv], invoiceLines: inv.lines });
     }
     return error(404, "NOT_FOUND", `No route ${method} ${p}`);
+  }
+
+  private lockedDate(entryDate: unknown) {
+    return this.lockedUntil && String(entryDate) <= this.lockedUntil
+      ? validation("invoice", { entryDate: `The entry date is in a locked period (the books are locked until ${this.lockedUntil}).` })
+      : null;
   }
 
   private badLines(lines: FakeBillyInvoice["lines"], type: FakeBillyInvoice["type"]) {

@@ -18,7 +18,7 @@ import { decimalsOf } from "../../domain/currency";
 import { TransferError } from "../../domain/errors";
 import { formatMinor, sumMinor } from "../../domain/money";
 import type { CanonicalOrder, DocumentRef } from "../../domain/order";
-import { vatTreatment } from "../../domain/vat";
+import { EU_COUNTRIES_EXCEPT_DK, vatTreatment, zoneVatRate } from "../../domain/vat";
 import { bindingStore, type Bindings } from "../../integrations/bindings";
 import { withDocument } from "../economic/adapter";
 import { documentLines, orderHeading, type DocumentLine } from "../economic/invoice";
@@ -27,7 +27,7 @@ import { sharedBudget } from "../../lib/rate-limiter";
 /** Billy documents no rate limit: a polite default (a burst of 20, then 5 requests a second); a 429 is honoured. */
 export const BILLY_LIMITS = { capacity: 20, refillPerSecond: 5 };
 import type { AccountingAdapter, AccountingContext, AccountingSession, CreditNoteInput } from "../types";
-import { BillyClient } from "./client";
+import { BILLY_HINTS, BillyClient } from "./client";
 import type { BillySettings } from "./settings";
 
 interface Organization {
@@ -38,6 +38,27 @@ interface Organization {
 interface Product {
   id: string;
   productNo?: string | null;
+  salesTaxRulesetId?: string | null;
+}
+/** A sales tax ruleset with its rules embedded (GET /v2/salesTaxRulesets?include=salesTaxRuleset.rules:embed). */
+export interface SalesTaxRuleset {
+  id: string;
+  name?: string;
+  fallbackTaxRateId?: string | null;
+  rules?: SalesTaxRule[];
+}
+export interface SalesTaxRule {
+  countryId?: string | null;
+  countryGroupId?: string | null;
+  contactType?: "company" | "person" | null;
+  taxRateId?: string | null;
+  priority?: number;
+}
+/** `rate` is a fraction (0.25). */
+interface TaxRate {
+  id: string;
+  rate: number;
+  name?: string;
 }
 interface Invoice {
   id: string;
@@ -90,6 +111,11 @@ export class BillySession implements AccountingSession {
   private organization!: Organization;
   /** productNo → product id. */
   private products = new Map<string, string>();
+  /** productNo → its sales tax ruleset id (the line's VAT comes from it and the contact's country). */
+  private productRulesets = new Map<string, string>();
+  private rulesets = new Map<string, SalesTaxRuleset>();
+  /** Tax rate id → rate in basis points. */
+  private taxRates = new Map<string, number>();
 
   constructor(
     private readonly client: BillyClient,
@@ -101,9 +127,21 @@ export class BillySession implements AccountingSession {
     this.organization = await billyOrganization(this.client);
     for (let page = 1; page <= MAX_PAGES; page++) {
       const r = await this.client.get<{ products?: Product[] } & Paging>("/v2/products", { organizationId: this.organization.id, page, pageSize: PAGE_SIZE });
-      for (const p of r.products ?? []) if (p.productNo) this.products.set(p.productNo, p.id);
+      for (const p of r.products ?? []) if (p.productNo) this.remember(p.productNo, p.id, p.salesTaxRulesetId);
       if (!r.meta?.paging?.pageCount || page >= r.meta.paging.pageCount) break;
     }
+    const org = { organizationId: this.organization.id };
+    const [rulesets, rates] = await Promise.all([
+      this.client.get<{ salesTaxRulesets?: SalesTaxRuleset[] }>("/v2/salesTaxRulesets", { ...org, include: "salesTaxRuleset.rules:embed", pageSize: PAGE_SIZE }),
+      this.client.get<{ taxRates?: TaxRate[] }>("/v2/taxRates", { ...org, pageSize: PAGE_SIZE }),
+    ]);
+    for (const rs of rulesets.salesTaxRulesets ?? []) this.rulesets.set(rs.id, rs);
+    for (const t of rates.taxRates ?? []) this.taxRates.set(t.id, Math.round(t.rate * 10000));
+  }
+
+  private remember(productNo: string, id: string, rulesetId?: string | null) {
+    this.products.set(productNo, id);
+    if (rulesetId) this.productRulesets.set(productNo, rulesetId);
   }
 
   calls() {
@@ -119,7 +157,41 @@ export class BillySession implements AccountingSession {
       { vatZones: { domestic: 1, eu: 2, abroad: 3 }, shippingProductNumber: this.settings.shippingProductNo, autoCreateProducts: this.settings.autoCreateProducts },
     );
     if (problem?.category === "product_missing") return productMissing(problem.message.replace("the accounting system", "Billy (no product with that product no.)"), problem.details);
-    return problem;
+    if (problem) return inBillyWords(problem);
+    const decision = vatTreatment(order);
+    return decision.error ? inBillyWords(decision.error) : this.rulesetError(order, decision.treatment);
+  }
+
+  /**
+   * vat_setup_missing when Billy would not charge the order's VAT: a line's VAT comes from its product's
+   * sales tax ruleset and the contact's country, so each product's ruleset needs a rule (or a fallback)
+   * for the customer's country whose rate is the order's (25 % for Danish VAT, 0 % without VAT).
+   */
+  private rulesetError(order: CanonicalOrder, treatment: import("../../domain/vat").VatTreatment): TransferError | null {
+    const country = order.customer.countryCode!.trim().toUpperCase();
+    const contactType = order.customer.company?.trim() ? "company" : "person";
+    const want = zoneVatRate(treatment);
+    for (const no of productNumbersOf(order, this.settings.shippingProductNo)) {
+      const rulesetId = this.productRulesets.get(no) ?? (this.products.has(no) ? undefined : this.settings.salesTaxRulesetId);
+      const ruleset = rulesetId ? this.rulesets.get(rulesetId) : undefined;
+      if (!ruleset) continue; // No ruleset known for it: Billy decides by the product's account.
+      const rateId = taxRateOf(ruleset, country, contactType);
+      const name = ruleset.name ?? ruleset.id;
+      if (rateId === undefined)
+        return vatSetupMissing(
+          `Product no. "${no}" uses the sales tax ruleset "${name}", which has no rule for ${country} (and no fallback), so Billy cannot set its VAT.`,
+          `Varenr. "${no}" bruger momsregelsættet "${name}", som ikke har nogen regel for ${country}.`,
+          { productNo: no, salesTaxRulesetId: ruleset.id, country },
+        );
+      const rate = rateId === null ? 0 : this.taxRates.get(rateId);
+      if (rate !== undefined && rate !== want)
+        return vatSetupMissing(
+          `Product no. "${no}" uses the sales tax ruleset "${name}", which gives ${rate / 100} % VAT for ${country}, but the order has ${want / 100} %.`,
+          `Varenr. "${no}" bruger momsregelsættet "${name}", som giver ${rate / 100} % moms for ${country}, men ordren har ${want / 100} %.`,
+          { productNo: no, salesTaxRulesetId: ruleset.id, country, rate, orderRate: want },
+        );
+    }
+    return null;
   }
 
   async findDocument(reference: string): Promise<DocumentRef | null> {
@@ -231,7 +303,7 @@ export class BillySession implements AccountingSession {
         lines: lines.map((l, i) => billyLine({ ...l, quantity: -l.quantity }, this.products, decimals, i)),
       },
     };
-    return { body, error: totals.error };
+    return { body, error: totals.error && inBillyWords(totals.error) };
   }
 
   async updateDraft(document: DocumentRef, order: CanonicalOrder, reference: string) {
@@ -266,7 +338,8 @@ export class BillySession implements AccountingSession {
     if (decision.error) throw decision.error;
     if (this.settings.autoCreateProducts) await this.createMissingProducts(order);
     const contactId = await this.contactFor(order);
-    return invoiceBody({ order, settings: this.settings, organizationId: this.organization.id, contactId, products: this.products, reference, treatment: decision.treatment });
+    const { body, error } = invoiceBody({ order, settings: this.settings, organizationId: this.organization.id, contactId, products: this.products, reference, treatment: decision.treatment });
+    return { body, error: error && inBillyWords(error) };
   }
 
   private async createMissingProducts(order: CanonicalOrder) {
@@ -285,7 +358,7 @@ export class BillySession implements AccountingSession {
       });
       const id = r.products?.[0]?.id;
       if (!id) throw new TransferError("accounting_unavailable", `Billy answered POST /v2/products for "${no}" without the product.`);
-      this.products.set(no, id);
+      this.remember(no, id, this.settings.salesTaxRulesetId);
     }
   }
 
@@ -321,6 +394,29 @@ export class BillySession implements AccountingSession {
     return id;
   }
 }
+
+/**
+ * The tax rate a ruleset gives a contact of this country and type: the first matching rule by priority
+ * (a country, the EU country group, or any), else the fallback. Null: no VAT; undefined: no rule at all.
+ */
+export function taxRateOf(ruleset: SalesTaxRuleset, country: string, contactType: "company" | "person"): string | null | undefined {
+  const inGroup = (g: string) => g.toUpperCase() === "EU" && (country === "DK" || EU_COUNTRIES_EXCEPT_DK.has(country));
+  const rules = [...(ruleset.rules ?? [])].sort((a, b) => (a.priority ?? 0) - (b.priority ?? 0));
+  const hit = rules.find(
+    (r) => (r.countryId ? r.countryId.toUpperCase() === country : r.countryGroupId ? inGroup(r.countryGroupId) : true) && (!r.contactType || r.contactType === contactType),
+  );
+  if (hit) return hit.taxRateId ?? null;
+  return ruleset.fallbackTaxRateId === undefined || ruleset.fallbackTaxRateId === null ? undefined : ruleset.fallbackTaxRateId;
+}
+
+/** The error with Billy's hint for its category, when it has one. */
+function inBillyWords(e: TransferError): TransferError {
+  const hint = BILLY_HINTS[e.category];
+  return hint ? new TransferError(e.category, e.message, { hint, details: e.details, retryAfterSeconds: e.retryAfterSeconds }) : e;
+}
+
+const vatSetupMissing = (en: string, da: string, details: Record<string, unknown>) =>
+  new TransferError("vat_setup_missing", `${en} / ${da}`, { details, hint: BILLY_HINTS.vat_setup_missing });
 
 const productMissing = (message: string, details?: Record<string, unknown>) =>
   new TransferError("product_missing", message, {
