@@ -152,10 +152,7 @@ export class FakeBilly {
           inv.lines = b.lines as FakeBillyInvoice["lines"];
         }
         for (const k of ["entryDate", "currencyId", "contactId", "externalId"] as const) if (b[k] !== undefined) (inv as unknown as Record<string, unknown>)[k] = b[k];
-        if (b.state === "approved") {
-          inv.state = "approved";
-          inv.invoiceNo = String(this.invoices.filter((i) => i.invoiceNo).length + 1);
-        }
+        if (b.state === "approved") this.approveInvoice(inv);
         return json({ invoices: [inv] });
       }
     }
@@ -166,6 +163,7 @@ export class FakeBilly {
       if (!/^\d{4}-\d{2}-\d{2}$/.test(String(b.entryDate ?? "")) || !b.currencyId) return validation("invoice", { entryDate: b.entryDate ? undefined : "required", currencyId: b.currencyId ? undefined : "required" });
       const locked = this.lockedDate(b.entryDate);
       if (locked) return locked;
+      if (b.state !== undefined && b.state !== "draft" && b.state !== "approved") return validation("invoice", { state: "must be draft or approved" });
       const type = (b.type as FakeBillyInvoice["type"]) ?? "invoice";
       if (type !== "invoice" && type !== "creditNote") return validation("invoice", { type: "must be invoice or creditNote" });
       if (type === "creditNote") {
@@ -189,9 +187,16 @@ export class FakeBilly {
         lines: b.lines as FakeBillyInvoice["lines"],
       };
       this.invoices.push(inv);
+      // `state` on create (default draft): approved at once gets its invoice number.
+      if (b.state === "approved") this.approveInvoice(inv);
       return json({ invoices: [inv], invoiceLines: inv.lines });
     }
     return error(404, "NOT_FOUND", `No route ${method} ${p}`);
+  }
+
+  private approveInvoice(inv: FakeBillyInvoice) {
+    inv.state = "approved";
+    inv.invoiceNo = String(this.invoices.filter((i) => i.invoiceNo).length + 1);
   }
 
   private lockedDate(entryDate: unknown) {

@@ -1,9 +1,11 @@
 /**
  * The Billy accounting module (api.billysbilling.com/v2): an order becomes a draft invoice, approved
  * when documents are booked. Per session: GET /v2/organization (the organization id every record needs)
- * and the products (GET /v2/products, pages of 1,000), so checking an order costs no call. Per order: the
- * contact (remembered in the binding table, else GET /v2/contactPersons?email=, else POST /v2/contacts),
- * products when autoCreateProducts, POST /v2/invoices, and PUT /v2/invoices/{id} state approved.
+ * the products (GET /v2/products, pages of 1,000), the sales tax rulesets with their rules and the tax
+ * rates, so checking an order costs no call. Per order: the contact (remembered in the binding table,
+ * else GET /v2/contactPersons?email=, else POST /v2/contacts), products when autoCreateProducts, and
+ * POST /v2/invoices (with `state: "approved"` when documents are booked: one call). A draft left by an
+ * earlier attempt is approved with PUT /v2/invoices/{id} state approved.
  *
  * Our reference goes in the invoice's `externalId`; after an uncertain attempt it is looked up with
  * GET /v2/invoices?externalId=, so a lost answer never makes a second invoice. Credit notes (R20) are
@@ -201,11 +203,22 @@ export class BillySession implements AccountingSession {
   }
 
   async createDocument(order: CanonicalOrder, reference: string) {
-    const { body, error } = await this.prepare(order, reference);
-    const created = await this.invoiceOf(this.client.post<{ invoices?: Invoice[] }>("/v2/invoices", body));
-    const draft = documentOf(created);
-    if (error) throw withDocument(error, draft, body, ` It was created as draft ${draft.number} and not approved.`);
-    return this.settings.documentType === "booked" ? this.approve(draft, body) : { document: draft, sent: body };
+    return this.create(await this.prepare(order, reference), "draft");
+  }
+
+  /**
+   * POST /v2/invoices: created approved in the same call when documents are booked (Billy's `state` on
+   * create), unless its totals do not match: then it stays a draft for the merchant to correct.
+   */
+  private async create({ body, error }: { body: { invoice: Record<string, unknown> }; error: TransferError | null }, what: string) {
+    const approve = this.settings.documentType === "booked" && !error;
+    const sent = approve ? { invoice: { ...body.invoice, state: "approved" } } : body;
+    const created = await this.invoiceOf(this.client.post<{ invoices?: Invoice[] }>("/v2/invoices", sent));
+    const document = documentOf(created);
+    if (error) throw withDocument(error, document, body, ` It was created as ${what} ${document.number} and not approved.`);
+    // Billy answered without approving it: approve it now.
+    if (approve && document.type !== "booked") return this.approve(document, body);
+    return { document, sent: body };
   }
 
   completeDocument(document: DocumentRef, order: CanonicalOrder, reference: string) {
@@ -235,11 +248,7 @@ export class BillySession implements AccountingSession {
 
   /** R20: an invoice of type creditNote for the credited invoice, approved when documents are booked. */
   async createCreditNote(input: CreditNoteInput) {
-    const { body, error } = await this.prepareCreditNote(input);
-    const created = await this.invoiceOf(this.client.post<{ invoices?: Invoice[] }>("/v2/invoices", body));
-    const draft = documentOf(created);
-    if (error) throw withDocument(error, draft, body, ` It was created as credit note draft ${draft.number} and not approved.`);
-    return this.settings.documentType === "booked" ? this.approve(draft, body) : { document: draft, sent: body };
+    return this.create(await this.prepareCreditNote(input), "credit note draft");
   }
 
   /** A credit-note draft left by an earlier attempt is written again, then approved when documents are booked. */
