@@ -31,6 +31,7 @@ creditNoteSuite(
       note: (d) => view(find(d)),
       creditNotes: () => fake.creditNotes().map(view),
       loseCreditNoteAnswer: () => fake.loseAnswerOf.push({ method: "POST", path: "/v2/invoices", times: 1 }),
+      loseInvoiceAnswer: () => fake.loseAnswerOf.push({ method: "POST", path: "/v2/invoices", times: 1 }),
     };
   },
   7201,

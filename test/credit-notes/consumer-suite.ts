@@ -34,6 +34,8 @@ export interface CreditNoteSystem {
   creditNotes(): NoteView[];
   /** The next answer of the request creating a credit note is lost after the system made it. */
   loseCreditNoteAnswer(): void;
+  /** The same for the request creating an invoice. */
+  loseInvoiceAnswer(): void;
 }
 
 type Doc = { type: string; number: string };
@@ -53,7 +55,7 @@ export function creditNoteSuite(name: string, system: () => CreditNoteSystem, fi
 
     const entry = (integrationId: string, orderId: number) => waitForOrder(integrationId, String(orderId), () => true);
 
-    async function transferred(extra: Record<string, unknown> = {}) {
+    async function transferred(extra: Record<string, unknown> = {}, invoiceAnswerLost = false) {
       const tenant = await createTenant();
       const integration = await createIntegration(tenant.id, {
         shop: { module: "shopify", settings: { shopDomain: "demo-shop.myshopify.com", accessToken: "shpat", webhookSecret: "shp-secret" } },
@@ -61,7 +63,12 @@ export function creditNoteSuite(name: string, system: () => CreditNoteSystem, fi
       });
       await activate(integration.id);
       const order = shopifyOrder(nextId++);
-      await runBatch([{ body: orderDelivery(integration.id, order) }]);
+      const message = orderDelivery(integration.id, order);
+      if (invoiceAnswerLost) {
+        sys.loseInvoiceAnswer();
+        expect((await runBatch([{ body: message }])).retryMessages).toHaveLength(1);
+      }
+      await runBatch([{ body: message, attempts: invoiceAnswerLost ? 2 : 1 }]);
       const e = await entry(integration.id, order.id);
       expect(e.status, JSON.stringify(e.error)).toBe("transferred");
       return { tenant, integration, order, invoice: e.document as Doc };
@@ -129,6 +136,15 @@ export function creditNoteSuite(name: string, system: () => CreditNoteSystem, fi
       expect(sys.creditNotes()).toHaveLength(1);
       expect(e.creditNotes[0].document.type).toBe("booked");
       expect(sys.note(e.creditNotes[0].document)).toMatchObject({ booked: true, credits: sys.invoice(invoice).id });
+    });
+
+    it("booked, the invoice found after its answer was lost (no body as sent kept): a refund still credits that invoice", async () => {
+      const { integration, order, invoice } = await transferred({ documentType: "booked" }, true);
+      expect(invoice.type).toBe("booked");
+      await runBatch([{ body: refundDelivery(integration.id, refunds.oneTee(908, order.id)) }]);
+      const e = await entry(integration.id, order.id);
+      expect(e.creditNotes[0], JSON.stringify(e.creditNotes[0].error)).toMatchObject({ refundId: "908", status: "transferred" });
+      expect(sys.note(e.creditNotes[0].document)).toMatchObject({ booked: true, credits: sys.invoice(invoice).id, lines: [["SKU-1", 1, 100]] });
     });
   });
 }

@@ -34,6 +34,7 @@ creditNoteSuite(
       note: (d) => view(find(fake.creditNotes, d)),
       creditNotes: () => fake.creditNotes.map(view),
       loseCreditNoteAnswer: () => fake.loseAnswerOf.push({ method: "POST", path: `/v1/${fake.organizationId}/sales/creditnotes`, times: 1 }),
+      loseInvoiceAnswer: () => fake.loseAnswerOf.push({ method: "POST", path: `/v1/${fake.organizationId}/invoices`, times: 1 }),
     };
   },
   7301,

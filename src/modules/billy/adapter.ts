@@ -268,7 +268,7 @@ export class BillySession implements AccountingSession {
   private async creditedInvoice(input: CreditNoteInput): Promise<{ id: string; contactId: string }> {
     const sent = (input.invoiceSent ?? {}) as SentInvoice;
     if (input.invoice.type === "draft" && sent.invoice?.contactId) return { id: input.invoice.number, contactId: sent.invoice.contactId };
-    const ref = sent.invoice?.externalId;
+    const ref = sent.invoice?.externalId ?? input.invoiceReference;
     let found: Invoice | undefined;
     if (input.invoice.type === "draft") found = await this.read(input.invoice.number);
     else if (ref) {

@@ -296,7 +296,7 @@ export class DineroSession implements AccountingSession {
 
   /** R20: a Dinero credit note for the invoice (CreditNoteFor), booked when documents are booked. */
   async createCreditNote(input: CreditNoteInput) {
-    return makeCreditNote(this, input, await creditedInvoice(this, input.invoice, input.invoiceSent));
+    return makeCreditNote(this, input, await creditedInvoice(this, input.invoice, input.invoiceSent, input.invoiceReference));
   }
 
   /** A credit note left by an earlier attempt: booked when documents are booked, never twice. */

@@ -55,11 +55,12 @@ export const readCreditNote = (session: DineroSession, guid: string) => session.
  * The invoice a credit note of the transfer core credits: a draft is its Guid (and its contact is in the
  * body as sent); a booked one is known by its number, so it is found by the reference it was sent with.
  */
-export async function creditedInvoice(session: DineroSession, invoice: DocumentRef, invoiceSent: unknown): Promise<DineroInvoice | null> {
+export async function creditedInvoice(session: DineroSession, invoice: DocumentRef, invoiceSent: unknown, invoiceReference?: string): Promise<DineroInvoice | null> {
   const sent = (invoiceSent ?? {}) as { ContactGuid?: string; ExternalReference?: string };
   if (invoice.type === "draft" && sent.ContactGuid) return { Guid: invoice.number, ContactGuid: sent.ContactGuid, Status: "Draft" };
   if (invoice.type === "draft") return session.client.get<DineroInvoice>(`/invoices/${encodeURIComponent(invoice.number)}`);
-  return sent.ExternalReference ? session.invoiceByReference(sent.ExternalReference) : null;
+  const reference = sent.ExternalReference ?? invoiceReference;
+  return reference ? session.invoiceByReference(reference) : null;
 }
 
 /** POST /sales/creditnotes for the invoice, booked when documents are booked. */
