@@ -3,13 +3,15 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { getDb } from "../src/db/client";
 import { setOutboundFetch } from "../src/lib/outbound";
 import type { CanonicalOrder } from "../src/domain/order";
-import { billyAdapter } from "../src/modules/billy/adapter";
+import { BILLY_LIMITS, billyAdapter } from "../src/modules/billy/adapter";
 import { billySettings } from "../src/modules/billy/settings";
 import { getModule, missingSettings } from "../src/modules/registry";
 import type { AccountingSession } from "../src/modules/types";
 import { FakeBilly } from "./fakes/billy";
 import { charge, line, order } from "./order-factory";
-import { call, createTenant, rejection } from "./helpers";
+import { activate, call, createIntegration, createTenant, rejection } from "./helpers";
+import { delivery, runBatch, soon } from "./transfers/transfer-helpers";
+import shopifyDk from "./fixtures/shopify/own-dk-25-taxes-included-discount-shipping.json";
 
 let fake: FakeBilly;
 let integrationId = "";
@@ -109,41 +111,38 @@ describe("Billy: exactly once under lost answers", () => {
     expect(r.document).toEqual({ type: "draft", number: fake.invoices[0].id });
   });
 
-  it("a lost answer of the approval: the retry finds the approved invoice and approves nothing twice", async () => {
+  it("booked: the invoice is created approved in one call; its answer lost, the retry finds it approved and makes or approves nothing twice", async () => {
     const o = order();
-    fake.loseAnswerOf.push({ method: "PUT", path: "/v2/invoices/", times: 1 });
+    fake.loseAnswerOf.push({ method: "POST", path: "/v2/invoices", times: 1 });
     const first = await openBilly({ documentType: "booked" });
     expect((await rejection(first.createDocument(o, reference(o)))).category).toBe("accounting_unavailable");
     expect(fake.invoices[0].state).toBe("approved");
-    const puts = fake.calls("PUT");
     const r = await transfer(await openBilly({ documentType: "booked" }), o, true);
     expect(r.document).toEqual({ type: "booked", number: fake.invoices[0].invoiceNo });
     expect(fake.invoices).toHaveLength(1);
-    expect(fake.calls("PUT")).toBe(puts);
+    expect(fake.calls("PUT")).toBe(0);
     expect(fake.calls("POST", "/v2/invoices")).toBe(1);
   });
 
-  it("approval refused after the draft was created: the error carries the draft; completing it approves that draft once", async () => {
+  it("a draft left by an earlier attempt, its approval refused: the error carries the draft; completing it again approves that draft once", async () => {
     const o = order();
+    const left = (await (await openBilly()).createDocument(o, reference(o))).document;
     const session = await openBilly({ documentType: "booked" });
-    fake.rateLimitNext = 0;
-    // The approval answers 429 (after the draft exists).
-    const origFetch = fake.fetch;
-    let failPut = true;
+    // The approval answers 429 (after the draft was brought up to date).
+    let failApproval = true;
     const f: typeof fetch = async (input, init) => {
-      if (failPut && init?.method === "PUT") {
-        failPut = false;
+      if (failApproval && init?.method === "PUT" && String(init.body).includes('"state":"approved"')) {
+        failApproval = false;
         fake.rateLimitNext = 1;
       }
-      return origFetch(input, init);
+      return fake.fetch(input, init);
     };
     const s2 = await billyAdapter.open({ integrationId, tenantId: "t", settings: billySettings.parse({ accessToken: fake.token, shippingProductNo: "SHIP", documentType: "booked" }), env, db: getDb(env), fetch: f });
-    const err = await rejection(s2.createDocument(o, reference(o)));
+    const err = await rejection(s2.completeDocument(left, o, reference(o)));
     expect(err.category).toBe("accounting_unavailable");
     expect(err.retryAfterSeconds).toBe(2);
-    const draft = err.details?.document as { type: "draft"; number: string };
-    expect(draft).toEqual({ type: "draft", number: fake.invoices[0].id });
-    const r = await session.completeDocument(draft, o, reference(o));
+    expect(err.details?.document).toEqual({ type: "draft", number: fake.invoices[0].id });
+    const r = await session.completeDocument(left, o, reference(o));
     expect(r.document).toEqual({ type: "booked", number: fake.invoices[0].invoiceNo });
     expect(fake.invoices).toHaveLength(1);
   });
@@ -200,6 +199,67 @@ describe("Billy: the frequent errors before anything is created", () => {
     const auth = await rejection(billyAdapter.open({ integrationId, tenantId: "t", settings: billySettings.parse({ accessToken: "wrong", shippingProductNo: "SHIP" }), env, db: getDb(env), fetch: fake.fetch }));
     expect(auth.category).toBe("accounting_auth_failed");
     expect(auth.message).toContain("The access token is not valid.");
+  });
+});
+
+describe("Billy: VAT from the products' sales tax rulesets, locked periods, hints in Billy's words", () => {
+  const noVat = (over: Parameters<typeof order>[0] = {}) => order({ lines: [line("SKU-1", 1, 10000, { vatRate: 0 })], shipping: [charge(3900, 0)], ...over });
+
+  it("vat_setup_missing when a product's ruleset has no rule for the customer's country, or gives another rate than the order's; nothing is created", async () => {
+    fake.salesTaxRulesets.push({ id: "rs-dk", name: "Kun Danmark", fallbackTaxRateId: null, rules: [{ countryId: "DK", taxRateId: "rate-25", priority: 1 }] });
+    fake.addProduct("DK-ONLY", "rs-dk");
+    const session = await openBilly();
+    const sweden = noVat({ lines: [line("DK-ONLY", 1, 10000, { vatRate: 0 })], customer: { countryCode: "SE", company: "Svensk AB" } });
+    const noRule = await rejection(session.createDocument(sweden, reference(sweden)));
+    expect(noRule.category).toBe("vat_setup_missing");
+    expect(noRule.message).toContain('"Kun Danmark", which has no rule for SE');
+    expect(noRule.message).toContain("ikke har nogen regel for SE");
+    expect(noRule.hint).toContain("momsregelsæt");
+    expect(noRule.hint).toContain("sales tax ruleset");
+    // A private buyer in Germany: Billy's standard ruleset charges 25 %, the order has none.
+    const person = noVat({ customer: { countryCode: "DE" } });
+    const wrongRate = await rejection(session.createDocument(person, reference(person)));
+    expect(wrongRate.category).toBe("vat_setup_missing");
+    expect(wrongRate.message).toContain("gives 25 % VAT for DE, but the order has 0 %");
+    expect(fake.invoices).toHaveLength(0);
+    expect(fake.contacts).toHaveLength(0);
+    // A German company without VAT (reverse charge) and an order outside the EU (the fallback, 0 %) pass.
+    expect(await session.check(noVat({ customer: { countryCode: "DE", company: "Deutsche GmbH" } }))).toBeNull();
+    expect(await session.check(noVat({ customer: { countryCode: "US" } }))).toBeNull();
+    expect(await session.check(order())).toBeNull();
+  });
+
+  it("a locked period: Billy's refusal of the entry date is fiscal_year_closed with Billy's words, nothing invoiced", async () => {
+    fake.lockedUntil = "2025-06-30";
+    const session = await openBilly();
+    const o = order();
+    const err = await rejection(session.createDocument(o, reference(o)));
+    expect(err.category).toBe("fiscal_year_closed");
+    expect(err.message).toContain("locked until 2025-06-30");
+    expect(err.hint).toContain("låst i Billy");
+    expect(err.hint).toContain("locked in Billy");
+    expect(fake.invoices).toHaveLength(0);
+  });
+
+  it("the frequent errors carry Danish and English hints in Billy's words", async () => {
+    const session = await openBilly();
+    const off = order();
+    off.totals = { ...off.totals, gross: off.totals.gross + 7 };
+    const cases: [CanonicalOrder, string, string][] = [
+      [order({ lines: [line("NOPE", 1, 10000)] }), "product_missing", "varenr."],
+      [order({ lines: [line(null, 1, 10000)] }), "sku_missing", "varenummer"],
+      [order({ customer: { email: null } }), "customer_info_missing", "kontaktperson"],
+      [order({ lines: [line("SKU-1", 1, 10000, { vatRate: 1900 })], shipping: [] }), "vat_setup_missing", "momsregelsæt"],
+    ];
+    for (const [o, category, word] of cases) {
+      const err = await session.check(o);
+      expect(err?.category).toBe(category);
+      expect(err?.hint.toLowerCase()).toContain(word);
+      expect(err?.hint).toContain(" / ");
+    }
+    const totals = await rejection(session.createDocument(off, reference(off)));
+    expect(totals.category).toBe("totals_mismatch");
+    expect(totals.hint).toContain("Billys linjer");
   });
 });
 
@@ -266,4 +326,50 @@ describe("Billy: the access token is checked when it is set", () => {
     expect(plain.status).toBe(200);
     expect(fake.calls("GET", "/v2/organization")).toBe(3);
   });
+});
+
+describe("Billy: calls per order (the bench's mix: batches of 25, one buyer in six new)", () => {
+  const saved = { ...BILLY_LIMITS };
+  // The measurement is of calls, not of waiting for the polite default budget.
+  beforeEach(() => Object.assign(BILLY_LIMITS, { capacity: 100_000, refillPerSecond: 100_000 }));
+  afterEach(() => {
+    Object.assign(BILLY_LIMITS, saved);
+    setOutboundFetch();
+  });
+
+  for (const documentType of ["draft", "booked"] as const) {
+    // Approved on create (Billy's `state`): booked costs no call more than draft.
+    it(`${documentType}: at most 1.5 calls per order`, async () => {
+      setOutboundFetch(fake.fetch);
+      fake.addProduct("MUG-01");
+      fake.addProduct("TEE-RED-M");
+      const t = await createTenant();
+      const i = await createIntegration(t.id, {
+        shop: { module: "shopify", settings: { shopDomain: "demo-shop.myshopify.com", accessToken: "shpat", webhookSecret: "shp-secret" } },
+        accounting: { module: "billy", settings: { accessToken: fake.token, shippingProductNo: "SHIP", documentType } },
+      });
+      await activate(i.id);
+      // A few buyers the merchant already has in Billy.
+      for (let n = 0; n < 5; n++) fake.contacts.push({ id: `known-${n}`, name: `Known ${n}`, countryId: "DK", contactPersons: [{ id: `cp-${n}`, email: `buyer${n}@example.dk`, name: `Known ${n}` }] });
+      const before = fake.calls();
+      const ORDERS = 150;
+      for (let batch = 0; batch < ORDERS / 25; batch++) {
+        const msgs = Array.from({ length: 25 }, (_, k) => {
+          const id = 95000 + batch * 25 + k;
+          return { body: delivery(i.id, { ...shopifyDk, id, name: `#${id}`, email: `buyer${id % 25}@example.dk`, created_at: soon(), updated_at: soon() }) };
+        });
+        const r = await runBatch(msgs);
+        expect(r.explicitAcks).toHaveLength(25);
+      }
+      const invoices = fake.invoices.filter((x) => x.type === "invoice");
+      expect(invoices).toHaveLength(ORDERS);
+      expect(invoices.filter((x) => x.state === (documentType === "booked" ? "approved" : "draft"))).toHaveLength(ORDERS);
+      // No duplicate contacts: the known five are used, the twenty new buyers are created once each.
+      expect(fake.contacts).toHaveLength(25);
+      expect(new Set(invoices.filter((x) => x.contactId.startsWith("known-")).map((x) => x.contactId)).size).toBe(5);
+      const perOrder = (fake.calls() - before) / ORDERS;
+      console.log(`Billy ${documentType}: ${perOrder.toFixed(3)} calls per order`);
+      expect(perOrder).toBeLessThanOrEqual(1.5);
+    });
+  }
 });

@@ -170,6 +170,11 @@ export interface CreditNoteInput {
   /** The invoice it credits, and the document as sent for it (its customer, VAT zone, currency, rate). */
   invoice: DocumentRef;
   invoiceSent: unknown;
+  /**
+   * Our reference on the invoice: how a module whose booked number is not its id (Billy, Dinero) finds
+   * the invoice when the body as sent is not kept (an invoice found after a lost answer).
+   */
+  invoiceReference?: string;
   refund: CanonicalRefund;
   /** Gross already credited by the order's other credit notes (minor units). */
   creditedBefore: number;

@@ -28,7 +28,7 @@ import { makeDocumentOnce } from "./earlier-document";
 import { getLedgerRow, type LedgerRow } from "./ledger-store";
 import type { TransferMessage } from "./messages";
 import { openShopClient } from "./poll";
-import { DONE, settleFailure, type Outcome, type TransferContext } from "./transfer";
+import { documentReference, DONE, settleFailure, type Outcome, type TransferContext } from "./transfer";
 
 const creditRefundsOn = async (ctx: TransferContext, integration: Integration) => (await ctx.accountingSettings(integration)).creditRefunds !== false;
 
@@ -193,7 +193,15 @@ export async function transferCreditNote(ctx: TransferContext, integration: Inte
     const invoice: DocumentRef = { type: invoiceRow!.documentType === "booked" ? "booked" : "draft", number: invoiceRow!.documentNumber! };
     const gen = row.generation ? `/${row.generation}` : "";
     const reference = await fixReference(ctx.db, row, creditNoteReference(refund.refundId, invoice.number, order.orderNumber, `ob:${integration.id}${gen}`));
-    const input: CreditNoteInput = { order, invoice, invoiceSent: invoiceRow!.sent ? JSON.parse(invoiceRow!.sent) : null, refund, creditedBefore, reference };
+    const input: CreditNoteInput = {
+      order,
+      invoice,
+      invoiceSent: invoiceRow!.sent ? JSON.parse(invoiceRow!.sent) : null,
+      invoiceReference: documentReference(integration.id, invoiceRow!),
+      refund,
+      creditedBefore,
+      reference,
+    };
     const recorded: DocumentRef | null = row.documentNumber ? { type: row.documentType === "booked" ? "booked" : "draft", number: row.documentNumber } : null;
     const { result } = await makeDocumentOnce(
       {

@@ -7,6 +7,7 @@ import type { TransferMessage } from "../../src/transfers/messages";
 import { FakeEconomic, cents } from "../fakes/economic";
 import { call, economicSettingsComplete, waitForOrder } from "../helpers";
 import { delivery, runBatch, setup, usage } from "../transfers/transfer-helpers";
+import { later, refundDelivery } from "./consumer-helpers";
 import { refunds, shopifyOrder } from "./shopify-orders";
 
 let fake: FakeEconomic;
@@ -16,13 +17,6 @@ beforeEach(() => {
 });
 afterEach(() => setOutboundFetch());
 
-/** The same order, changed later (Shopify's orders/updated after a refund). */
-const later = (order: ReturnType<typeof shopifyOrder>, extra: Record<string, unknown>, seconds = 5) => ({
-  ...order,
-  updated_at: new Date(Date.parse(order.updated_at) + seconds * 1000).toISOString(),
-  ...extra,
-});
-const refundDelivery = (integrationId: string, refund: unknown): TransferMessage => ({ ...delivery(integrationId, refund, { topic: "refunds/create", isUpdate: true }), subject: "refund" } as TransferMessage);
 const entry = (integrationId: string, orderId: number) => waitForOrder(integrationId, String(orderId), () => true);
 const lineSigns = (invoice: { lines: { product?: { productNumber: string }; quantity?: number; unitNetPrice?: number }[] }) =>
   invoice.lines.map((l) => [l.product?.productNumber, l.quantity, l.unitNetPrice]);

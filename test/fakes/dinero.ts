@@ -278,7 +278,11 @@ export class FakeDinero {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(String(b.Date ?? ""))) errors.Date = "Date must be YYYY-MM-DD";
     if (b.Currency !== undefined && !/^[A-Z]{3}$/.test(String(b.Currency))) errors.Currency = "Unknown currency";
     if (typeof b.ExternalReference === "string" && b.ExternalReference.length > 128) errors.ExternalReference = "ExternalReference can be at most 128 characters";
-    if (creditNote && !this.invoices.some((i) => i.Guid === b.CreditNoteFor)) errors.CreditNoteFor = "The invoice to credit does not exist";
+    if (creditNote) {
+      const credited = this.invoices.find((i) => i.Guid === b.CreditNoteFor && !i.DeletedAt);
+      if (!credited) errors.CreditNoteFor = "The invoice to credit does not exist";
+      else if (credited.ContactGuid !== b.ContactGuid || credited.Currency !== (b.Currency ?? "DKK")) errors.CreditNoteFor = "A credit note has the contact and currency of the invoice it credits";
+    }
     const lines = b.ProductLines;
     if (!Array.isArray(lines) || lines.length === 0) errors.ProductLines = "At least one product line is required";
     else
@@ -286,6 +290,7 @@ export class FakeDinero {
         if (!l.Description) errors[`ProductLines[${i}].Description`] = "Description is required";
         if (typeof l.Quantity !== "number") errors[`ProductLines[${i}].Quantity`] = "Quantity is required";
         if (typeof l.BaseAmountValue !== "number") errors[`ProductLines[${i}].BaseAmountValue`] = "BaseAmountValue is required";
+        else if (creditNote && (!(l.Quantity > 0) || l.BaseAmountValue < 0)) errors[`ProductLines[${i}].Quantity`] = "A credit note's lines are positive";
         if (!this.accounts.some((a) => a.AccountNumber === l.AccountNumber)) errors[`ProductLines[${i}].AccountNumber`] = `Account ${l.AccountNumber} does not exist`;
       });
     return Object.keys(errors).length ? dineroError(400, 42, "Validation failed", errors) : null;

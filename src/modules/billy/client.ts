@@ -58,6 +58,15 @@ export class BillyClient {
   }
 }
 
+/** What to do about each frequent error, in Billy's words (Danish / English). */
+export const BILLY_HINTS: Partial<Record<string, string>> = {
+  sku_missing: "Giv varen et varenummer (SKU) i webshoppen, og opdatér ordren. Billy finder varen på varenr. = SKU. / Give the product a SKU in the shop and update the order: Billy finds the product by product no. = SKU.",
+  customer_info_missing: "Udfyld kundens navn, e-mail og land på ordren: Billy opretter kontakten med land og e-mail på kontaktpersonen. / Complete the customer's name, email and country on the order: Billy creates the contact with its country and the email on its contact person.",
+  vat_setup_missing: "Giv varen et momsregelsæt (Indstillinger → Moms) med en regel for kundens land og den moms, ordren har. / Give the product a sales tax ruleset (Settings → VAT) with a rule for the customer's country at the order's VAT rate.",
+  fiscal_year_closed: "Perioden er låst i Billy: lås den op (Indstillinger → Regnskabsår / låsning), og overfør ordren igen. / The period is locked in Billy: unlock it (Settings → Fiscal year / locking) and transfer the order again.",
+  totals_mismatch: "Billys linjer kan ikke give ordrens total: tjek momssatserne i webshoppen og varernes momsregelsæt i Billy. / Billy's lines cannot add up to the order's total: check the VAT rates in the shop and the products' sales tax rulesets in Billy.",
+};
+
 /** Billy's error body (billy.dk/api; Apaq/dinero-java RequestException). */
 interface BillyErrorBody {
   errorCode?: string;
@@ -93,5 +102,12 @@ export function billyError(status: number, body: unknown, retryAfter: string | n
     });
   if (status === 429 || status >= 500)
     return new TransferError("accounting_unavailable", `Billy is unavailable (${status}): ${message}`, { retryAfterSeconds: retryAfterSeconds(retryAfter), details });
+  // Billy refuses an entry date in a locked period (its fiscal-year lock) on the entryDate field.
+  const locked = fields.find((f) => /entryDate/i.test(f) && /lock|låst|closed|lukket/i.test(f));
+  if (locked)
+    return new TransferError("fiscal_year_closed", `Billy refused the date of ${what}: ${message}`, {
+      details,
+      hint: BILLY_HINTS.fiscal_year_closed,
+    });
   return new TransferError("accounting_rejected", `Billy rejected ${what} (${status}): ${message}`, { details });
 }

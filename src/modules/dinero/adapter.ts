@@ -20,7 +20,8 @@ import { bindingStore, cacheEntry, type Bindings, type CacheEntry } from "../../
 import { sha256Hex } from "../../lib/crypto";
 import { sharedBudget } from "../../lib/rate-limiter";
 import { withDocument } from "../economic/adapter";
-import type { AccountingAdapter, AccountingContext, AccountingSession } from "../types";
+import type { AccountingAdapter, AccountingContext, AccountingSession, CreditNoteInput } from "../types";
+import { completeCreditNote, creditedInvoice, findCreditNote, makeCreditNote, readCreditNote } from "./credit-note";
 import { credentialOf, dineroApiUrl, DineroTokens, requestToken, type DineroEnv, type KeptToken } from "./auth";
 import { DINERO_CODES, DineroClient, dineroCode, filterText, fixedToken } from "./client";
 import { externalReference, invoiceBody, invoiceLines, type DineroInvoiceBody } from "./invoice";
@@ -287,6 +288,23 @@ export class DineroSession implements AccountingSession {
     return this.book(draft, created.TimeStamp, body);
   }
 
+  /** R20: the credit note carrying our reference (Dinero's ExternalReference), if any. */
+  async findCreditNote(reference: string): Promise<DocumentRef | null> {
+    const hit = await findCreditNote(this, reference);
+    return hit ? documentOf(hit) : null;
+  }
+
+  /** R20: a Dinero credit note for the invoice (CreditNoteFor), booked when documents are booked. */
+  async createCreditNote(input: CreditNoteInput) {
+    return makeCreditNote(this, input, await creditedInvoice(this, input.invoice, input.invoiceSent, input.invoiceReference));
+  }
+
+  /** A credit note left by an earlier attempt: booked when documents are booked, never twice. */
+  async completeCreditNote(document: DocumentRef, _input: CreditNoteInput) {
+    if (document.type === "booked") return { document, sent: undefined };
+    return completeCreditNote(this, await orGone(document, () => readCreditNote(this, document.number)));
+  }
+
   async completeDocument(document: DocumentRef, order: CanonicalOrder, reference: string) {
     if (document.type === "booked") return { document, sent: undefined };
     // Booked by an attempt whose answer was lost: it is done, never booked twice.
@@ -307,14 +325,7 @@ export class DineroSession implements AccountingSession {
 
   /** The invoice behind a recorded draft (its Guid); DocumentGone when Dinero has it no more. */
   private async read(document: DocumentRef): Promise<DineroInvoice> {
-    try {
-      const invoice = await this.client.get<DineroInvoice>(`/invoices/${encodeURIComponent(document.number)}`);
-      if (invoice?.DeletedAt) throw new DocumentGone(document, "Dinero");
-      return invoice;
-    } catch (e) {
-      if (e instanceof TransferError && (e.details?.httpStatusCode === 404 || dineroCode(e) === DINERO_CODES.notFound)) throw new DocumentGone(document, "Dinero");
-      throw e;
-    }
+    return orGone(document, () => this.client.get<DineroInvoice>(`/invoices/${encodeURIComponent(document.number)}`));
   }
 
   /** PUT /v1.2/{org}/invoices/{guid} (the versioned update; only drafts) with the latest Timestamp. */
@@ -401,6 +412,18 @@ export class DineroSession implements AccountingSession {
 
 const treatmentText = { domestic: "orders with Danish VAT", eu: "EU orders without VAT", abroad: "orders outside the EU" } as const;
 const treatmentDa = { domestic: "ordrer med dansk moms", eu: "EU-ordrer uden moms", abroad: "ordrer uden for EU" } as const;
+
+/** The entity behind a recorded document; DocumentGone when Dinero has it no more (404, code 40, deleted). */
+async function orGone(document: DocumentRef, read: () => Promise<DineroInvoice>): Promise<DineroInvoice> {
+  try {
+    const entity = await read();
+    if (entity?.DeletedAt) throw new DocumentGone(document, "Dinero");
+    return entity;
+  } catch (e) {
+    if (e instanceof TransferError && (e.details?.httpStatusCode === 404 || dineroCode(e) === DINERO_CODES.notFound)) throw new DocumentGone(document, "Dinero");
+    throw e;
+  }
+}
 
 /** A draft is known by its Guid, a booked invoice (or credit note) by its number (api.md "Document numbers"). */
 export function documentOf(i: DineroInvoice): DocumentRef {
