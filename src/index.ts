@@ -1,6 +1,6 @@
 import { createApp } from "./app";
 import { runCron } from "./cron";
-import { handleDeadLetters, handleTransferBatch } from "./transfers/consumer";
+import { handleDeadLetters, handleTransferBatch } from "./queue";
 import type { TransferMessage } from "./transfers/messages";
 export { TenantAccount } from "./account/account-do";
 export { AgreementRateLimiter } from "./modules/economic/rate-limiter";

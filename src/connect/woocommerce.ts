@@ -9,6 +9,10 @@ import { TransferError } from "../domain/errors";
 import { randomToken } from "../lib/crypto";
 import type { FetchFn } from "../lib/outbound";
 import { shopFetchJson } from "../lib/shop-fetch";
+import { auditLog } from "../db/schema";
+import { setConnection, sideSettings, type Integration } from "../integrations/store";
+import { setHealth, unhealthy } from "../transfers/poll";
+import type { TransferContext } from "../transfers/transfer";
 
 export const WOO_TOPICS = ["order.created", "order.updated"] as const;
 
@@ -69,3 +73,29 @@ export async function ensureWooWebhooks(fetch: FetchFn, env: Env, siteUrl: strin
 
 /** A fresh webhook secret for a consented shop. */
 export const newWebhookSecret = () => randomToken(32);
+
+/** How often the webhooks of a connected WooCommerce shop are checked. */
+const WEBHOOK_CHECK_HOURS = 24;
+
+/**
+ * WooCommerce pauses or disables a webhook after 5 failed deliveries, and orders then silently stop
+ * (frappe/ecommerce_integrations #258). For a shop connected by consent (we created its webhooks), the
+ * daily check lists them and re-enables or re-creates what is missing, and writes it in the log.
+ */
+export async function checkWooWebhooksDaily(ctx: TransferContext, integration: Integration, now: Date) {
+  const conn = integration.shopConnection;
+  if (integration.status !== "active" || integration.shopModule !== "woocommerce" || conn?.via !== "oauth" || conn.status !== "connected") return;
+  if (now.getTime() - new Date(conn.checkedAt).getTime() < WEBHOOK_CHECK_HOURS * 3600_000) return;
+  const s = await sideSettings(ctx.env, integration, "shop");
+  const base = (ctx.env.PUBLIC_URL ?? "").replace(/\/+$/, "");
+  try {
+    const done = await ensureWooWebhooks(ctx.fetch, ctx.env, String(s.siteUrl), { consumerKey: String(s.consumerKey), consumerSecret: String(s.consumerSecret) }, `${base}/webhooks/woocommerce/${integration.id}`, String(s.webhookSecret));
+    const repaired = done.filter((d) => d.action !== "ok");
+    if (repaired.length)
+      await ctx.db.insert(auditLog).values({ actor: "system", action: "webhooks.repaired", targetType: "integration", targetId: integration.id, tenantId: integration.tenantId, details: { repaired } });
+    await setConnection(ctx.env, integration.id, "shop", { ...conn, checkedAt: now.toISOString() });
+  } catch (e) {
+    if (!(e instanceof TransferError)) throw e;
+    await setHealth(ctx.db, integration.id, unhealthy(e, now));
+  }
+}

@@ -5,10 +5,7 @@ import { isBulkCursor, readPage, type PageRead } from "./shop-pages";
 import type { TransferMessage } from "./messages";
 import { enqueueTransfers, openShopClient, setHealth, takeInPage, unhealthy } from "./poll";
 import { DONE, type Outcome, type TransferContext } from "./transfer";
-import { ensureWooWebhooks } from "../connect/woocommerce";
 import { reconciled } from "../notify";
-import { auditLog } from "../db/schema";
-import { setConnection, sideSettings } from "../integrations/store";
 
 /** How far back a sweep looks: webhooks retried for hours (Shopify) or lost (WooCommerce) are inside it. */
 export const RECONCILE_WINDOW_HOURS = 48;
@@ -30,8 +27,6 @@ type ReconcileMessage = Extract<TransferMessage, { type: "reconcile" }>;
 export async function reconcileIntegration(ctx: TransferContext, integration: Integration, msg: ReconcileMessage): Promise<Outcome> {
   if (integration.status !== "active" || !integration.startAt || !isWebhookShop(integration)) return DONE;
   const now = ctx.now();
-  // The first page of a sweep also looks after the webhooks of a connected WooCommerce shop, once a day.
-  if (!msg.cursor) await checkWooWebhooksDaily(ctx, integration, now);
   const windowStart = new Date(now.getTime() - RECONCILE_WINDOW_HOURS * 3600_000).toISOString();
   const from = msg.from ?? (windowStart > integration.startAt ? windowStart : integration.startAt);
   let page: PageRead;
@@ -59,30 +54,4 @@ export async function reconcileIntegration(ctx: TransferContext, integration: In
     await ctx.env.TRANSFERS.send(next, page.delaySeconds ? { delaySeconds: page.delaySeconds } : undefined);
   }
   return DONE;
-}
-
-/** How often the webhooks of a connected WooCommerce shop are checked. */
-const WEBHOOK_CHECK_HOURS = 24;
-
-/**
- * WooCommerce pauses or disables a webhook after 5 failed deliveries, and orders then silently stop
- * (frappe/ecommerce_integrations #258). For a shop connected by consent (we created its webhooks), the
- * daily check lists them and re-enables or re-creates what is missing, and writes it in the log.
- */
-async function checkWooWebhooksDaily(ctx: TransferContext, integration: Integration, now: Date) {
-  const conn = integration.shopConnection;
-  if (integration.shopModule !== "woocommerce" || conn?.via !== "oauth" || conn.status !== "connected") return;
-  if (now.getTime() - new Date(conn.checkedAt).getTime() < WEBHOOK_CHECK_HOURS * 3600_000) return;
-  const s = await sideSettings(ctx.env, integration, "shop");
-  const base = (ctx.env.PUBLIC_URL ?? "").replace(/\/+$/, "");
-  try {
-    const done = await ensureWooWebhooks(ctx.fetch, ctx.env, String(s.siteUrl), { consumerKey: String(s.consumerKey), consumerSecret: String(s.consumerSecret) }, `${base}/webhooks/woocommerce/${integration.id}`, String(s.webhookSecret));
-    const repaired = done.filter((d) => d.action !== "ok");
-    if (repaired.length)
-      await ctx.db.insert(auditLog).values({ actor: "system", action: "webhooks.repaired", targetType: "integration", targetId: integration.id, tenantId: integration.tenantId, details: { repaired } });
-    await setConnection(ctx.env, integration.id, "shop", { ...conn, checkedAt: now.toISOString() });
-  } catch (e) {
-    if (!(e instanceof TransferError)) throw e;
-    await setHealth(ctx.db, integration.id, unhealthy(e, now));
-  }
 }

@@ -2,8 +2,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { setOutboundFetch } from "../../src/lib/outbound";
 import { TransferContext } from "../../src/transfers/transfer";
-import { reconcileIntegration } from "../../src/transfers/reconcile";
-import { loadIntegration } from "../../src/integrations/store";
+import { handleMessage } from "../../src/queue";
 import type { FetchFn } from "../../src/lib/outbound";
 import { activate, call, createIntegration, postWoo, waitForOrder } from "../helpers";
 import { signedInOwner } from "../pages/helpers";
@@ -112,7 +111,7 @@ describe("WooCommerce keys by consent (R26)", () => {
     // A day later.
     await env.DB.prepare("UPDATE integrations SET shop_connection = json_set(shop_connection, '$.checkedAt', ?) WHERE id = ?").bind(new Date(Date.now() - 25 * 3600_000).toISOString(), integration.id).run();
     const ctx = new TransferContext(env);
-    await reconcileIntegration(ctx, (await loadIntegration(env, integration.id))!, { type: "reconcile", integrationId: integration.id });
+    await handleMessage(ctx, { type: "reconcile", integrationId: integration.id }, 1);
     expect(woo.hooks.map((h) => [h.topic, h.status])).toEqual([
       ["order.created", "active"],
       ["order.updated", "active"],
@@ -124,7 +123,7 @@ describe("WooCommerce keys by consent (R26)", () => {
     ]);
     // Checked today already: the next sweep makes no webhook calls.
     woo.hooks[0].status = "paused";
-    await reconcileIntegration(ctx, (await loadIntegration(env, integration.id))!, { type: "reconcile", integrationId: integration.id });
+    await handleMessage(ctx, { type: "reconcile", integrationId: integration.id }, 1);
     expect(woo.hooks[0].status).toBe("paused");
   });
 });

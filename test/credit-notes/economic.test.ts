@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
 import { createMessageBatch } from "cloudflare:test";
 import { setOutboundFetch } from "../../src/lib/outbound";
-import { handleDeadLetters } from "../../src/transfers/consumer";
+import { handleDeadLetters } from "../../src/queue";
 import type { TransferMessage } from "../../src/transfers/messages";
 import { FakeEconomic, cents } from "../fakes/economic";
 import { call, economicSettingsComplete, waitForOrder } from "../helpers";

@@ -4,7 +4,7 @@ import { runCron } from "../../src/cron";
 import { setOutboundFetch } from "../../src/lib/outbound";
 import { createSandboxOrder } from "../../src/modules/sandbox/shop";
 import { getDb } from "../../src/db/client";
-import { handleMessage } from "../../src/transfers/consumer";
+import { handleMessage } from "../../src/queue";
 import { TransferContext } from "../../src/transfers/transfer";
 import { fakeMagento, magentoOrder, shopRouter } from "../fakes/shops";
 import { sandboxDocuments } from "../helpers";

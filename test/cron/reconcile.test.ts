@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { env } from "cloudflare:workers";
 import { setOutboundFetch } from "../../src/lib/outbound";
 import { demoOrder } from "../../src/modules/sandbox/shop";
-import { handleMessage } from "../../src/transfers/consumer";
+import { handleMessage } from "../../src/queue";
 import { TransferContext } from "../../src/transfers/transfer";
 import { fakeShopify, fakeWooCommerce, shopifyOrderNode, shopRouter } from "../fakes/shops";
 import { SHOPIFY_FILES_HOST } from "../fakes/shopify";

@@ -4,7 +4,7 @@ import { TransferError } from "../../src/domain/errors";
 import { setOutboundFetch } from "../../src/lib/outbound";
 import { SHOP_MAX_BYTES, shopFetchJson } from "../../src/lib/shop-fetch";
 import { checkShopUrl } from "../../src/lib/ssrf";
-import { handleMessage } from "../../src/transfers/consumer";
+import { handleMessage } from "../../src/queue";
 import { TransferContext } from "../../src/transfers/transfer";
 import { fakeMagento, magentoOrder, shopRouter } from "../fakes/shops";
 import { call } from "../helpers";

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
 import { setOutboundFetch } from "../../src/lib/outbound";
 import { demoOrder } from "../../src/modules/sandbox/shop";
-import { handleMessage } from "../../src/transfers/consumer";
+import { handleMessage } from "../../src/queue";
 import { TransferContext } from "../../src/transfers/transfer";
 import { fakeWooCommerce, shopRouter } from "../fakes/shops";
 import { activate, call, createIntegration, createTenant, sandboxDocuments, waitImport } from "../helpers";

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
 import { sha256Hex } from "../../src/lib/crypto";
 import { setOutboundFetch } from "../../src/lib/outbound";
-import { handleMessage } from "../../src/transfers/consumer";
+import { handleMessage } from "../../src/queue";
 import { backoffSeconds, TransferContext } from "../../src/transfers/transfer";
 import { FakeEconomic } from "../fakes/economic";
 import shopifyDk from "../fixtures/shopify/own-dk-25-taxes-included-discount-shipping.json";

@@ -1,16 +1,21 @@
+/**
+ * The queue's dispatcher: it sits above the features (transfers, imports, reconciliation, credit notes)
+ * and hands each message to its feature, so the features never import one another through it.
+ */
 import { eq } from "drizzle-orm";
-import { deliveries, imports } from "../db/schema";
-import { TransferError } from "../domain/errors";
-import { handleImportPage, importAllowsTransfer, maybeComplete, stopReading } from "../imports/service";
-import { loadIntegration } from "../integrations/store";
-import { pollIntegration } from "./poll";
-import { reconcileIntegration } from "./reconcile";
-import { claimDelivery } from "./deliveries";
-import { deadCreditNote, handleCreditNoteMessage, intakeRefundDelivery } from "./credit-notes";
-import { getLedgerRow, markFailed } from "./ledger-store";
-import { prefetchBatch } from "./prefetch";
-import type { TransferMessage } from "./messages";
-import { DONE, intakeOrder, TransferContext, transferRow, type Outcome } from "./transfer";
+import { deliveries, imports } from "./db/schema";
+import { TransferError } from "./domain/errors";
+import { handleImportPage, importAllowsTransfer, maybeComplete, stopReading } from "./imports/service";
+import { loadIntegration } from "./integrations/store";
+import { pollIntegration } from "./transfers/poll";
+import { reconcileIntegration } from "./transfers/reconcile";
+import { checkWooWebhooksDaily } from "./connect/woocommerce";
+import { claimDelivery } from "./transfers/deliveries";
+import { deadCreditNote, handleCreditNoteMessage, intakeRefundDelivery } from "./transfers/credit-notes";
+import { getLedgerRow, markFailed } from "./transfers/ledger-store";
+import { prefetchBatch } from "./transfers/prefetch";
+import type { TransferMessage } from "./transfers/messages";
+import { DONE, intakeOrder, TransferContext, transferRow, type Outcome } from "./transfers/transfer";
 
 /** How many messages of a batch are handled at once (each is independent; one bad order never holds back the rest). */
 const CONCURRENCY = 6;
@@ -77,6 +82,8 @@ export async function handleMessage(ctx: TransferContext, body: TransferMessage,
     case "poll":
       return pollIntegration(ctx, integration);
     case "reconcile":
+      // The first page of a sweep also looks after the webhooks of a connected WooCommerce shop, once a day.
+      if (!body.cursor && !body.bulk) await checkWooWebhooksDaily(ctx, integration, ctx.now());
       return reconcileIntegration(ctx, integration, body);
   }
 }
