@@ -73,6 +73,26 @@ describe("Shopify app install (R26)", () => {
     expect(shopify.webhooks).toHaveLength(0);
   });
 
+  it("an expired state, a look-alike shop, or a state of another tenant's integration stores nothing", async () => {
+    const { b, integration } = await ownerWithShop();
+    const ok = { code: shopify.approve(), shop: "demo-shop.myshopify.com", timestamp: "1" };
+    // Signed, but the shop only looks like a myshopify.com address.
+    const s1 = await start(b, integration.id);
+    expect((await b.get(await signedCallback({ ...ok, state: s1, shop: "demo-shop.myshopify.com.evil.example" }))).status).toBe(400);
+    // Over 10 minutes old.
+    const s2 = await start(b, integration.id);
+    await env.DB.prepare("UPDATE connect_states SET expires_at = ? WHERE integration_id = ? AND used_at IS NULL").bind(new Date(Date.now() - 1000).toISOString(), integration.id).run();
+    expect((await b.get(await signedCallback({ ...ok, state: s2 }))).status).toBe(400);
+    // A state whose integration belongs to another tenant than the one that started it.
+    const s3 = await start(b, integration.id);
+    await env.DB.prepare("UPDATE connect_states SET tenant_id = 'ten_someone_else' WHERE integration_id = ? AND used_at IS NULL").bind(integration.id).run();
+    expect((await b.get(await signedCallback({ ...ok, state: s3 }))).status).toBe(400);
+    const v = await view(integration.id);
+    expect(v.connection.shop.status).toBe("not_connected");
+    expect(v.shop.settings.accessToken).toBeUndefined();
+    expect(shopify.log.filter((l) => l.path === "/admin/oauth/access_token")).toHaveLength(0);
+  });
+
   it("a member gets 403 and no state; another tenant's integration is 404", async () => {
     const member = await ownerWithShop("member");
     expect((await member.b.get(`/connect/shopify/start?integrationId=${member.integration.id}`)).status).toBe(403);
