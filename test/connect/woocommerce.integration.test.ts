@@ -4,44 +4,15 @@ import { setOutboundFetch } from "../../src/lib/outbound";
 import { TransferContext } from "../../src/transfers/transfer";
 import { reconcileIntegration } from "../../src/transfers/reconcile";
 import { loadIntegration } from "../../src/integrations/store";
-import type { FetchFn } from "../../src/lib/outbound";
 import { activate, call, createIntegration, postWoo, waitForOrder } from "../helpers";
 import { signedInOwner } from "../pages/helpers";
+import { fakeWooConsent } from "../fakes/woocommerce-auth";
 
 const SITE = "https://shop.example.com";
 
-/** A fake WooCommerce REST API for webhooks (woocommerce REST v3 "Webhooks"), keys checked by basic auth. */
-function fakeWoo() {
-  const keys = { key: `ck_${crypto.randomUUID().replace(/-/g, "")}`, secret: `cs_${crypto.randomUUID().replace(/-/g, "")}` };
-  const hooks: { id: number; name: string; topic: string; delivery_url: string; secret: string; status: string }[] = [];
-  const json = (b: unknown, status = 200) => new Response(JSON.stringify(b), { status, headers: { "content-type": "application/json" } });
-  const fetch: FetchFn = async (input, init) => {
-    const req = new Request(input, init);
-    const url = new URL(req.url);
-    if (req.headers.get("authorization") !== `Basic ${btoa(`${keys.key}:${keys.secret}`)}`) return json({ code: "woocommerce_rest_cannot_view", message: "Sorry, you cannot list resources.", data: { status: 401 } }, 401);
-    if (url.pathname === "/wp-json/wc/v3/webhooks" && req.method === "GET") return json(hooks);
-    if (url.pathname === "/wp-json/wc/v3/webhooks" && req.method === "POST") {
-      const b = (await req.json()) as any;
-      if (!["order.created", "order.updated"].includes(b.topic) || !/^https:\/\//.test(b.delivery_url)) return json({ code: "rest_invalid_param", message: "Invalid parameter(s): topic", data: { status: 400 } }, 400);
-      const h = { id: hooks.length + 1, name: b.name, topic: b.topic, delivery_url: b.delivery_url, secret: b.secret, status: b.status ?? "active" };
-      hooks.push(h);
-      return json(h, 201);
-    }
-    const m = url.pathname.match(/^\/wp-json\/wc\/v3\/webhooks\/(\d+)$/);
-    if (m && req.method === "PUT") {
-      const h = hooks.find((x) => x.id === Number(m[1]));
-      if (!h) return json({ code: "woocommerce_rest_webhook_invalid_id", message: "Invalid ID.", data: { status: 404 } }, 404);
-      Object.assign(h, (await req.json()) as object);
-      return json(h);
-    }
-    return json({ code: "rest_no_route", message: "No route was found matching the URL and request method.", data: { status: 404 } }, 404);
-  };
-  return { fetch, keys, hooks };
-}
-
-let woo: ReturnType<typeof fakeWoo>;
+let woo: ReturnType<typeof fakeWooConsent>;
 beforeEach(() => {
-  woo = fakeWoo();
+  woo = fakeWooConsent();
   setOutboundFetch(woo.fetch);
 });
 afterEach(() => setOutboundFetch());

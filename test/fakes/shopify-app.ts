@@ -11,7 +11,7 @@ import type { FetchFn } from "../../src/lib/outbound";
 
 const TOPICS = new Set(["ORDERS_CREATE", "ORDERS_UPDATED", "ORDERS_PAID", "ORDERS_CANCELLED", "REFUNDS_CREATE", "APP_UNINSTALLED"]);
 
-export function fakeShopifyApp(opts: { clientId?: string; clientSecret?: string; shopName?: string; now?: () => number; expiresIn?: number } = {}) {
+export function fakeShopifyApp(opts: { clientId?: string; clientSecret?: string; shopName?: string; now?: () => number; expiresIn?: number; allowHttpLocal?: boolean } = {}) {
   const now = opts.now ?? Date.now;
   const expiresIn = opts.expiresIn ?? 3600;
   const clientId = opts.clientId ?? "test-shopify-client-id";
@@ -55,7 +55,9 @@ export function fakeShopifyApp(opts: { clientId?: string; clientSecret?: string;
       if (q.includes("webhookSubscriptionCreate")) {
         const { topic, webhookSubscription } = body.variables;
         if (!TOPICS.has(topic)) return json({ errors: [{ message: `Variable $topic of type WebhookSubscriptionTopic! was provided invalid value` }] });
-        if (!/^https:\/\//.test(webhookSubscription?.uri ?? "")) return json({ data: { webhookSubscriptionCreate: { webhookSubscription: null, userErrors: [{ field: ["webhookSubscription", "uri"], message: "Address is invalid" }] } } });
+        const uri = String(webhookSubscription?.uri ?? "");
+        // Shopify needs https; a local test server (the end-to-end test) may be told to take http://localhost.
+        if (!/^https:\/\//.test(uri) && !(opts.allowHttpLocal && /^http:\/\/(localhost|127\.0\.0\.1):\d+\//.test(uri))) return json({ data: { webhookSubscriptionCreate: { webhookSubscription: null, userErrors: [{ field: ["webhookSubscription", "uri"], message: "Address is invalid" }] } } });
         if (webhooks.some((w) => w.topic === topic && w.uri === webhookSubscription.uri))
           return json({ data: { webhookSubscriptionCreate: { webhookSubscription: null, userErrors: [{ field: ["webhookSubscription", "uri"], message: "Address for this topic has already been taken" }] } } });
         const w = { id: `gid://shopify/WebhookSubscription/${webhooks.length + 1}`, topic, uri: webhookSubscription.uri };
