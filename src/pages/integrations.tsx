@@ -186,6 +186,9 @@ const CONNECT_ROUTES: Record<string, string> = {
   dinero: "/connect/dinero/start",
 };
 
+/** Facts a connection records (not typed by anyone): kept off the form. */
+const FILLED_BY_CONNECTION: Record<string, string[]> = { shopify: ["accessTokenExpiresAt"], dinero: ["organizationName"] };
+
 /**
  * A side's connection (R26): its state, as which shop / agreement / organization and since when, and the
  * Connect (or Reconnect) button of a module with a connect flow.
@@ -242,7 +245,7 @@ async function setupPage(c: PageContext, row: Integration, state: SetupState = {
       </h2>
       <ConnectionPanel t={t} row={row} side={s} m={m} connection={view.connection[s]} />
       {(() => {
-        const fields = formSpec(m, s);
+        const fields = formSpec(m, s).filter((f) => !FILLED_BY_CONNECTION[m.id]?.includes(f.key));
         const field = (f: FieldSpec) => <Field t={t} f={f} settings={settings} typed={state.typed} errors={errors} missing={missing} />;
         if (!CONNECT_ROUTES[m.id]) return fields.map(field);
         // A module with a connect flow: the credentials it fills in are the advanced path.

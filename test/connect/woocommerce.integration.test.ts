@@ -1,4 +1,5 @@
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
+import type { FetchFn } from "../../src/lib/outbound";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { setOutboundFetch } from "../../src/lib/outbound";
 import { TransferContext } from "../../src/transfers/transfer";
@@ -56,6 +57,25 @@ describe("WooCommerce keys by consent (R26)", () => {
     const order = { id: 31, number: "31", status: "processing", currency: "DKK", date_created_gmt: at, date_modified_gmt: at, total: "125.00", total_tax: "25.00", billing: { first_name: "A", last_name: "B", email: "a@example.dk", country: "DK" }, line_items: [{ id: 1, name: "T", sku: "SKU-1", quantity: 1, subtotal: "100.00", total: "100.00", total_tax: "25.00", taxes: [{ id: 1, total: "25.00" }] }], shipping_lines: [], tax_lines: [{ id: 3, rate_id: 1, rate_percent: 25 }], fee_lines: [], coupon_lines: [] };
     expect((await postWoo(integration.id, order, secret)).status).toBe(200);
     expect((await waitForOrder(integration.id, "31")).status).toBe("transferred");
+  });
+
+  it("the consent screen as WooCommerce runs it: the keys posted to our callback, the browser back with success=1; the delivered order flows", async () => {
+    const { b, integration } = await ownerWithWoo();
+    const r = await b.get(`/connect/woocommerce/start?integrationId=${integration.id}`);
+    const authorize = new URL(r.location!);
+    expect(woo.checkAuthorize(authorize.searchParams)).toBeNull();
+    const post: FetchFn = (url, init) => exports.default.fetch(new Request(url, init));
+    const back = new URL(await woo.approve(authorize.searchParams, post));
+    expect(back.pathname).toBe(`/integrations/${integration.id}`);
+    expect(back.searchParams.get("success")).toBe("1");
+    expect((await call("GET", `/api/staff/integrations/${integration.id}`)).json.connection.shop.status).toBe("connected");
+    // The same consent again (its state is used up) is refused by our callback: WooCommerce reports success=0.
+    expect(new URL(await woo.approve(authorize.searchParams, post)).searchParams.get("success")).toBe("0");
+    await activate(integration.id);
+    const at = new Date(Date.now() + 1000).toISOString().slice(0, 19);
+    const order = { id: 41, number: "41", status: "processing", currency: "DKK", date_created_gmt: at, date_modified_gmt: at, total: "125.00", total_tax: "25.00", billing: { first_name: "A", last_name: "B", email: "a@example.dk", country: "DK" }, line_items: [{ id: 1, name: "T", sku: "SKU-1", quantity: 1, subtotal: "100.00", total: "100.00", total_tax: "25.00", taxes: [{ id: 1, total: "25.00" }] }], shipping_lines: [], tax_lines: [{ id: 3, rate_id: 1, rate_percent: 25 }], fee_lines: [], coupon_lines: [] };
+    expect(await woo.deliver(post, order)).toEqual([200]);
+    expect((await waitForOrder(integration.id, "41")).status).toBe("transferred");
   });
 
   it("a bad, reused or expired state, or keys that are not read_write, store nothing", async () => {

@@ -12,14 +12,18 @@ import type { FetchFn } from "../../src/lib/outbound";
 type Hook = { id: number; name: string; topic: string; delivery_url: string; secret: string; status: string };
 
 export function fakeWooConsent(opts: { allowHttpLocal?: boolean } = {}) {
-  let keys = { key: `ck_${crypto.randomUUID().replace(/-/g, "")}`, secret: `cs_${crypto.randomUUID().replace(/-/g, "")}` };
+  const newKeys = () => ({ key: `ck_${crypto.randomUUID().replace(/-/g, "")}`, secret: `cs_${crypto.randomUUID().replace(/-/g, "")}` });
+  const basic = (k: { key: string; secret: string }) => `Basic ${btoa(`${k.key}:${k.secret}`)}`;
+  /** The newest key pair; every pair created stays valid (as WooCommerce keeps each key until revoked). */
+  let keys = newKeys();
+  const valid = new Set([basic(keys)]);
   const hooks: Hook[] = [];
   const json = (b: unknown, status = 200) => new Response(JSON.stringify(b), { status, headers: { "content-type": "application/json" } });
   const httpsOrLocal = (u: string) => /^https:\/\//.test(u) || (!!opts.allowHttpLocal && /^http:\/\/(localhost|127\.0\.0\.1):\d+\//.test(u));
   const fetch: FetchFn = async (input, init) => {
     const req = new Request(input, init);
     const url = new URL(req.url);
-    if (req.headers.get("authorization") !== `Basic ${btoa(`${keys.key}:${keys.secret}`)}`) return json({ code: "woocommerce_rest_cannot_view", message: "Sorry, you cannot list resources.", data: { status: 401 } }, 401);
+    if (!valid.has(req.headers.get("authorization") ?? "")) return json({ code: "woocommerce_rest_cannot_view", message: "Sorry, you cannot list resources.", data: { status: 401 } }, 401);
     if (url.pathname === "/wp-json/wc/v3/webhooks" && req.method === "GET") return json(hooks);
     if (url.pathname === "/wp-json/wc/v3/webhooks" && req.method === "POST") {
       const b = (await req.json()) as any;
@@ -50,7 +54,8 @@ export function fakeWooConsent(opts: { allowHttpLocal?: boolean } = {}) {
   async function approve(q: URLSearchParams, post: FetchFn) {
     const problem = checkAuthorize(q);
     if (problem) throw new Error(problem);
-    keys = { key: `ck_${crypto.randomUUID().replace(/-/g, "")}`, secret: `cs_${crypto.randomUUID().replace(/-/g, "")}` };
+    keys = newKeys();
+    valid.add(basic(keys));
     const body = { key_id: 1, user_id: q.get("user_id"), consumer_key: keys.key, consumer_secret: keys.secret, key_permissions: q.get("scope") };
     const res = await post(q.get("callback_url")!, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
     const back = new URL(q.get("return_url")!);

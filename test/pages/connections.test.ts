@@ -65,6 +65,8 @@ describe("settings page: connections (R26)", () => {
     expect(page).toContain(">Forbind Shopify igen<");
     expect(page).toContain("Webhooks oprettes af forbindelsen");
     expect(page).not.toMatch(/shpat_|shprt_/);
+    // What the connection records is not a field anyone types.
+    expect(page).not.toContain('name="shop.accessTokenExpiresAt"');
     const en = (await b.get(`/integrations/${integration.id}?lang=en`)).text;
     expect(en).toContain("connected as Demo Butik");
     expect(en).toContain(">Reconnect Shopify<");
