@@ -76,16 +76,14 @@ export async function startFakes(products: string[]) {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
   origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 
-  /** Shopify delivering a webhook of `topic` (GraphQL enum value) to its subscription, signed with the app secret. */
-  async function shopifyWebhook(topic: string, payload: unknown) {
-    const sub = shopify.webhooks.find((w) => w.topic === topic);
-    if (!sub) throw new Error(`no subscription for ${topic}`);
+  /** A POST as Shopify signs it (base64 HMAC of the raw body with the app secret). */
+  async function shopifyPost(url: string, topic: string, payload: unknown) {
     const body = JSON.stringify(payload);
-    const res = await fetch(sub.uri, {
+    const res = await fetch(url, {
       method: "POST",
       headers: {
         "content-type": "application/json",
-        "x-shopify-topic": topic.toLowerCase().replace("_", "/"),
+        "x-shopify-topic": topic,
         "x-shopify-hmac-sha256": createHmac("sha256", SHOPIFY_SECRET).update(body).digest("base64"),
         "x-shopify-shop-domain": "e2e-shop.myshopify.com",
         "x-shopify-event-id": crypto.randomUUID(),
@@ -95,7 +93,15 @@ export async function startFakes(products: string[]) {
     });
     return res.status;
   }
+  /** Shopify delivering a webhook of `topic` (GraphQL enum value) to its subscription. */
+  async function shopifyWebhook(topic: string, payload: unknown) {
+    const sub = shopify.webhooks.find((w) => w.topic === topic);
+    if (!sub) throw new Error(`no subscription for ${topic}`);
+    return shopifyPost(sub.uri, topic.toLowerCase().replace("_", "/"), payload);
+  }
+  /** A compliance webhook (`customers/redact`, …) to the app's configured compliance address. */
+  const shopifyCompliance = (url: string, topic: string, payload: unknown) => shopifyPost(url, topic, payload);
   const wooOrder = (order: unknown) => woo.deliver(fetch, order);
   const close = () => new Promise<void>((r) => server.close(() => r()));
-  return { origin, shopify, woo, economic, shopifyWebhook, wooOrder, close };
+  return { origin, shopify, woo, economic, shopifyWebhook, shopifyCompliance, wooOrder, close };
 }

@@ -3,7 +3,8 @@
 // invite → password → sign in → sandbox integration → activate → sandbox order → transferred in the log →
 // top-up slider shows topUpQuote's price → approve an import's test transfer; then connections with buttons
 // only (R26) against fakes served over HTTP (scripts/e2e-fakes.ts): a Shopify shop, e-conomic and a
-// WooCommerce shop connected, webhooks registered, orders flowing, an uninstall showing needs reconnect.
+// WooCommerce shop connected, webhooks registered, orders flowing, a customer redaction removing the
+// customer's data from the stored copy, an uninstall showing needs reconnect.
 // Screenshots: test-artifacts/.
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -222,7 +223,7 @@ describe("settings page in a real browser", () => {
     await shot("08-home");
   });
 
-  it("connections with buttons only: Shopify, e-conomic and WooCommerce connected, webhooks registered, orders flow, an uninstall shows needs reconnect", async () => {
+  it("connections with buttons only: Shopify, e-conomic and WooCommerce connected, webhooks registered, orders flow, a customer redaction removes their data, an uninstall shows needs reconnect", async () => {
     // Shopify → e-conomic: the merchant types the shop's domain (no secret), then presses the buttons.
     const shopifyId = await newIntegration("Shopify-butik", "shopify", "economic");
     expect(await page.getAttribute("#connection-shop", "data-status")).toBe("not_connected");
@@ -251,6 +252,19 @@ describe("settings page in a real browser", () => {
     expect(await fakes.shopifyWebhook("ORDERS_CREATE", { ...sample, id: 880001, created_at: at, updated_at: at })).toBe(200);
     await waitForStatus(shopifyId, "880001");
     expect(fakes.economic.drafts.size + fakes.economic.booked.size).toBe(1);
+
+    // The customer asks Shopify to be forgotten: the stored copy of the order no longer holds their data.
+    const received = async () => {
+      await page.goto(`${base}/log?integration=${shopifyId}`);
+      await Promise.all([page.waitForURL(/\/orders\/880001$/), page.click('tr[data-order="880001"] a')]);
+      return page.textContent("#received");
+    };
+    expect(await received()).toContain("kunde@example.dk");
+    const redact = { shop_id: 1, shop_domain: "e2e-shop.myshopify.com", customer: { id: 7000000000001, email: "kunde@example.dk" }, orders_to_redact: [880001] };
+    expect(await fakes.shopifyCompliance(`${base}/webhooks/shopify/compliance`, "customers/redact", redact)).toBe(200);
+    const after = await received();
+    expect(after).not.toContain("kunde@example.dk");
+    expect(after).not.toContain("Karen");
 
     // WooCommerce → sandbox: the shop's address, then Connect; WooCommerce posts the keys, webhooks are created.
     const wooId = await newIntegration("Woo-butik", "woocommerce", "sandbox");
