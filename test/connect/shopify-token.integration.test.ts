@@ -4,6 +4,7 @@ import { getDb } from "../../src/db/client";
 import { loadIntegration, sideSettings } from "../../src/integrations/store";
 import { setOutboundFetch } from "../../src/lib/outbound";
 import { shopifyClient, SHOPIFY_API_VERSION } from "../../src/modules/shopify/client";
+import { incidentOf } from "../../src/notify/incidents";
 import { fakeShopifyApp } from "../fakes/shopify-app";
 import { call, createIntegration, createTenant } from "../helpers";
 import { connectedShop } from "./shopify-helpers";
@@ -84,6 +85,8 @@ describe("Shopify expiring offline tokens (R26)", () => {
     await expect(readOrder(ctx)).rejects.toThrow(/no longer accepts orderbridge's access/);
     expect(shopify.refreshes()).toBe(1);
     expect((await call("GET", `/api/staff/integrations/${integration.id}`)).json.connection.shop.status).toBe("needs_reconnect");
+    // The merchant is told, as for an uninstall.
+    expect((await incidentOf(getDb(env), "shop_disconnected", integration.id))?.open).toBe(1);
     await expect(readOrder(await worker(integration.id))).rejects.toThrow(/no longer accepts/);
     expect(shopify.refreshes()).toBe(1);
   });

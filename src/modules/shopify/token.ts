@@ -15,6 +15,7 @@ import { getDb } from "../../db/client";
 import { accountingCache, integrations } from "../../db/schema";
 import { TransferError } from "../../domain/errors";
 import { loadIntegration, markNeedsReconnect, mergeSettings, sideSettings, type Integration } from "../../integrations/store";
+import { shopDisconnected } from "../../notify";
 import type { ShopContext } from "../types";
 
 /** A token is renewed this long before it runs out. */
@@ -114,6 +115,8 @@ async function refreshOnce(ctx: ShopContext, row: Integration, stored: Tokens, n
     const theirs = current ? ((await sideSettings(ctx.env, current, "shop")) as Record<string, unknown> & Tokens) : undefined;
     if (theirs && theirs.refreshToken !== stored.refreshToken && fresh(theirs, now())) return pick(theirs);
     await markNeedsReconnect(ctx.env, current ?? row, "shop", at);
+    // The merchant is told at once, as for an uninstall (R25).
+    await shopDisconnected(ctx.env, current ?? row, new Date(now()));
     throw needsReconnect();
   }
   const tokens: Tokens = {
