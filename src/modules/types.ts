@@ -37,6 +37,8 @@ export interface ShopContext {
   fetch: FetchFn;
   /** How long a call may wait in place for the shop's rate budget (a staff call: one query's worth); default 10 s. */
   maxWaitMs?: number;
+  /** The clock (tests); default Date.now. */
+  now?: () => number;
 }
 
 export interface ShopOrderQuery {

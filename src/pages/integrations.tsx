@@ -178,6 +178,51 @@ function StartPoint(p: { t: T; row: Integration }) {
   return <p id="start-point">{p.row.startAt ? p.t.t("startPointFrom", { when: p.t.when(p.row.startAt) }) : p.t.t("startPointOnActivation")}</p>;
 }
 
+/** The modules that connect by a flow (R26), and where it starts. */
+const CONNECT_ROUTES: Record<string, string> = {
+  shopify: "/connect/shopify/start",
+  woocommerce: "/connect/woocommerce/start",
+  economic: "/connect/economic/start",
+  dinero: "/connect/dinero/start",
+};
+
+/** Facts a connection records (not typed by anyone): kept off the form. */
+const FILLED_BY_CONNECTION: Record<string, string[]> = { shopify: ["accessTokenExpiresAt"], dinero: ["organizationName"] };
+
+/**
+ * A side's connection (R26): its state, as which shop / agreement / organization and since when, and the
+ * Connect (or Reconnect) button of a module with a connect flow.
+ */
+function ConnectionPanel(p: { t: T; row: Integration; side: Side; m: ModuleRegistration; connection: { status: string; via?: string; account?: string } }) {
+  const { t, m, connection } = p;
+  const stored = p.side === "shop" ? p.row.shopConnection : p.row.accountingConnection;
+  const route = CONNECT_ROUTES[m.id];
+  const again = connection.status === "needs_reconnect" || connection.via === "oauth";
+  const help = (["shopify", "woocommerce", "economic"] as const).find((id) => id === m.id);
+  return (
+    <div class="connection" id={`connection-${p.side}`} data-status={connection.status}>
+      <p>
+        <strong>{t.t("connectionState")}:</strong> <Badge t={t} code={connection.status} />
+        {connection.account && <span class="account"> {t.t("connectedAs", { account: connection.account })}</span>}
+        {stored?.connectedAt && <span class="since">, {t.t("connectedSince", { when: t.when(stored.connectedAt) })}</span>}
+      </p>
+      {connection.status === "needs_reconnect" && (
+        <p class="field-error" role="alert">
+          {t.t("needsReconnectHelp", { system: m.name })}
+        </p>
+      )}
+      {route && (
+        <p>
+          <a class={again && connection.status !== "needs_reconnect" ? "button secondary" : "button"} id={`connect-${m.id}`} href={`${route}?integrationId=${p.row.id}`}>
+            {t.t(again ? "reconnect" : "connect", { system: m.name })}
+          </a>{" "}
+          <span class="muted">{t.t(help ? `connectHelp_${help}` : "connectDineroHelp")}</span>
+        </p>
+      )}
+    </div>
+  );
+}
+
 interface SetupState {
   typed?: Record<string, unknown>;
   errors?: Record<string, string>;
@@ -198,14 +243,24 @@ async function setupPage(c: PageContext, row: Integration, state: SetupState = {
       <h2>
         {s === "shop" ? t.t("shopModule") : t.t("accountingModule")}: {m.name}
       </h2>
-      {s === "accounting" && m.id === "dinero" && (
-        <p>
-          <a class="button secondary" id="connect-dinero" href={`/connect/dinero/start?integrationId=${row.id}`}>{t.t("connectDinero")}</a> <span class="muted">{t.t("connectDineroHelp")}</span>
-        </p>
-      )}
-      {formSpec(m, s).map((f) => (
-        <Field t={t} f={f} settings={settings} typed={state.typed} errors={errors} missing={missing} />
-      ))}
+      <ConnectionPanel t={t} row={row} side={s} m={m} connection={view.connection[s]} />
+      {(() => {
+        const fields = formSpec(m, s).filter((f) => !FILLED_BY_CONNECTION[m.id]?.includes(f.key));
+        const field = (f: FieldSpec) => <Field t={t} f={f} settings={settings} typed={state.typed} errors={errors} missing={missing} />;
+        if (!CONNECT_ROUTES[m.id]) return fields.map(field);
+        // A module with a connect flow: the credentials it fills in are the advanced path.
+        const secret = fields.filter((f) => f.secret);
+        const open = secret.some((f) => errors[f.name] || missing.has(f.name));
+        return (
+          <>
+            {fields.filter((f) => !f.secret).map(field)}
+            <details id={`advanced-${s}`} open={open}>
+              <summary>{t.t("advancedCredentials")}</summary>
+              {secret.map(field)}
+            </details>
+          </>
+        );
+      })()}
     </div>
   );
   return render(
@@ -250,7 +305,7 @@ async function setupPage(c: PageContext, row: Integration, state: SetupState = {
         <div class="card">
           <h2>{t.t("webhookAddress")}</h2>
           <p class="mono" id="webhook-url">{view.webhookUrl}</p>
-          <p>{row.shopModule === "shopify" ? t.t("webhookShopify") : t.t("webhookWoo")}</p>
+          <p>{row.shopConnection?.via === "oauth" ? t.t("webhooksByConnection") : row.shopModule === "shopify" ? t.t("webhookShopify") : t.t("webhookWoo")}</p>
         </div>
       ) : (
         <p class="muted">{t.t("pollNote")}</p>

@@ -120,4 +120,32 @@ describe("e-conomic connect by installation link (R26)", () => {
     await postWoo(i.id, order(502), "woo-secret");
     expect((await waitForOrder(i.id, "502")).status).toBe("transferred");
   });
+
+  it("the app deleted in e-conomic: the next call's 401 shows needs reconnect with a Reconnect button; reconnecting connects again", async () => {
+    const { b, integration } = await ownerWithIntegration();
+    const first = await connect(b, integration.id);
+    expect((await b.get(`${first.back.pathname}${first.back.search}&token=${GRANT}`)).status).toBe(303);
+    await activate(integration.id);
+    // The merchant removes orderbridge from the agreement: the grant token is revoked.
+    fake.agreementGrantToken = "grant-of-the-next-install";
+    const at = new Date(Date.now() + 1000).toISOString().slice(0, 19);
+    const order = { id: 601, number: "601", status: "processing", currency: "DKK", date_created_gmt: at, date_modified_gmt: at, total: "125.00", total_tax: "25.00", billing: { first_name: "A", last_name: "B", email: "a@example.dk", country: "DK" }, line_items: [{ id: 1, name: "T", sku: "SKU-1", quantity: 1, subtotal: "100.00", total: "100.00", total_tax: "25.00", taxes: [{ id: 1, total: "25.00" }] }], shipping_lines: [], tax_lines: [{ id: 3, rate_id: 1, rate_percent: 25 }], fee_lines: [], coupon_lines: [] };
+    await postWoo(integration.id, order, "woo-secret");
+    expect((await waitForOrder(integration.id, "601")).error.category).toBe("accounting_auth_failed");
+    expect((await call("GET", `/api/staff/integrations/${integration.id}`)).json.connection.accounting).toMatchObject({ status: "needs_reconnect", via: "oauth" });
+
+    const page = await b.get(`/integrations/${integration.id}`);
+    expect(page.text).toMatch(/id="connection-accounting" data-status="needs_reconnect"/);
+    expect(page.text).toContain("Skal forbindes igen");
+    expect(page.text).toContain("e-conomic afviser nu adgangen");
+    expect(page.text).toMatch(new RegExp(`id="connect-economic" href="/connect/economic/start\\?integrationId=${integration.id}">Forbind e-conomic igen<`));
+    expect((await b.get(`/integrations/${integration.id}?lang=en`)).text).toContain("Reconnect e-conomic");
+
+    const again = await connect(b, integration.id);
+    expect((await b.get(`${again.back.pathname}${again.back.search}&token=grant-of-the-next-install`)).status).toBe(303);
+    expect((await call("GET", `/api/staff/integrations/${integration.id}`)).json.connection.accounting).toMatchObject({ status: "connected", via: "oauth" });
+    expect((await b.get(`/integrations/${integration.id}`)).text).toMatch(/id="connection-accounting" data-status="connected"/);
+    await postWoo(integration.id, { ...order, id: 602, number: "602" }, "woo-secret");
+    expect((await waitForOrder(integration.id, "602")).status).toBe("transferred");
+  });
 });

@@ -2,44 +2,17 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { setOutboundFetch } from "../../src/lib/outbound";
 import { fakeShopifyApp } from "../fakes/shopify-app";
-import { activate, call, createIntegration, postShopify, waitForOrder } from "../helpers";
+import { activate, call, postShopify, waitForOrder } from "../helpers";
+import { APP_SECRET, hmacHex, ownerWithShop, signedCallback, start } from "./shopify-helpers";
 import { signedInOwner } from "../pages/helpers";
 import shopifyDk from "../fixtures/shopify/own-dk-25-taxes-included-discount-shipping.json";
 
-const APP_SECRET = "test-shopify-app-secret";
 let shopify: ReturnType<typeof fakeShopifyApp>;
 beforeEach(() => {
   shopify = fakeShopifyApp();
   setOutboundFetch(shopify.fetch);
 });
 afterEach(() => setOutboundFetch());
-
-async function hmacHex(message: string, secret = APP_SECRET) {
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  return [...new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(message)))].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** Shopify's redirect back: the query signed as Shopify signs it (sorted, hex HMAC with the app secret). */
-async function signedCallback(params: Record<string, string>, secret = APP_SECRET) {
-  const sorted = Object.entries(params).sort(([a], [b]) => (a < b ? -1 : 1));
-  const hmac = await hmacHex(sorted.map(([k, v]) => `${k}=${v}`).join("&"), secret);
-  return `/connect/shopify/callback?${new URLSearchParams({ ...params, hmac })}`;
-}
-
-async function ownerWithShop(role: "owner" | "member" = "owner", shopDomain = "demo-shop.myshopify.com") {
-  const owner = await signedInOwner({ role });
-  const integration = await createIntegration(owner.tenantId, { shop: { module: "shopify", settings: { shopDomain } }, accounting: { module: "sandbox", settings: {} } });
-  return { ...owner, integration };
-}
-
-async function start(b: Awaited<ReturnType<typeof signedInOwner>>["b"], integrationId: string) {
-  const r = await b.get(`/connect/shopify/start?integrationId=${integrationId}`);
-  expect(r.status).toBe(302);
-  const url = new URL(r.location!);
-  expect(url.origin + url.pathname).toBe("https://shopify.fake/admin/oauth/authorize");
-  expect(Object.fromEntries(url.searchParams)).toMatchObject({ client_id: "test-shopify-client-id", scope: "read_orders,read_all_orders", redirect_uri: "https://orderbridge.test/connect/shopify/callback" });
-  return url.searchParams.get("state")!;
-}
 
 const view = async (id: string) => (await call("GET", `/api/staff/integrations/${id}`)).json;
 
@@ -98,6 +71,26 @@ describe("Shopify app install (R26)", () => {
     expect(v.connection.shop.status).toBe("not_connected");
     expect(v.shop.settings.accessToken).toBeUndefined();
     expect(shopify.webhooks).toHaveLength(0);
+  });
+
+  it("an expired state, a look-alike shop, or a state of another tenant's integration stores nothing", async () => {
+    const { b, integration } = await ownerWithShop();
+    const ok = { code: shopify.approve(), shop: "demo-shop.myshopify.com", timestamp: "1" };
+    // Signed, but the shop only looks like a myshopify.com address.
+    const s1 = await start(b, integration.id);
+    expect((await b.get(await signedCallback({ ...ok, state: s1, shop: "demo-shop.myshopify.com.evil.example" }))).status).toBe(400);
+    // Over 10 minutes old.
+    const s2 = await start(b, integration.id);
+    await env.DB.prepare("UPDATE connect_states SET expires_at = ? WHERE integration_id = ? AND used_at IS NULL").bind(new Date(Date.now() - 1000).toISOString(), integration.id).run();
+    expect((await b.get(await signedCallback({ ...ok, state: s2 }))).status).toBe(400);
+    // A state whose integration belongs to another tenant than the one that started it.
+    const s3 = await start(b, integration.id);
+    await env.DB.prepare("UPDATE connect_states SET tenant_id = 'ten_someone_else' WHERE integration_id = ? AND used_at IS NULL").bind(integration.id).run();
+    expect((await b.get(await signedCallback({ ...ok, state: s3 }))).status).toBe(400);
+    const v = await view(integration.id);
+    expect(v.connection.shop.status).toBe("not_connected");
+    expect(v.shop.settings.accessToken).toBeUndefined();
+    expect(shopify.log.filter((l) => l.path === "/admin/oauth/access_token")).toHaveLength(0);
   });
 
   it("a member gets 403 and no state; another tenant's integration is 404", async () => {

@@ -1,46 +1,18 @@
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
+import type { FetchFn } from "../../src/lib/outbound";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { setOutboundFetch } from "../../src/lib/outbound";
 import { TransferContext } from "../../src/transfers/transfer";
 import { handleMessage } from "../../src/queue";
-import type { FetchFn } from "../../src/lib/outbound";
 import { activate, call, createIntegration, postWoo, waitForOrder } from "../helpers";
 import { signedInOwner } from "../pages/helpers";
+import { fakeWooConsent } from "../fakes/woocommerce-auth";
 
 const SITE = "https://shop.example.com";
 
-/** A fake WooCommerce REST API for webhooks (woocommerce REST v3 "Webhooks"), keys checked by basic auth. */
-function fakeWoo() {
-  const keys = { key: `ck_${crypto.randomUUID().replace(/-/g, "")}`, secret: `cs_${crypto.randomUUID().replace(/-/g, "")}` };
-  const hooks: { id: number; name: string; topic: string; delivery_url: string; secret: string; status: string }[] = [];
-  const json = (b: unknown, status = 200) => new Response(JSON.stringify(b), { status, headers: { "content-type": "application/json" } });
-  const fetch: FetchFn = async (input, init) => {
-    const req = new Request(input, init);
-    const url = new URL(req.url);
-    if (req.headers.get("authorization") !== `Basic ${btoa(`${keys.key}:${keys.secret}`)}`) return json({ code: "woocommerce_rest_cannot_view", message: "Sorry, you cannot list resources.", data: { status: 401 } }, 401);
-    if (url.pathname === "/wp-json/wc/v3/webhooks" && req.method === "GET") return json(hooks);
-    if (url.pathname === "/wp-json/wc/v3/webhooks" && req.method === "POST") {
-      const b = (await req.json()) as any;
-      if (!["order.created", "order.updated"].includes(b.topic) || !/^https:\/\//.test(b.delivery_url)) return json({ code: "rest_invalid_param", message: "Invalid parameter(s): topic", data: { status: 400 } }, 400);
-      const h = { id: hooks.length + 1, name: b.name, topic: b.topic, delivery_url: b.delivery_url, secret: b.secret, status: b.status ?? "active" };
-      hooks.push(h);
-      return json(h, 201);
-    }
-    const m = url.pathname.match(/^\/wp-json\/wc\/v3\/webhooks\/(\d+)$/);
-    if (m && req.method === "PUT") {
-      const h = hooks.find((x) => x.id === Number(m[1]));
-      if (!h) return json({ code: "woocommerce_rest_webhook_invalid_id", message: "Invalid ID.", data: { status: 404 } }, 404);
-      Object.assign(h, (await req.json()) as object);
-      return json(h);
-    }
-    return json({ code: "rest_no_route", message: "No route was found matching the URL and request method.", data: { status: 404 } }, 404);
-  };
-  return { fetch, keys, hooks };
-}
-
-let woo: ReturnType<typeof fakeWoo>;
+let woo: ReturnType<typeof fakeWooConsent>;
 beforeEach(() => {
-  woo = fakeWoo();
+  woo = fakeWooConsent();
   setOutboundFetch(woo.fetch);
 });
 afterEach(() => setOutboundFetch());
@@ -84,6 +56,25 @@ describe("WooCommerce keys by consent (R26)", () => {
     const order = { id: 31, number: "31", status: "processing", currency: "DKK", date_created_gmt: at, date_modified_gmt: at, total: "125.00", total_tax: "25.00", billing: { first_name: "A", last_name: "B", email: "a@example.dk", country: "DK" }, line_items: [{ id: 1, name: "T", sku: "SKU-1", quantity: 1, subtotal: "100.00", total: "100.00", total_tax: "25.00", taxes: [{ id: 1, total: "25.00" }] }], shipping_lines: [], tax_lines: [{ id: 3, rate_id: 1, rate_percent: 25 }], fee_lines: [], coupon_lines: [] };
     expect((await postWoo(integration.id, order, secret)).status).toBe(200);
     expect((await waitForOrder(integration.id, "31")).status).toBe("transferred");
+  });
+
+  it("the consent screen as WooCommerce runs it: the keys posted to our callback, the browser back with success=1; the delivered order flows", async () => {
+    const { b, integration } = await ownerWithWoo();
+    const r = await b.get(`/connect/woocommerce/start?integrationId=${integration.id}`);
+    const authorize = new URL(r.location!);
+    expect(woo.checkAuthorize(authorize.searchParams)).toBeNull();
+    const post: FetchFn = (url, init) => exports.default.fetch(new Request(url, init));
+    const back = new URL(await woo.approve(authorize.searchParams, post));
+    expect(back.pathname).toBe(`/integrations/${integration.id}`);
+    expect(back.searchParams.get("success")).toBe("1");
+    expect((await call("GET", `/api/staff/integrations/${integration.id}`)).json.connection.shop.status).toBe("connected");
+    // The same consent again (its state is used up) is refused by our callback: WooCommerce reports success=0.
+    expect(new URL(await woo.approve(authorize.searchParams, post)).searchParams.get("success")).toBe("0");
+    await activate(integration.id);
+    const at = new Date(Date.now() + 1000).toISOString().slice(0, 19);
+    const order = { id: 41, number: "41", status: "processing", currency: "DKK", date_created_gmt: at, date_modified_gmt: at, total: "125.00", total_tax: "25.00", billing: { first_name: "A", last_name: "B", email: "a@example.dk", country: "DK" }, line_items: [{ id: 1, name: "T", sku: "SKU-1", quantity: 1, subtotal: "100.00", total: "100.00", total_tax: "25.00", taxes: [{ id: 1, total: "25.00" }] }], shipping_lines: [], tax_lines: [{ id: 3, rate_id: 1, rate_percent: 25 }], fee_lines: [], coupon_lines: [] };
+    expect(await woo.deliver(post, order)).toEqual([200]);
+    expect((await waitForOrder(integration.id, "41")).status).toBe("transferred");
   });
 
   it("a bad, reused or expired state, or keys that are not read_write, store nothing", async () => {

@@ -1,7 +1,11 @@
 // The settings page end to end: a real headless Chromium (Debian's /usr/bin/chromium via playwright-core)
 // against `wrangler dev` on a free port with a temporary local state directory.
 // invite → password → sign in → sandbox integration → activate → sandbox order → transferred in the log →
-// top-up slider shows topUpQuote's price → approve an import's test transfer. Screenshots: test-artifacts/.
+// top-up slider shows topUpQuote's price → approve an import's test transfer; then connections with buttons
+// only (R26) against fakes served over HTTP (scripts/e2e-fakes.ts): a Shopify shop, e-conomic and a
+// WooCommerce shop connected, webhooks registered, orders flowing, a customer redaction removing the
+// customer's data from the stored copy, an uninstall showing needs reconnect.
+// Screenshots: test-artifacts/.
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -10,6 +14,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { ECONOMIC_PUBLIC, SHOPIFY_KEY, SHOPIFY_SECRET, startFakes } from "../../scripts/e2e-fakes";
 
 const WRANGLER = "node_modules/.bin/wrangler";
 const ARTIFACTS = "test-artifacts";
@@ -26,7 +32,7 @@ function freePort() {
   });
 }
 
-let port, base, dir, server, browser, page;
+let port, base, dir, server, browser, page, fakes, tenant;
 let serverLog = "";
 
 async function api(method, path, body) {
@@ -49,10 +55,17 @@ beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   const env = { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" };
   execFileSync(WRANGLER, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", dir], { env, stdio: "pipe" });
+  fakes = await startFakes(["MUG-01", "TEE-RED-M", "SHIP"]);
   const vars = {
     STAFF_BOOTSTRAP_TOKEN: TOKEN,
     ENCRYPTION_KEY: randomBytes(32).toString("base64"),
-    ECONOMIC_APP_SECRET_TOKEN: "e2e",
+    ECONOMIC_APP_SECRET_TOKEN: fakes.economic.appSecretToken,
+    ECONOMIC_API_URL: fakes.origin,
+    ECONOMIC_CONNECT_URL: fakes.origin,
+    ECONOMIC_APP_PUBLIC_TOKEN: ECONOMIC_PUBLIC,
+    SHOPIFY_API_KEY: SHOPIFY_KEY,
+    SHOPIFY_API_SECRET: SHOPIFY_SECRET,
+    SHOPIFY_ADMIN_ORIGIN: fakes.origin,
     PUBLIC_URL: base,
     ALLOW_HTTP_SHOP_URLS: "true",
   };
@@ -87,12 +100,41 @@ afterAll(async () => {
     await new Promise((r) => setTimeout(r, 500));
   }
   if (dir) rmSync(dir, { recursive: true, force: true });
+  await fakes?.close();
 });
+
+/** Reloads the log page until the order has the status (the queue transfers it). */
+async function waitForStatus(integrationId, orderId, want = "transferred") {
+  await page.goto(`${base}/log?integration=${integrationId}`);
+  for (let i = 0; i < 60; i++) {
+    const status = await page.getAttribute(`tr[data-order="${orderId}"]`, "data-status").catch(() => null);
+    if (status === want) return;
+    if (i === 59) throw new Error(`order ${orderId} not ${want} (status ${status}):\n${serverLog.slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 500));
+    await page.reload();
+  }
+}
+
+/** Creates an integration on the page and returns its id. */
+async function newIntegration(name, shop, accounting) {
+  await page.goto(`${base}/integrations`);
+  await page.fill("#name", name);
+  await page.selectOption("#shop", shop);
+  await page.selectOption("#accounting", accounting);
+  await Promise.all([page.waitForURL(/\/integrations\/int_/), page.click("main form button[type=submit]")]);
+  return page.url().split("/").pop().split("?")[0];
+}
+
+/** Presses a Connect button, then the other system's approve button, and lands back on the integration. */
+async function connectWith(button, integrationId) {
+  await Promise.all([page.waitForURL((u) => u.origin === fakes.origin), page.click(button)]);
+  await Promise.all([page.waitForURL(new RegExp(`${base}/integrations/${integrationId}`)), page.click("#approve")]);
+}
 
 describe("settings page in a real browser", () => {
   it("invite → sign in → set up and activate a sandbox integration → order transferred → top-up price → approve an import", async () => {
     // Staff create the tenant and invite the owner.
-    const tenant = await api("POST", "/tenants", { name: "E2E Webshop ApS", planCode: "basic" });
+    tenant = await api("POST", "/tenants", { name: "E2E Webshop ApS", planCode: "basic" });
     const invite = await api("POST", `/tenants/${tenant.id}/users`, { email: "owner@e2e.example", role: "owner" });
     expect(invite.inviteUrl.startsWith(base)).toBe(true);
 
@@ -179,5 +221,75 @@ describe("settings page in a real browser", () => {
     expect((await api("GET", `/imports/${imp.id}`)).status).toBe("approved");
     await page.goto(`${base}/home`);
     await shot("08-home");
+  });
+
+  it("connections with buttons only: Shopify, e-conomic and WooCommerce connected, webhooks registered, orders flow, a customer redaction removes their data, an uninstall shows needs reconnect", async () => {
+    // Shopify → e-conomic: the merchant types the shop's domain (no secret), then presses the buttons.
+    const shopifyId = await newIntegration("Shopify-butik", "shopify", "economic");
+    expect(await page.getAttribute("#connection-shop", "data-status")).toBe("not_connected");
+    expect(await page.locator("#advanced-shop [name='shop.accessToken']").isVisible()).toBe(false); // the advanced path is folded away
+    await page.fill('[name="shop.shopDomain"]', "e2e-shop.myshopify.com");
+    await Promise.all([page.waitForURL(/done=saved/), page.click("#settings button[type=submit]")]);
+    // The bookkeeping choices (no credentials) as staff would set them up.
+    await api("PATCH", `/integrations/${shopifyId}`, { accounting: { settings: { layoutNumber: 19, paymentTermsNumber: 1, customerGroupNumber: 1, vatZones: { domestic: 1, eu: 2, abroad: 3 }, shippingProductNumber: "SHIP" } } });
+    await page.goto(`${base}/integrations/${shopifyId}`);
+    await connectWith("#connect-shopify", shopifyId);
+    expect(await page.getAttribute("#connection-shop", "data-status")).toBe("connected");
+    expect(await page.textContent("#connection-shop")).toContain("forbundet som Demo Butik");
+    expect(fakes.shopify.webhooks.map((w) => w.topic).sort()).toEqual(["APP_UNINSTALLED", "ORDERS_CANCELLED", "ORDERS_CREATE", "ORDERS_PAID", "ORDERS_UPDATED", "REFUNDS_CREATE"]);
+    expect(fakes.shopify.webhooks.every((w) => w.uri === `${base}/webhooks/shopify/${shopifyId}`)).toBe(true);
+    await connectWith("#connect-economic", shopifyId);
+    expect(await page.getAttribute("#connection-accounting", "data-status")).toBe("connected");
+    expect(await page.textContent("#connection-accounting")).toContain("Demo ApS (123456)");
+    expect(await page.content()).not.toContain("e2e-grant-from-install");
+    await shot("09-connected");
+    await Promise.all([page.waitForURL(/done=activated/), page.click(`form[action$="/activate"] button`)]);
+
+    // An order placed in Shopify arrives by the registered webhook and becomes a draft in e-conomic.
+    await new Promise((r) => setTimeout(r, 1100));
+    const sample = JSON.parse(readFileSync("test/fixtures/shopify/own-dk-25-taxes-included-discount-shipping.json", "utf8"));
+    const at = new Date().toISOString();
+    expect(await fakes.shopifyWebhook("ORDERS_CREATE", { ...sample, id: 880001, created_at: at, updated_at: at })).toBe(200);
+    await waitForStatus(shopifyId, "880001");
+    expect(fakes.economic.drafts.size + fakes.economic.booked.size).toBe(1);
+
+    // The customer asks Shopify to be forgotten: the stored copy of the order no longer holds their data.
+    const received = async () => {
+      await page.goto(`${base}/log?integration=${shopifyId}`);
+      await Promise.all([page.waitForURL(/\/orders\/880001$/), page.click('tr[data-order="880001"] a')]);
+      return page.textContent("#received");
+    };
+    expect(await received()).toContain("kunde@example.dk");
+    const redact = { shop_id: 1, shop_domain: "e2e-shop.myshopify.com", customer: { id: 7000000000001, email: "kunde@example.dk" }, orders_to_redact: [880001] };
+    expect(await fakes.shopifyCompliance(`${base}/webhooks/shopify/compliance`, "customers/redact", redact)).toBe(200);
+    const after = await received();
+    expect(after).not.toContain("kunde@example.dk");
+    expect(after).not.toContain("Karen");
+
+    // WooCommerce → sandbox: the shop's address, then Connect; WooCommerce posts the keys, webhooks are created.
+    const wooId = await newIntegration("Woo-butik", "woocommerce", "sandbox");
+    await page.fill('[name="shop.siteUrl"]', fakes.origin);
+    await Promise.all([page.waitForURL(/done=saved/), page.click("#settings button[type=submit]")]);
+    await connectWith("#connect-woocommerce", wooId);
+    expect(page.url()).toContain("success=1");
+    expect(await page.getAttribute("#connection-shop", "data-status")).toBe("connected");
+    expect(fakes.woo.hooks.map((h) => [h.topic, h.delivery_url, h.status])).toEqual([
+      ["order.created", `${base}/webhooks/woocommerce/${wooId}`, "active"],
+      ["order.updated", `${base}/webhooks/woocommerce/${wooId}`, "active"],
+    ]);
+    await Promise.all([page.waitForURL(/done=activated/), page.click(`form[action$="/activate"] button`)]);
+    await new Promise((r) => setTimeout(r, 1100));
+    const wooAt = new Date().toISOString().slice(0, 19);
+    const wooOrder = { id: 990001, number: "990001", status: "processing", currency: "DKK", date_created_gmt: wooAt, date_modified_gmt: wooAt, total: "125.00", total_tax: "25.00", billing: { first_name: "A", last_name: "B", email: "a@example.dk", country: "DK" }, line_items: [{ id: 1, name: "T", sku: "SKU-1", quantity: 1, subtotal: "100.00", total: "100.00", total_tax: "25.00", taxes: [{ id: 1, total: "25.00" }] }], shipping_lines: [], tax_lines: [{ id: 3, rate_id: 1, rate_percent: 25 }], fee_lines: [], coupon_lines: [] };
+    expect(await fakes.wooOrder(wooOrder)).toEqual([200]);
+    await waitForStatus(wooId, "990001");
+
+    // The merchant uninstalls the Shopify app: the page says the shop needs reconnecting, with the button.
+    expect(await fakes.shopifyWebhook("APP_UNINSTALLED", { id: 1, domain: "e2e-shop.myshopify.com" })).toBe(200);
+    await page.goto(`${base}/integrations/${shopifyId}`);
+    expect(await page.getAttribute("#connection-shop", "data-status")).toBe("needs_reconnect");
+    expect(await page.textContent("#connection-shop")).toContain("Skal forbindes igen");
+    expect(await page.textContent("#connect-shopify")).toBe("Forbind Shopify igen");
+    await shot("10-needs-reconnect");
   });
 });

@@ -112,7 +112,8 @@ type FieldErrors = Record<string, unknown>;
 export class FakeEconomic {
   readonly origin: string;
   readonly appSecretToken: string;
-  readonly agreementGrantToken: string;
+  /** The installed app's grant token; `reinstall` revokes it (the app deleted) and issues the next one. */
+  agreementGrantToken: string;
   accountingYears: FakeAccountingYear[];
   products = new Map<string, FakeProduct>();
   customers: FakeCustomer[] = [];

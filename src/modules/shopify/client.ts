@@ -19,6 +19,7 @@ import { sleep, spendBudget } from "../../lib/rate-limiter";
 import { jsonLines, shopFetchJson, shopFetchStream } from "../../lib/shop-fetch";
 import type { BulkOperationState, BulkRead, ShopClient, ShopContext, ShopOrderQuery } from "../types";
 import type { BucketLimits } from "../../domain/token-bucket";
+import { shopifyAccessToken } from "./token";
 
 export const SHOPIFY_API_VERSION = "2026-01";
 const ORDERS_PER_PAGE = 2;
@@ -225,7 +226,7 @@ export function shopifyClient(ctx: ShopContext): ShopClient {
       calls++;
       const { json } = await shopFetchJson(ctx.fetch, ctx.env, url, {
         method: "POST",
-        headers: { "content-type": "application/json", accept: "application/json", "x-shopify-access-token": String(ctx.settings.accessToken) },
+        headers: { "content-type": "application/json", accept: "application/json", "x-shopify-access-token": await shopifyAccessToken(ctx) },
         body: JSON.stringify({ query, variables }),
       });
       const body = json as Obj;
