@@ -3,7 +3,7 @@ import { getDb } from "../db/client";
 import { creditNotes, integrations, ledger } from "../db/schema";
 import { listModules } from "../modules/registry";
 import { notifyCron } from "../notify";
-import type { TransferMessage } from "../transfers/messages";
+import { type TransferMessage, enqueueMany } from "../transfers/messages";
 
 /**
  * A pending row whose next attempt was due this long ago lost its queue message (or the Worker died
@@ -61,7 +61,7 @@ export async function runCron(env: Env, now = new Date()) {
     .all();
   for (const row of stuckNotes) messages.push({ body: { type: "credit_note", ...row } });
 
-  for (let i = 0; i < messages.length; i += 100) await env.TRANSFERS.sendBatch(messages.slice(i, i + 100));
+  await enqueueMany(env, messages.map((m) => m.body));
   const notified = await notifyCron(env, now);
   return { polls: toPoll.length, reconciles: toReconcile.length, relayed: stuck.length + stuckNotes.length, ...notified };
 }

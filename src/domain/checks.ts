@@ -3,7 +3,7 @@
  * created, and the totals check of a document. Pure: every accounting module loads its master data and
  * calls these, so the rules are the same for all of them.
  */
-import { copenhagenDate } from "../lib/time";
+import { copenhagenDate } from "./calendar";
 import { TransferError } from "./errors";
 import { decimalsOf } from "./currency";
 import { formatMinorString, representable, vatOfNet } from "./money";

@@ -19,7 +19,7 @@ import type { ShopClient } from "../modules/types";
 import { readPage, type PageRead } from "../transfers/shop-pages";
 import { priceList, tenantPlan } from "../account/prices";
 import { getLedgerRow } from "../transfers/ledger-store";
-import type { TransferMessage } from "../transfers/messages";
+import { enqueue } from "../transfers/messages";
 import { importCompleted, importPaused, importResumed } from "../notify";
 import { enqueueTransfers } from "../transfers/poll";
 import { intakeOrder, TransferContext } from "../transfers/transfer";
@@ -158,7 +158,7 @@ export async function startPreflight(env: Env, row: ImportRow, actor: string) {
   const preflight: Preflight = { status: "running", ordersFound: 0, errorsByCategory: {}, errors: [] };
   const seq = row.preflightSeq + 1;
   const updated = await transition(env, row, ["draft", "approved", "paused"], { preflight, preflightCursor: null, preflightSeq: seq }, actor, "import.preflight");
-  await env.TRANSFERS.send({ type: "import_page", importId: row.id, phase: "preflight", seq } satisfies TransferMessage);
+  await enqueue(env, { type: "import_page", importId: row.id, phase: "preflight", seq });
   return updated;
 }
 
@@ -180,7 +180,7 @@ function shopClient(ctx: TransferContext, integration: Integration, settings: Re
  * at it comes after a delay.
  */
 function sendPage(env: Env, importId: string, phase: "preflight" | "run", seq: number, delaySeconds?: number) {
-  return env.TRANSFERS.send({ type: "import_page", importId, phase, seq } satisfies TransferMessage, delaySeconds ? { delaySeconds } : undefined);
+  return enqueue(env, { type: "import_page", importId, phase, seq }, delaySeconds);
 }
 
 /** Imports of at least this many (estimated) orders read the shop with a bulk export where it has one; smaller ones page. */
@@ -238,9 +238,7 @@ export async function handleImportPage(ctx: TransferContext, msg: { importId: st
     // Throttled or busy (THROTTLED, 429/503 with Retry-After): the same page comes back after the shop's
     // wait as a new message, so a busy shop never uses up the message's retries or fails an order.
     if (err.retryAfterSeconds !== undefined && err.retryAfterSeconds <= MAX_SHOP_WAIT_SECONDS) {
-      await ctx.env.TRANSFERS.send({ type: "import_page", importId: msg.importId, phase: msg.phase, seq: msg.seq } satisfies TransferMessage, {
-        delaySeconds: Math.max(1, err.retryAfterSeconds),
-      });
+      await sendPage(ctx.env, msg.importId, msg.phase, msg.seq, Math.max(1, err.retryAfterSeconds));
       return;
     }
     // The shop refused or is down, or its export failed: pause with a clear reason instead of losing
@@ -282,10 +280,10 @@ export async function handleImportPage(ctx: TransferContext, msg: { importId: st
       if (!problem) continue;
       pf.errorsByCategory[problem.category] = (pf.errorsByCategory[problem.category] ?? 0) + 1;
       if ((pf.errors ??= []).length < PREFLIGHT_ERROR_LIST) {
-        const r = raw as { id?: unknown; name?: unknown; number?: unknown; increment_id?: unknown };
+        const identity = order ? null : shop.identify(raw);
         pf.errors.push({
-          orderId: order?.shopOrderId ?? String(r.id ?? ""),
-          orderNumber: order?.orderNumber ?? String(r.name ?? r.number ?? r.increment_id ?? ""),
+          orderId: order?.shopOrderId ?? identity?.shopOrderId ?? "",
+          orderNumber: order?.orderNumber ?? identity?.orderNumber ?? "",
           category: problem.category,
           message: problem.message,
           hint: problem.hint,
@@ -442,7 +440,7 @@ export async function testTransfer(env: Env, row: ImportRow, body: { orderId?: s
     const order = shopAdapters[integration.shopModule].toOrder(raw, await ctx.shopSettings(integration));
     // A temporary failure: the queue retries the test order (its answer says pending meanwhile).
     if (!outcome.done)
-      await env.TRANSFERS.send({ type: "transfer", integrationId: integration.id, shopOrderId: order.shopOrderId } satisfies TransferMessage, { delaySeconds: outcome.delaySeconds });
+      await enqueue(env, { type: "transfer", integrationId: integration.id, shopOrderId: order.shopOrderId }, outcome.delaySeconds);
     const ledgerRow = (await getLedgerRow(ctx.db, integration.id, order.shopOrderId))!;
     result = {
       orderId: ledgerRow.shopOrderId,
@@ -503,7 +501,7 @@ async function run(env: Env, row: ImportRow, actor: string, action: string, extr
   await db.update(ledger).set({ nextAttemptAt: nowIso() }).where(and(eq(ledger.importId, row.id), eq(ledger.status, "pending"), isNull(ledger.nextAttemptAt)));
   await enqueueTransfers(env, row.integrationId, waiting.map((w) => w.shopOrderId));
   if (updated.fetchDone) await maybeComplete(env, row.id);
-  else await env.TRANSFERS.send({ type: "import_page", importId: row.id, phase: "run", seq } satisfies TransferMessage);
+  else await enqueue(env, { type: "import_page", importId: row.id, phase: "run", seq });
   return updated;
 }
 

@@ -128,3 +128,14 @@ export function stateList(settings: Record<string, unknown>, key: string, defaul
 
 /** `{[key]: value}` when there is a value, else nothing (for optional fields of the canonical order). */
 export const optional = <K extends string, V>(key: K, value: V | null | undefined) => (value === null || value === undefined ? {} : ({ [key]: value } as { [P in K]: V }));
+
+/** An unreadable order's id and number from the given fields (the first present of each), or null without an id. */
+export function identifyBy(idFields: string[], numberFields: string[]) {
+  return (raw: unknown): { shopOrderId: string; orderNumber: string } | null => {
+    if (!isObj(raw)) return null;
+    const id = idFields.map((f) => raw[f]).find((v) => v !== undefined && v !== null);
+    if (id === undefined || typeof id === "object") return null;
+    const number = numberFields.map((f) => raw[f]).find((v) => v !== undefined && v !== null && typeof v !== "object");
+    return { shopOrderId: String(id), orderNumber: String(number ?? id) };
+  };
+}

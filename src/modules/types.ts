@@ -14,6 +14,11 @@ export interface ShopAdapter {
   toOrder(raw: unknown, settings: Record<string, unknown>): CanonicalOrder;
   /** The allowed order states from the module's settings (R5). */
   allowedStates(settings: Record<string, unknown>): string[];
+  /**
+   * The id and number of an order whose JSON the mapper cannot read, so it can still be shown and fixed
+   * (null without an id).
+   */
+  identify(raw: unknown): { shopOrderId: string; orderNumber: string } | null;
   /** Reads orders from the shop's API (polling, reconciliation, imports). */
   client?(ctx: ShopContext): ShopClient;
   /**

@@ -26,7 +26,7 @@ import {
 } from "./credit-note-store";
 import { makeDocumentOnce } from "./earlier-document";
 import { getLedgerRow, type LedgerRow } from "./ledger-store";
-import type { TransferMessage } from "./messages";
+import { type TransferMessage, enqueue } from "./messages";
 import { openShopClient } from "./poll";
 import { documentReference, DONE, settleFailure, type Outcome, type TransferContext } from "./transfer";
 
@@ -142,7 +142,7 @@ export const creditNoteMessage = (row: Pick<CreditNoteRow, "integrationId" | "sh
 async function transferNow(ctx: TransferContext, integration: Integration, rows: CreditNoteRow[]) {
   for (const row of rows) {
     const outcome = await transferCreditNote(ctx, integration, row, 1);
-    if (!outcome.done) await ctx.env.TRANSFERS.send(creditNoteMessage(row), { delaySeconds: outcome.delaySeconds });
+    if (!outcome.done) await enqueue(ctx.env, creditNoteMessage(row), outcome.delaySeconds);
   }
 }
 

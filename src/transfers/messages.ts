@@ -29,3 +29,13 @@ export type TransferMessage =
 
 /** Queue messages are limited to 128 KB; bodies above this stay in D1 and the message carries a reference. */
 export const INLINE_BODY_LIMIT = 100 * 1024;
+
+/** The one way onto the transfers queue: a typed message, after `delaySeconds` when given. */
+export function enqueue(env: Pick<Env, "TRANSFERS">, message: TransferMessage, delaySeconds?: number) {
+  return env.TRANSFERS.send(message, { contentType: "json", ...(delaySeconds ? { delaySeconds } : {}) });
+}
+
+/** Many messages, in batches of 100 (the Queues limit per sendBatch). */
+export async function enqueueMany(env: Pick<Env, "TRANSFERS">, messages: TransferMessage[]) {
+  for (let i = 0; i < messages.length; i += 100) await env.TRANSFERS.sendBatch(messages.slice(i, i + 100).map((body) => ({ body, contentType: "json" as const })));
+}

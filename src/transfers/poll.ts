@@ -7,7 +7,7 @@ import type { Integration } from "../integrations/store";
 import { shopAdapters } from "../modules/adapters";
 import { getModule, missingSettings } from "../modules/registry";
 import type { ShopClient, ShopOrderPage } from "../modules/types";
-import type { TransferMessage } from "./messages";
+import { enqueue, enqueueMany } from "./messages";
 import { DONE, intakeOrder, type Outcome, type TransferContext } from "./transfer";
 
 /** A poll holds its integration's cursor this long; a crashed poll's lease runs out and the next cron run goes on. */
@@ -58,7 +58,7 @@ export async function pollIntegration(ctx: TransferContext, integration: Integra
     await enqueueTransfers(ctx.env, integration.id, taken.toTransfer);
     const next = nextCursor(stored, page, taken.lastUpdatedAt);
     const advanced = await swapCursor(ctx.db, integration.id, leased, JSON.stringify(next), { status: "ok", at: now.toISOString() });
-    if (advanced && page.nextCursor) await ctx.env.TRANSFERS.send({ type: "poll", integrationId: integration.id } satisfies TransferMessage);
+    if (advanced && page.nextCursor) await enqueue(ctx.env, { type: "poll", integrationId: integration.id });
   } catch (e) {
     await release(); // the page is read again; what was recorded is recognised by its version
     throw e;
@@ -161,8 +161,5 @@ async function knownVersions(db: Db, integrationId: string, shopOrderIds: string
 
 /** Sends transfer messages in batches of 100 (the Queues limit per sendBatch). */
 export async function enqueueTransfers(env: Env, integrationId: string, shopOrderIds: string[]) {
-  for (let i = 0; i < shopOrderIds.length; i += 100)
-    await env.TRANSFERS.sendBatch(
-      shopOrderIds.slice(i, i + 100).map((shopOrderId) => ({ body: { type: "transfer", integrationId, shopOrderId } satisfies TransferMessage })),
-    );
+  await enqueueMany(env, shopOrderIds.map((shopOrderId) => ({ type: "transfer", integrationId, shopOrderId })));
 }

@@ -2,7 +2,7 @@ import { TransferError } from "../domain/errors";
 import { isWebhookShop, type Integration } from "../integrations/store";
 import type { ShopClient } from "../modules/types";
 import { isBulkCursor, readPage, type PageRead } from "./shop-pages";
-import type { TransferMessage } from "./messages";
+import { type TransferMessage, enqueue } from "./messages";
 import { enqueueTransfers, openShopClient, setHealth, takeInPage, unhealthy } from "./poll";
 import { DONE, type Outcome, type TransferContext } from "./transfer";
 import { reconciled } from "../notify";
@@ -51,7 +51,7 @@ export async function reconcileIntegration(ctx: TransferContext, integration: In
       pages >= PAGES_BEFORE_BULK && client.bulk && !msg.bulk && !isBulkCursor(page.nextCursor)
         ? { type: "reconcile", integrationId: integration.id, from, cursor: null, pages, bulk: true }
         : { type: "reconcile", integrationId: integration.id, from, cursor: page.nextCursor, pages, bulk: msg.bulk };
-    await ctx.env.TRANSFERS.send(next, page.delaySeconds ? { delaySeconds: page.delaySeconds } : undefined);
+    await enqueue(ctx.env, next, page.delaySeconds);
   }
   return DONE;
 }

@@ -169,14 +169,12 @@ async function intakeReadable(ctx: TransferContext, integration: Integration, se
 
 async function recordUnreadable(ctx: TransferContext, integration: Integration, seen: SeenOrder, err: TransferError, at: string): Promise<Outcome> {
   // Without an id there is no ledger row to put it on; the delivery itself is kept (see deliveries).
-  const raw = seen.raw as { id?: unknown; entity_id?: unknown; name?: unknown; number?: unknown; increment_id?: unknown } | null;
-  const id = raw && (raw.id ?? raw.entity_id);
-  if (id === undefined || id === null || typeof id === "object") {
+  const identity = shopAdapters[integration.shopModule].identify(seen.raw);
+  if (!identity) {
     console.warn("unreadable order without id", integration.id, err.message);
     return DONE;
   }
-  const shopOrderId = String(id);
-  const orderNumber = String(raw!.name ?? raw!.number ?? raw!.increment_id ?? shopOrderId);
+  const { shopOrderId, orderNumber } = identity;
   const stub: CanonicalOrder = {
     shopOrderId,
     orderNumber,

@@ -10,7 +10,7 @@ import { newId } from "../lib/ids";
 import { markNeedsReconnect, sideSettings, loadIntegration, type Integration } from "../integrations/store";
 import { shopDisconnected } from "../notify";
 import { claimDelivery } from "../transfers/deliveries";
-import { INLINE_BODY_LIMIT, type TransferMessage } from "../transfers/messages";
+import { INLINE_BODY_LIMIT, type TransferMessage, enqueue } from "../transfers/messages";
 import type { AppEnv } from "../http/types";
 import { handleCompliance } from "./compliance";
 
@@ -94,7 +94,7 @@ async function accept(c: Context<AppEnv>, integration: Integration, dedupeKey: s
     ...(topic.subject === "refund" ? { subject: "refund" as const } : {}),
   };
   try {
-    await c.env.TRANSFERS.send(message, { contentType: "json" });
+    await enqueue(c.env, message);
   } catch (e) {
     // Not enqueued: forget the stored body so the shop's retry is not taken for a duplicate.
     if (large) await db.delete(deliveries).where(eq(deliveries.id, deliveryId));

@@ -213,4 +213,18 @@ describe("a test transfer that meets a temporary failure", () => {
       { timeout: 20000, interval: 200 },
     );
   });
+
+  it("R16: the run uses the integration's settings in force when it runs, not those of the quote or the test transfer", async () => {
+    const { integration, fromDate } = await setup([{}, {}, {}]);
+    const id = await approved(integration.id, fromDate, 3);
+    // After the test transfer (a draft), the merchant books documents from now on.
+    const patched = await call("PATCH", `/api/staff/integrations/${integration.id}`, { accounting: { settings: { documentType: "booked" } } });
+    expect(patched.status, patched.text).toBe(200);
+    await call("POST", `/api/staff/imports/${id}/start`);
+    await waitImport(id, (i) => i.status === "completed");
+    const docs = await sandboxDocuments(integration.id);
+    expect(docs).toHaveLength(3);
+    // The test transfer's document stays as it was made; the run's two are booked.
+    expect(docs.map((d) => d.type).sort()).toEqual(["booked", "booked", "draft"]);
+  });
 });

@@ -32,7 +32,7 @@ import {
   vatOfNet,
 } from "../../domain/money";
 import type { CanonicalOrder, ChargeLine, Customer, OrderLine } from "../../domain/order";
-import { isObj, joined, type Obj, optional, orderReader, stateList, text } from "../order-json";
+import { identifyBy, isObj, joined, type Obj, optional, orderReader, stateList, text } from "../order-json";
 import type { ShopAdapter } from "../types";
 
 const read = orderReader("Magento");
@@ -208,4 +208,5 @@ export function magentoOrder(raw: unknown, settings: Record<string, unknown> = {
 export const magentoAdapter: ShopAdapter = {
   toOrder: (raw, settings) => magentoOrder(raw, settings),
   allowedStates: (settings) => stateList(settings, "allowedStatuses", ["processing", "complete"]),
+  identify: identifyBy(["entity_id"], ["increment_id"]),
 };

@@ -4,12 +4,13 @@ import { decimalsOf } from "../../domain/currency";
 import { formatMinorString } from "../../domain/money";
 import { sandboxOrders } from "../../db/schema";
 import type { ShopAdapter, ShopClient, ShopContext } from "../types";
-import { woocommerceOrder } from "../woocommerce/mapper";
+import { woocommerceAdapter, woocommerceOrder } from "../woocommerce/mapper";
 
 /** The sandbox shop keeps WooCommerce REST v3 shaped orders in D1, so it maps with the same mapper. */
 export const sandboxShopAdapter: ShopAdapter = {
   toOrder: (raw) => woocommerceOrder(raw),
   allowedStates: (settings) => (settings.allowedStatuses as string[] | undefined) ?? ["processing", "completed"],
+  identify: woocommerceAdapter.identify,
 };
 
 export interface DemoOrderInput {

@@ -16,7 +16,7 @@
 import { requireCurrency } from "../../domain/currency";
 import { divideRounded, fractionToBasisPoints, moneyField, type MoneyField, splitGross, sumMinor, unitAndDiscount } from "../../domain/money";
 import type { CanonicalOrder, ChargeLine, Customer, OrderLine } from "../../domain/order";
-import { isObj, joined, type Obj, orderReader, stateList, text } from "../order-json";
+import { identifyBy, isObj, joined, type Obj, orderReader, stateList, text } from "../order-json";
 import type { ShopAdapter } from "../types";
 
 const read = orderReader("Shopify");
@@ -184,4 +184,5 @@ export function shopifyOrder(raw: unknown, settings: Record<string, unknown> = {
 export const shopifyAdapter: ShopAdapter = {
   toOrder: (raw, settings) => shopifyOrder(raw, settings),
   allowedStates: (settings) => stateList(settings, "allowedFinancialStatuses", ["paid", "partially_paid", "partially_refunded", "refunded"]),
+  identify: identifyBy(["id"], ["name", "order_number"]),
 };

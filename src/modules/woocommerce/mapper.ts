@@ -11,7 +11,7 @@
 import { requireCurrency } from "../../domain/currency";
 import { impliedRate, moneyField, type MoneyField, percentToBasisPoints, sumMinor, unitAndDiscount } from "../../domain/money";
 import type { CanonicalOrder, ChargeLine, Customer, OrderLine } from "../../domain/order";
-import { isObj, joined, type Obj, optional, orderReader, stateList, text } from "../order-json";
+import { identifyBy, isObj, joined, type Obj, optional, orderReader, stateList, text } from "../order-json";
 import type { ShopAdapter } from "../types";
 
 /** WooCommerce's `*_gmt` times have no zone designator: they are UTC. */
@@ -155,4 +155,5 @@ export function woocommerceOrder(raw: unknown): CanonicalOrder {
 export const woocommerceAdapter: ShopAdapter = {
   toOrder: (raw) => woocommerceOrder(raw),
   allowedStates: (settings) => stateList(settings, "allowedStatuses", ["processing", "completed", "refunded"]),
+  identify: identifyBy(["id"], ["number"]),
 };

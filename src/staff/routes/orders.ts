@@ -13,7 +13,7 @@ import { creditNoteView, getCreditNote, requeueCreditNote } from "../../transfer
 import { creditNoteMessage } from "../../transfers/credit-notes";
 import { getLedgerRow, type LedgerRow } from "../../transfers/ledger-store";
 import { ledgerDetail, ledgerEntryOf, listLedger } from "../../transfers/ledger-view";
-import type { TransferMessage } from "../../transfers/messages";
+import { enqueue } from "../../transfers/messages";
 import type { StaffApp } from "../../http/types";
 import { auditStatement } from "../audit";
 import { commonErrors, IdParam, json, staff } from "../openapi";
@@ -194,7 +194,7 @@ export function orderRoutes(app: StaffApp) {
         auditStatement(c, "refund.transfer_again", { type: "refund", id: `${integration.id}/${orderId}/${refundId}`, tenantId: integration.tenantId }),
       ]);
       const current = (await getCreditNote(db, integration.id, orderId, refundId))!;
-      if (current.status === "pending") await c.env.TRANSFERS.send(creditNoteMessage(current));
+      if (current.status === "pending") await enqueue(c.env, creditNoteMessage(current));
       return c.json(creditNoteView(current) as z.infer<typeof CreditNote>, 202);
     },
   );
@@ -214,7 +214,7 @@ export function orderRoutes(app: StaffApp) {
       if (integration.shopModule !== "sandbox") throw unprocessable("not_sandbox", "Demo orders exist only in a sandbox shop");
       const input = await optionalBody(c, DemoOrder, "demo order");
       const order = await createSandboxOrder(getDb(c.env), integration.id, input);
-      await c.env.TRANSFERS.send({ type: "poll", integrationId: integration.id } satisfies TransferMessage);
+      await enqueue(c.env, { type: "poll", integrationId: integration.id });
       return c.json(order as Record<string, unknown>, 201);
     },
   );
@@ -237,7 +237,7 @@ export function orderRoutes(app: StaffApp) {
       const refund = await refundSandboxOrder(getDb(c.env), integration.id, orderId, input);
       if (refund === null) throw notFound("Order");
       if (typeof refund === "string") throw unprocessable("refund_exceeds_order", `The refund cannot be made: ${refund}`);
-      await c.env.TRANSFERS.send({ type: "poll", integrationId: integration.id } satisfies TransferMessage);
+      await enqueue(c.env, { type: "poll", integrationId: integration.id });
       return c.json(refund, 201);
     },
   );
@@ -272,7 +272,7 @@ export async function requestTransferAgain(env: Env, row: LedgerRow, audit: Batc
       audit,
     ]);
   }
-  await env.TRANSFERS.send({ type: "transfer", integrationId: row.integrationId, shopOrderId: row.shopOrderId } satisfies TransferMessage);
+  await enqueue(env, { type: "transfer", integrationId: row.integrationId, shopOrderId: row.shopOrderId });
   const updated = await getLedgerRow(db, row.integrationId, row.shopOrderId);
   return ledgerEntryOf(db, updated!);
 }
