@@ -8,10 +8,11 @@
  * sends the merchant back with `?token=<agreement grant token>`; the token is checked with `GET /self` and
  * stored (encrypted) as `agreementGrantToken`, with the agreement's name as the connection's account.
  */
+import { audit } from "../db/audit";
 import { eq } from "drizzle-orm";
 import type { Hono } from "hono";
 import { getDb } from "../db/client";
-import { auditLog, integrations } from "../db/schema";
+import { integrations } from "../db/schema";
 import { TransferError } from "../domain/errors";
 import { loadIntegration, mergeSettings, type Integration } from "../integrations/store";
 import { ApiError, errorBody, invalid } from "../lib/errors";
@@ -238,7 +239,7 @@ async function storeConnection(env: Env, row: Integration, side: "shop" | "accou
       .update(integrations)
       .set(side === "shop" ? { shopSettings: merged.settings, shopSecrets: merged.secrets, shopConnection: connection, updatedAt: at } : { accountingSettings: merged.settings, accountingSecrets: merged.secrets, accountingConnection: connection, updatedAt: at })
       .where(eq(integrations.id, row.id)),
-    db.insert(auditLog).values({ actor: `user:${userId}`, action, targetType: "integration", targetId: row.id, tenantId: row.tenantId, details }),
+    audit(db, { actor: `user:${userId}`, action, target: { type: "integration", id: row.id, tenantId: row.tenantId }, details }),
   ]);
   await connectionRestored(env, row.id, side);
 }

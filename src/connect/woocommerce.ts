@@ -5,11 +5,11 @@
  * state. The two order webhooks are then created through the REST API with a fresh secret, and a daily
  * check re-enables or re-creates one that WooCommerce paused or disabled (after 5 failed deliveries).
  */
+import { audit } from "../db/audit";
 import { TransferError } from "../domain/errors";
 import { randomToken } from "../lib/crypto";
 import type { FetchFn } from "../lib/outbound";
 import { shopFetchJson } from "../lib/shop-fetch";
-import { auditLog } from "../db/schema";
 import { setConnection, sideSettings, type Integration } from "../integrations/store";
 import { setHealth, unhealthy } from "../transfers/poll";
 import type { TransferContext } from "../transfers/transfer";
@@ -92,7 +92,7 @@ export async function checkWooWebhooksDaily(ctx: TransferContext, integration: I
     const done = await ensureWooWebhooks(ctx.fetch, ctx.env, String(s.siteUrl), { consumerKey: String(s.consumerKey), consumerSecret: String(s.consumerSecret) }, `${base}/webhooks/woocommerce/${integration.id}`, String(s.webhookSecret));
     const repaired = done.filter((d) => d.action !== "ok");
     if (repaired.length)
-      await ctx.db.insert(auditLog).values({ actor: "system", action: "webhooks.repaired", targetType: "integration", targetId: integration.id, tenantId: integration.tenantId, details: { repaired } });
+      await audit(ctx.db, { actor: "system", action: "webhooks.repaired", target: { type: "integration", id: integration.id, tenantId: integration.tenantId }, details: { repaired } });
     await setConnection(ctx.env, integration.id, "shop", { ...conn, checkedAt: now.toISOString() });
   } catch (e) {
     if (!(e instanceof TransferError)) throw e;

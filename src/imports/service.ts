@@ -6,7 +6,8 @@
 import { and, count, eq, inArray, isNotNull, isNull, sql } from "drizzle-orm";
 import { accountStub } from "../account/client";
 import { getDb, keyChunks, type Db } from "../db/client";
-import { auditLog, creditNotes, importTimeEntries, imports, ledger } from "../db/schema";
+import { audit } from "../db/audit";
+import { creditNotes, importTimeEntries, imports, ledger } from "../db/schema";
 import { TransferError } from "../domain/errors";
 import { halfHoursFor } from "../domain/pricing";
 import { conflict, invalid, notFound, unprocessable } from "../lib/errors";
@@ -39,8 +40,8 @@ export async function loadImport(env: Env, id: string): Promise<ImportRow> {
   return row;
 }
 
-function audit(db: Db, actor: string, action: string, row: Pick<ImportRow, "id" | "tenantId">, details?: Record<string, unknown>) {
-  return db.insert(auditLog).values({ actor, action, targetType: "import", targetId: row.id, tenantId: row.tenantId, details: details ?? null });
+function auditImport(db: Db, actor: string, action: string, row: Pick<ImportRow, "id" | "tenantId">, details?: Record<string, unknown>) {
+  return audit(db, { actor, action, target: { type: "import", id: row.id, tenantId: row.tenantId }, details });
 }
 
 const rangeOf = (row: ImportRow, integration: Integration): ImportRange => ({
@@ -111,7 +112,7 @@ export async function createImport(env: Env, body: CreateImport, actor: string) 
     completedAt: null,
   };
   const db = getDb(env);
-  await db.batch([db.insert(imports).values(row), audit(db, actor, "import.create", row, { ...body })]);
+  await db.batch([db.insert(imports).values(row), auditImport(db, actor, "import.create", row, { ...body })]);
   return row;
 }
 
@@ -125,7 +126,7 @@ async function transition(env: Env, row: ImportRow, from: Status[], set: Partial
       .set(set)
       .where(and(eq(imports.id, row.id), eq(imports.status, row.status)))
       .returning(),
-    audit(db, actor, action, row, details),
+    auditImport(db, actor, action, row, details),
   ]);
   if (!updated.length) throw conflict("invalid_state", "The import changed meanwhile; look again", { status: row.status });
   return updated[0];
@@ -211,7 +212,7 @@ export async function stopReading(env: Env, row: ImportRow, msg: { phase: "prefl
       .set({ preflight: { ...pf, status: "done", shopError: message }, ...(restartCursor ? { preflightCursor: restartCursor } : {}) })
       .where(and(eq(imports.id, row.id), eq(imports.preflightSeq, msg.seq)));
   }
-  await audit(db, "system", "import.shop_unavailable", row, { message });
+  await auditImport(db, "system", "import.shop_unavailable", row, { message });
 }
 
 /**
@@ -452,7 +453,7 @@ export async function testTransfer(env: Env, row: ImportRow, body: { orderId?: s
     };
   }
   const db = getDb(env);
-  await db.batch([db.update(imports).set({ testTransfer: result }).where(eq(imports.id, row.id)), audit(db, actor, "import.test_transfer", row, result)]);
+  await db.batch([db.update(imports).set({ testTransfer: result }).where(eq(imports.id, row.id)), auditImport(db, actor, "import.test_transfer", row, result)]);
   return result;
 }
 
@@ -562,7 +563,7 @@ export async function addTime(env: Env, row: ImportRow, minutes: number, note: s
       .set({ technicianMinutes: sql`${imports.technicianMinutes} + ${minutes}` })
       .where(eq(imports.id, row.id))
       .returning(),
-    audit(db, actor, "import.time", row, { minutes, note }),
+    auditImport(db, actor, "import.time", row, { minutes, note }),
   ]);
   return technician(db, updated);
 }
@@ -576,7 +577,7 @@ export async function addOffer(env: Env, row: ImportRow, halfHours: number, acto
       .set({ acceptedHalfHours: sql`${imports.acceptedHalfHours} + ${halfHours}` })
       .where(eq(imports.id, row.id))
       .returning(),
-    audit(db, actor, "import.offer", row, { halfHours }),
+    auditImport(db, actor, "import.offer", row, { halfHours }),
   ]);
   return updated;
 }

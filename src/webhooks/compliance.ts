@@ -12,10 +12,11 @@
  * - `customers/data_request`: recorded for staff (audit log), who answer the merchant.
  * Every request is recorded in the audit log. A repeat is harmless: redacting twice changes nothing more.
  */
+import { audit } from "../db/audit";
 import { and, eq, inArray, or, sql } from "drizzle-orm";
 import type { Context } from "hono";
 import { getDb, type Db } from "../db/client";
-import { auditLog, bindings, deliveries, integrations, ledger, ledgerAttempts } from "../db/schema";
+import { bindings, deliveries, integrations, ledger, ledgerAttempts } from "../db/schema";
 import { verifyHmacBase64 } from "../lib/crypto";
 import { errorBody } from "../lib/errors";
 import type { AppEnv } from "../http/types";
@@ -160,12 +161,10 @@ export async function handleCompliance(c: Context<AppEnv>) {
         : { recorded: true };
   const tenants = [...new Set((await integrationsOf(db, shopDomain)).map((i) => i.tenantId))];
   // Recorded for staff: a data request is answered by them; redactions are kept as evidence (without the data).
-  await db.insert(auditLog).values({
+  await audit(db, {
     actor: "shopify",
     action: `compliance.${topic.replace("/", ".")}`,
-    targetType: "shop",
-    targetId: shopDomain.toLowerCase(),
-    tenantId: tenants.length === 1 ? tenants[0] : null,
+    target: { type: "shop", id: shopDomain.toLowerCase(), tenantId: tenants.length === 1 ? tenants[0] : null },
     details: {
       shopId: payload.shop_id ?? null,
       ...(topic === "customers/data_request" ? { customerId: isObj(payload.customer) ? (payload.customer.id ?? null) : null, ordersRequested: payload.orders_requested ?? [], dataRequestId: isObj(payload.data_request) ? payload.data_request.id : null } : {}),
