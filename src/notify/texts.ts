@@ -3,7 +3,7 @@
  * what it means for the books, what to do, and where to look. Codes (categories, statuses) and the
  * formatting of money and times come from the settings page's translator, so both say the same.
  */
-import { HINTS, type ErrorCategory } from "../domain/errors";
+import { errorHelp } from "../pages/error-help";
 import { translator, type Lang } from "../pages/i18n";
 
 export const KINDS = ["accounting_auth_failed", "shop_disconnected", "webhooks_missing", "import_paused", "import_completed", "failed_orders_digest"] as const;
@@ -19,26 +19,6 @@ export interface Content {
   /** Path on the settings page ("/integrations/int_…"). */
   path: string;
   linkLabel: string;
-}
-
-/** The fix of each error category in Danish (English: domain/errors HINTS). */
-const HINTS_DA: Record<ErrorCategory, string> = {
-  product_missing: "Opret varen i regnskabssystemet, eller slå \"Opret manglende varer\" til.",
-  sku_missing: "Giv varen et varenummer (SKU) i webshoppen, og opdatér derefter ordren.",
-  customer_info_missing: "Udfyld kundens navn, e-mail og land på ordren, og opdatér den derefter.",
-  vat_setup_missing: "Angiv momszonen for landet i integrationen, eller sæt moms på i webshoppen.",
-  fiscal_year_closed: "Genåbn regnskabsåret, eller vælg hvordan bogføringsdatoen sættes.",
-  totals_mismatch: "Tjek momssatserne; tillad en afrundingslinje op til en grænse.",
-  accounting_rejected: "Læs regnskabssystemets besked, ret den indstilling den nævner, og overfør igen.",
-  accounting_auth_failed: "Forbind regnskabssystemet igen (adgangen blev afvist eller tilbagekaldt).",
-  accounting_unavailable: "Intet at gøre: overførslen prøves igen automatisk.",
-  shop_unavailable: "Intet at gøre, eller tjek webshoppens adresse og adgangsnøgler.",
-  invalid_order: "Kontakt support og oplys ordrens id.",
-};
-
-export function categoryHint(lang: Lang, category: string): string {
-  const c = category as ErrorCategory;
-  return (lang === "da" ? HINTS_DA[c] : HINTS[c]) ?? "";
 }
 
 /** The words around every message. */
@@ -182,7 +162,7 @@ export function importCompleted(
 ): Content {
   const t = translator(lang);
   const da = lang === "da";
-  const groups = Object.entries(d.errorsByCategory).map(([category, n]) => ({ heading: `${t.code(category)}: ${t.num(n)}`, hint: categoryHint(lang, category), items: [] }));
+  const groups = Object.entries(d.errorsByCategory).map(([category, n]) => ({ heading: `${t.code(category)}: ${t.num(n)}`, hint: errorHelp(lang, category), items: [] }));
   return {
     subject: da ? `Importen til ${d.integration} er færdig: ${t.num(d.transferred)} ordrer overført` : `The import into ${d.integration} is completed: ${t.num(d.transferred)} orders transferred`,
     paragraphs: [
@@ -217,7 +197,7 @@ export function failedOrdersDigest(lang: Lang, d: { since: string; until: string
     ],
     groups: d.byCategory.map((c) => ({
       heading: `${t.code(c.category)} (${t.num(c.total)})`,
-      hint: categoryHint(lang, c.category),
+      hint: errorHelp(lang, c.category),
       items: [
         ...c.orders.map((o) => `${o.orderNumber} (${o.integration}): ${o.message}`),
         ...(c.total > c.orders.length ? [da ? `… og ${t.num(c.total - c.orders.length)} flere` : `… and ${t.num(c.total - c.orders.length)} more`] : []),

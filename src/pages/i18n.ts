@@ -174,6 +174,19 @@ const da = {
   webhooksPolled: "ikke brugt (hentes hvert 5. minut)",
   connectionState: "Forbindelse",
   never: "endnu ingen",
+  fieldNumber: "Skriv et helt tal, fx 1.",
+  fieldMin: "Skriv et tal på mindst {n}.",
+  fieldMax: "Skriv et tal på højst {n}.",
+  fieldEmpty: "Feltet må ikke være tomt.",
+  fieldTooLong: "Skriv højst {n} tegn.",
+  fieldChoice: "Vælg en af mulighederne på listen.",
+  fieldUnknown: "Denne indstilling findes ikke for dette system.",
+  fieldFormat: "Værdien har ikke den rigtige form.",
+  fieldShopDomain: "Skriv butikkens Shopify-domæne på formen navn.myshopify.com (det står i Shopify under Indstillinger → Domæner).",
+  fieldShopUrl: "Skriv butikkens fulde offentlige adresse med https://, fx https://minbutik.dk.",
+  fieldStates: "Vælg mindst én ordrestatus fra listen.",
+  unknownStates: "Disse statusser kender webshoppen ikke og er ikke gemt: {states}.",
+  originalMessage: "Systemets egen besked",
 } as const;
 
 export type Key = keyof typeof da;
@@ -349,6 +362,19 @@ const en: Record<Key, string> = {
   webhooksPolled: "not used (polled every 5 minutes)",
   connectionState: "Connection",
   never: "none yet",
+  fieldNumber: "Enter a whole number, e.g. 1.",
+  fieldMin: "Enter a number of at least {n}.",
+  fieldMax: "Enter a number of at most {n}.",
+  fieldEmpty: "The field must not be empty.",
+  fieldTooLong: "Enter at most {n} characters.",
+  fieldChoice: "Choose one of the options in the list.",
+  fieldUnknown: "This setting does not exist for this system.",
+  fieldFormat: "The value does not have the right form.",
+  fieldShopDomain: "Enter the shop's Shopify domain as name.myshopify.com (Shopify shows it under Settings → Domains).",
+  fieldShopUrl: "Enter the shop's full public address with https://, e.g. https://myshop.com.",
+  fieldStates: "Choose at least one order status from the list.",
+  unknownStates: "The shop does not know these statuses; they are not saved: {states}.",
+  originalMessage: "The system's own message",
 };
 
 const dict: Record<Lang, Record<Key, string>> = { da, en };

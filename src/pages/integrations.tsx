@@ -12,7 +12,7 @@ import { activateIntegration, deactivateIntegration } from "../integrations/acti
 import { integrationView, loadIntegration, mergeSettings, missingForActivation, modulesOf, prepareNewIntegration, type Integration } from "../integrations/store";
 import { ApiError, notFound } from "../lib/errors";
 import { nowIso } from "../lib/time";
-import { getModule, listModules, secretFields, validateSettings, type ModuleRegistration, type Side } from "../modules/registry";
+import { getModule, listModules, secretFields, validateSettings, type ModuleRegistration, type SettingsIssue, type Side } from "../modules/registry";
 import type { PageContext, PagesEnv } from "./auth";
 import { settingHelp, settingLabel, type T } from "./i18n";
 import { Badge, Csrf, FieldError, Flash, render, tr } from "./layout";
@@ -172,6 +172,20 @@ function Field(p: { t: T; f: FieldSpec; settings: Record<string, unknown>; typed
       <FieldError text={err} />
     </div>
   );
+}
+
+/** A settings issue in the merchant's words (never zod's "Invalid input: expected number, received string"). */
+export function fieldMessage(t: T, issue: SettingsIssue): string {
+  const key = issue.path.split(".")[0];
+  if (issue.code === "unknown") return t.t("fieldUnknown");
+  if (issue.code === "shop_url") return t.t("fieldShopUrl");
+  if (key === "shopDomain") return t.t("fieldShopDomain");
+  if (issue.code === "invalid_type") return issue.expected === "number" ? t.t("fieldNumber") : t.t("fieldFormat");
+  const numeric = issue.expected === "number" || issue.expected === "int";
+  if (issue.code === "too_small") return numeric ? t.t("fieldMin", { n: t.num(issue.limit ?? 0) }) : issue.expected === "array" ? t.t("fieldStates") : t.t("fieldEmpty");
+  if (issue.code === "too_big") return numeric ? t.t("fieldMax", { n: t.num(issue.limit ?? 0) }) : t.t("fieldTooLong", { n: t.num(issue.limit ?? 0) });
+  if (issue.code === "invalid_value") return t.t("fieldChoice");
+  return t.t("fieldFormat");
 }
 
 function StartPoint(p: { t: T; row: Integration }) {
@@ -373,7 +387,7 @@ export function integrationRoutes(app: Hono<PagesEnv>) {
     };
     const errors: Record<string, string> = {};
     for (const s of ["shop", "accounting"] as const)
-      for (const i of validateSettings(mods[s], patch[s], { allowHttpShopUrls: c.env.ALLOW_HTTP_SHOP_URLS === "true" })) errors[`${s}.${i.path}`] = i.message;
+      for (const i of validateSettings(mods[s], patch[s], { allowHttpShopUrls: c.env.ALLOW_HTTP_SHOP_URLS === "true" })) errors[`${s}.${i.path}`] = fieldMessage(tr(c), i);
     if (Object.keys(errors).length) {
       const typed = Object.fromEntries(Object.entries(form).filter(([k, v]) => typeof v === "string" && !k.startsWith("_")));
       return setupPage(c, row, { errors, typed }, 400);

@@ -9,6 +9,7 @@ import { getLedgerRow } from "../transfers/ledger-store";
 import { ledgerDetail, listLedger } from "../transfers/ledger-view";
 import type { PageContext, PagesEnv } from "./auth";
 import { tenantIntegration, tenantIntegrations, userAudit } from "./integrations";
+import { errorHelp } from "./error-help";
 import { Badge, Csrf, FieldError, Flash, render, tr } from "./layout";
 
 const STATUSES = ["pending", "transferred", "failed", "skipped"] as const;
@@ -46,8 +47,8 @@ async function orderPage(c: PageContext, state: { flash?: string; error?: string
             {d.error && (
               <>
                 <tr><th>{t.t("category")}</th><td>{t.code(d.error.category)}</td></tr>
-                <tr><th>{t.t("message")}</th><td>{d.error.message}</td></tr>
-                <tr><th>{t.t("hint")}</th><td>{d.error.hint}</td></tr>
+                <tr><th>{t.t("hint")}</th><td id="hint">{errorHelp(t.lang, d.error.category, { shopModule: integration.shopModule, accountingModule: integration.accountingModule, orderNumber: d.orderNumber, message: d.error.message })}</td></tr>
+                <tr><th>{t.t("originalMessage")}</th><td lang="en" class="muted">{d.error.message}</td></tr>
               </>
             )}
             {d.document && <tr><th>{t.t("document")}</th><td>{t.code(d.document.type)} {d.document.number}</td></tr>}
@@ -163,7 +164,7 @@ export function orderRoutes(app: Hono<PagesEnv>) {
           <table id="log">
             <thead>
               <tr>
-                <th>{t.t("order")}</th><th>{t.t("status")}</th><th>{t.t("reason")}</th><th>{t.t("category")}</th><th>{t.t("message")}</th><th>{t.t("hint")}</th><th>{t.t("document")}</th><th>{t.t("received")}</th>
+                <th>{t.t("order")}</th><th>{t.t("status")}</th><th>{t.t("reason")}</th><th>{t.t("category")}</th><th>{t.t("hint")}</th><th>{t.t("document")}</th><th>{t.t("received")}</th>
               </tr>
             </thead>
             <tbody>
@@ -173,8 +174,7 @@ export function orderRoutes(app: Hono<PagesEnv>) {
                   <td><Badge t={t} code={o.status} /></td>
                   <td>{t.code(o.reason)}</td>
                   <td>{t.code(o.error?.category)}</td>
-                  <td>{o.error?.message ?? ""}</td>
-                  <td>{o.error?.hint ?? ""}</td>
+                  <td>{o.error ? errorHelp(t.lang, o.error.category, { shopModule: integration!.shopModule, accountingModule: integration!.accountingModule, orderNumber: o.orderNumber, message: o.error.message }) : ""}</td>
                   <td>{o.document ? `${t.code(o.document.type)} ${o.document.number}` : ""}</td>
                   <td>{t.short(o.receivedAt)}</td>
                 </tr>
