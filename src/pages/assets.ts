@@ -31,6 +31,10 @@ progress{width:100%;max-width:420px;height:1rem}
 .cols{display:grid;grid-template-columns:1fr 1fr;gap:1rem}@media(max-width:800px){.cols{grid-template-columns:1fr}}
 fieldset{border:1px solid #dde2e8;border-radius:6px;margin:.6rem 0}
 .price{font-size:1.6rem;font-weight:700}
+fieldset.states{display:flex;flex-wrap:wrap;gap:.2rem 1.2rem}fieldset.states legend{font-weight:600}fieldset.invalid{border-color:#b3261e}
+label.check{display:flex;gap:.4rem;align-items:center;font-weight:400;margin:.2rem 0}
+details.confirm{display:inline-block}details.confirm summary{list-style:none}details.confirm summary::-webkit-details-marker{display:none}
+details.confirm[open]{display:block;background:#fff8e6;border:1px solid #e6c877;border-radius:6px;padding:.6rem}
 svg text{font-size:10px;fill:#5b6675}
 .signin{max-width:380px;margin:4rem auto}
 `;

@@ -69,7 +69,7 @@ const da = {
   pollNote: "Denne webshop hentes automatisk hvert 5. minut; der skal ikke opsættes webhooks.",
   connectDinero: "Forbind Dinero",
   connectDineroHelp: "Log ind i Dinero (Visma Connect) og godkend adgangen: så skal der ikke kopieres nogen API-nøgle.",
-  allowedStatesHelp: "Kommasepareret liste af ordrestatusser der overføres.",
+  allowedStatesHelp: "Sæt kryds ved de statusser, hvor ordren skal i regnskabet.",
   yes: "Ja",
   no: "Nej",
   notSet: "(ikke sat)",
@@ -187,6 +187,13 @@ const da = {
   fieldStates: "Vælg mindst én ordrestatus fra listen.",
   unknownStates: "Disse statusser kender webshoppen ikke og er ikke gemt: {states}.",
   originalMessage: "Systemets egen besked",
+  saveAndActivate: "Gem og aktivér",
+  saveAndActivateHelp: "Gemmer indstillingerne, prøver at læse fra webshoppen og regnskabet, og aktiverer integrationen, når begge svarer.",
+  checkFailed: "Integrationen er ikke aktiveret: {side} kunne ikke læses. Indstillingerne er gemt.",
+  checkShop: "webshoppen",
+  checkAccounting: "regnskabet",
+  deactivateConfirm: "Når integrationen er deaktiveret, overføres nye ordrer ikke, før du aktiverer den igen. Ordrer der kommer imens, bliver gemt.",
+  deactivateReally: "Ja, deaktivér",
 } as const;
 
 export type Key = keyof typeof da;
@@ -257,7 +264,7 @@ const en: Record<Key, string> = {
   pollNote: "This shop is polled automatically every 5 minutes; no webhooks to set up.",
   connectDinero: "Connect Dinero",
   connectDineroHelp: "Sign in to Dinero (Visma Connect) and approve the access: no API key needs copying.",
-  allowedStatesHelp: "Comma-separated list of order states that are transferred.",
+  allowedStatesHelp: "Tick the statuses at which the order goes to the books.",
   yes: "Yes",
   no: "No",
   notSet: "(not set)",
@@ -375,6 +382,13 @@ const en: Record<Key, string> = {
   fieldStates: "Choose at least one order status from the list.",
   unknownStates: "The shop does not know these statuses; they are not saved: {states}.",
   originalMessage: "The system's own message",
+  saveAndActivate: "Save and activate",
+  saveAndActivateHelp: "Saves the settings, tries a read from the shop and the accounting system, and activates the integration once both answer.",
+  checkFailed: "The integration is not activated: {side} could not be read. The settings are saved.",
+  checkShop: "the shop",
+  checkAccounting: "the accounting system",
+  deactivateConfirm: "Once the integration is deactivated, new orders are not transferred until you activate it again. Orders arriving meanwhile are kept.",
+  deactivateReally: "Yes, deactivate",
 };
 
 const dict: Record<Lang, Record<Key, string>> = { da, en };
@@ -596,4 +610,68 @@ export function settingHelp(lang: Lang, path: string): string | null {
 /** A setting's label; `path` is the setting's path within its module ("vatZones.eu"). */
 export function settingLabel(lang: Lang, path: string): string | null {
   return settingLabels[lang][path] ?? null;
+}
+
+/** The shops' order states in the words their own Danish and English admin uses, by module ("shopify:paid"). */
+const stateLabels: Record<Lang, Record<string, string>> = {
+  da: {
+    "shopify:pending": "Afventer",
+    "shopify:authorized": "Autoriseret",
+    "shopify:partially_paid": "Delvist betalt",
+    "shopify:paid": "Betalt",
+    "shopify:partially_refunded": "Delvist refunderet",
+    "shopify:refunded": "Refunderet",
+    "shopify:voided": "Annulleret",
+    "shopify:expired": "Udløbet",
+    "woocommerce:pending": "Afventer betaling",
+    "woocommerce:processing": "Behandler",
+    "woocommerce:on-hold": "Afventer",
+    "woocommerce:completed": "Gennemført",
+    "woocommerce:cancelled": "Annulleret",
+    "woocommerce:refunded": "Refunderet",
+    "woocommerce:failed": "Mislykket",
+    "woocommerce:checkout-draft": "Kladde",
+    "magento:pending": "Afventer",
+    "magento:pending_payment": "Afventer betaling",
+    "magento:payment_review": "Betaling gennemgås",
+    "magento:processing": "Behandles",
+    "magento:complete": "Fuldført",
+    "magento:closed": "Lukket",
+    "magento:canceled": "Annulleret",
+    "magento:holded": "På hold",
+    "magento:fraud": "Mistanke om svindel",
+  },
+  en: {
+    "shopify:pending": "Pending",
+    "shopify:authorized": "Authorized",
+    "shopify:partially_paid": "Partially paid",
+    "shopify:paid": "Paid",
+    "shopify:partially_refunded": "Partially refunded",
+    "shopify:refunded": "Refunded",
+    "shopify:voided": "Voided",
+    "shopify:expired": "Expired",
+    "woocommerce:pending": "Pending payment",
+    "woocommerce:processing": "Processing",
+    "woocommerce:on-hold": "On hold",
+    "woocommerce:completed": "Completed",
+    "woocommerce:cancelled": "Cancelled",
+    "woocommerce:refunded": "Refunded",
+    "woocommerce:failed": "Failed",
+    "woocommerce:checkout-draft": "Draft",
+    "magento:pending": "Pending",
+    "magento:pending_payment": "Pending payment",
+    "magento:payment_review": "Payment review",
+    "magento:processing": "Processing",
+    "magento:complete": "Complete",
+    "magento:closed": "Closed",
+    "magento:canceled": "Canceled",
+    "magento:holded": "On hold",
+    "magento:fraud": "Suspected fraud",
+  },
+};
+
+/** An order state's name; the sandbox shop speaks WooCommerce. */
+export function stateLabel(lang: Lang, moduleId: string, state: string): string {
+  const m = moduleId === "sandbox" ? "woocommerce" : moduleId;
+  return stateLabels[lang][`${m}:${state}`] ?? state;
 }

@@ -62,7 +62,7 @@ export const Csrf = (p: { token: string }) => <input type="hidden" name="_csrf" 
 
 export const Flash = (p: { text?: string | null; error?: boolean }) => (p.text ? <div class={p.error ? "flash error" : "flash"} role={p.error ? "alert" : "status"}>{p.text}</div> : null);
 
-export const FieldError = (p: { text?: string }) => (p.text ? <p class="field-error">{p.text}</p> : null);
+export const FieldError = (p: { text?: string; id?: string }) => (p.text ? <p class="field-error" id={p.id}>{p.text}</p> : null);
 
 export const Badge = (p: { t: T; code: string }) => <span class={`badge ${p.code}`}>{p.t.code(p.code)}</span>;
 

@@ -49,7 +49,7 @@ describe("settings page: integration setup", () => {
       "accounting.layoutNumber": "19",
       "accounting.vatZones.domestic": "1",
       "accounting.agreementGrantToken": "grant-very-secret",
-      "shop.allowedFinancialStatuses": "paid, authorized",
+      "shop.allowedFinancialStatuses": ["", "paid", "authorized"],
     });
     expect(ok.status).toBe(303);
     const after = await b.get(ok.location!);
@@ -58,7 +58,9 @@ describe("settings page: integration setup", () => {
     expect(after.text).not.toContain("grant-very-secret");
     expect(after.text).toMatch(/name="shop.accessToken"[^>]*placeholder="\*\*\*\*\*\*\*\* \(sat/);
     expect(after.text).toMatch(/name="shop.webhookSecret"[^>]*placeholder="ikke sat"/);
-    expect(after.text).toContain('value="paid, authorized"');
+    expect(after.text).toMatch(/name="shop.allowedFinancialStatuses" value="paid" checked=""\/> Betalt/);
+    expect(after.text).toMatch(/name="shop.allowedFinancialStatuses" value="authorized" checked=""\/> Autoriseret/);
+    expect(after.text).toMatch(/name="shop.allowedFinancialStatuses" value="refunded"\/> Refunderet/);
     const api = await call("GET", `/api/staff/integrations/${id}`);
     expect(api.json.shop.settings).toMatchObject({ shopDomain: "demo-shop.myshopify.com", accessToken: "********", allowedFinancialStatuses: ["paid", "authorized"] });
     expect(api.json.accounting.settings.layoutNumber).toBe(19);
