@@ -10,6 +10,11 @@ import { getDb } from "../db/client";
 import { auditLog, integrations } from "../db/schema";
 import { activateIntegration, deactivateIntegration } from "../integrations/activation";
 import { checkConnections, type SideFailure } from "../integrations/connection-check";
+import { TransferError } from "../domain/errors";
+import { accountingAdapters } from "../modules/adapters";
+import { REDACTED } from "../modules/settings";
+import type { SettingChoices } from "../modules/types";
+import { TransferContext } from "../transfers/transfer";
 import { integrationView, loadIntegration, mergeSettings, missingForActivation, modulesOf, prepareNewIntegration, type Integration } from "../integrations/store";
 import { ApiError, notFound } from "../lib/errors";
 import { nowIso } from "../lib/time";
@@ -132,7 +137,7 @@ function chosen(f: FieldSpec, settings: Record<string, unknown>, typed?: Record<
   return Array.isArray(v) ? v.map(String) : [];
 }
 
-function Field(p: { t: T; f: FieldSpec; moduleId: string; settings: Record<string, unknown>; typed?: Record<string, unknown>; errors: Record<string, string>; missing: Set<string> }) {
+function Field(p: { t: T; f: FieldSpec; moduleId: string; choices?: SettingChoices | null; settings: Record<string, unknown>; typed?: Record<string, unknown>; errors: Record<string, string>; missing: Set<string> }) {
   const { t, f } = p;
   const id = `f-${f.name.replace(/\./g, "-")}`;
   const err = p.errors[f.name] ?? (p.missing.has(f.name) ? t.t("required") : undefined);
@@ -189,6 +194,20 @@ function Field(p: { t: T; f: FieldSpec; moduleId: string; settings: Record<strin
   if (f.secret) {
     const set = p.settings[f.key] === "********";
     input = <input id={id} name={f.name} type="password" autocomplete="new-password" placeholder={set ? t.t("secretSet") : t.t("secretNotSet")} class={cls} data-secret={set ? "set" : "not-set"} aria-invalid={err ? "true" : undefined} aria-describedby={described} />;
+  } else if (p.choices?.[path] && (f.kind === "number" || f.kind === "string")) {
+    // Read from the merchant's own agreement: chosen by name, the number beside it.
+    const opts = p.choices[path];
+    input = (
+      <select id={id} name={f.name} class={cls} aria-invalid={err ? "true" : undefined} aria-describedby={described} data-choices="agreement">
+        <option value="">{t.t("notSet")}</option>
+        {value && !opts.some((o) => String(o.value) === value) && <option value={value} selected>{value}</option>}
+        {opts.map((o) => (
+          <option value={String(o.value)} selected={String(o.value) === value}>
+            {o.label} ({o.value})
+          </option>
+        ))}
+      </select>
+    );
   } else if (f.kind === "boolean" || f.kind === "enum") {
     const opts = f.kind === "boolean" ? [["true", t.t("yes")], ["false", t.t("no")]] : f.options!.map((o) => [o, settingLabel(t.lang, `${path}:${o}`) ?? o]);
     input = (
@@ -229,6 +248,23 @@ function StartPoint(p: { t: T; row: Integration }) {
   return <p id="start-point">{p.row.startAt ? p.t.t("startPointFrom", { when: p.t.when(p.row.startAt) }) : p.t.t("startPointOnActivation")}</p>;
 }
 
+/**
+ * The accounting system's own choices for the settings that name its records, once its credentials are
+ * set; "unavailable" when it cannot be read now (the page then shows number boxes and says why).
+ */
+async function agreementChoices(c: PageContext, row: Integration, m: ModuleRegistration, shown: Record<string, unknown>): Promise<SettingChoices | "unavailable" | null> {
+  const read = accountingAdapters[m.id]?.choices;
+  const secrets = secretFields(m);
+  if (!read || !secrets.length || !secrets.some((k) => shown[k] === REDACTED)) return null;
+  const ctx = new TransferContext(c.env);
+  try {
+    return await read({ integrationId: row.id, tenantId: row.tenantId, settings: await ctx.accountingSettings(row), env: c.env, db: ctx.db, fetch: ctx.fetch });
+  } catch (e) {
+    if (e instanceof TransferError) return "unavailable";
+    throw e;
+  }
+}
+
 interface SetupState {
   typed?: Record<string, unknown>;
   errors?: Record<string, string>;
@@ -246,6 +282,7 @@ async function setupPage(c: PageContext, row: Integration, state: SetupState = {
   const csrf = c.get("csrf");
   const missing = new Set((state.missing ?? []).map((m) => m));
   const errors = state.errors ?? {};
+  const choices = await agreementChoices(c, row, mods.accounting, view.accounting.settings);
   const side = (s: Side, m: ModuleRegistration, settings: Record<string, unknown>) => (
     <div class="card">
       <h2>
@@ -256,8 +293,9 @@ async function setupPage(c: PageContext, row: Integration, state: SetupState = {
           <a class="button secondary" id="connect-dinero" href={`/connect/dinero/start?integrationId=${row.id}`}>{t.t("connectDinero")}</a> <span class="muted">{t.t("connectDineroHelp")}</span>
         </p>
       )}
+      {s === "accounting" && choices === "unavailable" && <p class="muted" id="choices-unavailable">{t.t("choicesUnavailable", { system: m.name })}</p>}
       {formSpec(m, s).map((f) => (
-        <Field t={t} f={f} moduleId={m.id} settings={settings} typed={state.typed} errors={errors} missing={missing} />
+        <Field t={t} f={f} moduleId={m.id} choices={s === "accounting" && choices !== "unavailable" ? choices : null} settings={settings} typed={state.typed} errors={errors} missing={missing} />
       ))}
     </div>
   );

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { setOutboundFetch } from "../../src/lib/outbound";
-import { call, createIntegration } from "../helpers";
+import { FakeEconomic } from "../fakes/economic";
+import { call, createIntegration, economicSettingsComplete } from "../helpers";
 import { csrfOf, signedInOwner } from "./helpers";
 
 afterEach(() => setOutboundFetch());
@@ -76,5 +77,39 @@ describe("settings page: guided setup", () => {
     expect(act.status).toBe(303);
     const active = await b.get(`/integrations/${i.id}`);
     expect(active.text).toMatch(/<details class="confirm" id="deactivate"><summary class="button secondary">Deaktivér<\/summary><p>Når integrationen er deaktiveret[^<]*<\/p><form method="post" action="\/integrations\/[^"]+\/deactivate">/);
+  });
+
+  it("e-conomic choices are dropdowns read from the merchant's agreement once a grant token is set, read once and kept; number boxes when it cannot be read", async () => {
+    const fake = new FakeEconomic({ agreementGrantToken: economicSettingsComplete.agreementGrantToken, products: [{ productNumber: "SHIP", name: "Fragt", salesPrice: 39, productGroup: { productGroupNumber: 1 } }] });
+    setOutboundFetch(fake.fetch);
+    const { b, tenantId } = await signedInOwner();
+    const bare = await createIntegration(tenantId, { shop: { module: "sandbox", settings: {} }, accounting: { module: "economic", settings: {} } });
+    const before = await b.get(`/integrations/${bare.id}`);
+    expect(before.text).toMatch(/<input id="f-accounting-layoutNumber" name="accounting.layoutNumber" type="text" inputmode="numeric"/);
+    expect(fake.requests()).toHaveLength(0); // no grant token: nothing to read with
+
+    const i = await createIntegration(tenantId, { shop: { module: "sandbox", settings: {} }, accounting: { module: "economic", settings: { ...economicSettingsComplete, layoutNumber: 21 } } });
+    const page = await b.get(`/integrations/${i.id}`);
+    expect(page.text).toMatch(/<select id="f-accounting-layoutNumber" name="accounting.layoutNumber"[^>]*data-choices="agreement"><option value="">\(ikke sat\)<\/option><option value="19">Standardlayout \(19\)<\/option><option value="21" selected="">Layout med logo \(21\)<\/option>/);
+    expect(page.text).toContain('<option value="1" selected="">Netto 8 dage (1)</option>');
+    expect(page.text).toContain('<option value="1" selected="">Indenlandske kunder (1)</option>');
+    expect(page.text).toMatch(/name="accounting.vatZones.eu"[^]*?<option value="2" selected="">EU \(2\)<\/option>/);
+    expect(page.text).toContain('<option value="SHIP" selected="">Fragt (SHIP)</option>');
+    const reads = fake.requests("GET", "/layouts").length;
+    expect(reads).toBe(1);
+    await b.get(`/integrations/${i.id}`);
+    expect(fake.requests("GET", "/layouts")).toHaveLength(reads); // kept, not read per page view
+    // A choice posted from the dropdown is saved as the number.
+    const saved = await b.post(`/integrations/${i.id}/settings`, { _csrf: csrfOf(page.text), "accounting.paymentTermsNumber": "2" });
+    expect(saved.status).toBe(303);
+    expect((await call("GET", `/api/staff/integrations/${i.id}`)).json.accounting.settings.paymentTermsNumber).toBe(2);
+
+    // e-conomic cannot be read (and nothing is kept yet): number boxes, and the page says why.
+    const other = await createIntegration(tenantId, { shop: { module: "sandbox", settings: {} }, accounting: { module: "economic", settings: economicSettingsComplete } });
+    setOutboundFetch(async () => new Response("{}", { status: 503, headers: { "content-type": "application/json" } }));
+    const down = await b.get(`/integrations/${other.id}`);
+    expect(down.status).toBe(200);
+    expect(down.text).toContain("Vi kunne ikke læse valgmulighederne fra e-conomic lige nu");
+    expect(down.text).toMatch(/<input id="f-accounting-layoutNumber" name="accounting.layoutNumber" type="text" inputmode="numeric" value="19"/);
   });
 });
