@@ -11,9 +11,12 @@ const NAV: [string, Key][] = [
   ["/users", "navUsers"],
 ];
 
-export function Layout(props: { t: T; title: string; path: string; user?: SessionUser; csrf?: string; scripts?: string[]; children?: Child }) {
+export function Layout(props: { t: T; title: string; path: string; query?: string; user?: SessionUser; csrf?: string; scripts?: string[]; children?: Child }) {
   const { t, user } = props;
   const other = t.lang === "da" ? "en" : "da";
+  // The language switch keeps the page's filters and search.
+  const switched = new URLSearchParams(props.query ?? "");
+  switched.set("lang", other);
   return (
     <html lang={t.lang}>
       <head>
@@ -32,7 +35,7 @@ export function Layout(props: { t: T; title: string; path: string; user?: Sessio
               </a>
             ))}
           <span class="right">
-            <a href={`?lang=${other}`} hreflang={other}>
+            <a href={`?${switched}`} hreflang={other} lang={other}>
               {t.t("language")}
             </a>
             {user && (
@@ -83,7 +86,7 @@ export async function render(c: PageContext, title: string, body: Child, opts: {
     csrf = c.get("csrf");
   } catch {}
   const page = (
-    <Layout t={t} title={title} path={c.req.path} user={user} csrf={csrf} scripts={opts.scripts}>
+    <Layout t={t} title={title} path={c.req.path} query={new URL(c.req.url).search} user={user} csrf={csrf} scripts={opts.scripts}>
       {body}
     </Layout>
   );
