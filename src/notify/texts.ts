@@ -4,6 +4,7 @@
  * formatting of money and times come from the settings page's translator, so both say the same.
  */
 import { errorHelp } from "../pages/error-help";
+import { pauseWords } from "../pages/import-words";
 import { translator, type Lang } from "../pages/i18n";
 
 export const KINDS = ["accounting_auth_failed", "shop_disconnected", "webhooks_missing", "import_paused", "import_completed", "failed_orders_digest"] as const;
@@ -114,36 +115,9 @@ export function webhooksMissing(lang: Lang, d: { integration: string; integratio
       };
 }
 
-type PauseReason = "scope_exceeded" | "staff" | "shop_unavailable";
-
-const PAUSES: Record<Lang, Record<PauseReason, { why: string; todo: string }>> = {
-  da: {
-    scope_exceeded: {
-      why: "Importen fandt {found} ordrer, mere end 25 % over de {estimated}, tilbuddet bygger på. Den venter derfor på et nyt tilbud, før flere ordrer overføres og faktureres.",
-      todo: "Support sender dig et nyt tilbud; når du har accepteret det, fortsætter importen, hvor den slap.",
-    },
-    staff: { why: "Support har sat importen på pause.", todo: "Du behøver ikke gøre noget; support fortsætter importen og giver dig besked." },
-    shop_unavailable: {
-      why: "Webshoppen kunne ikke læses, så importen holder pause i stedet for at springe ordrer over.",
-      todo: "Tjek at webshoppen er oppe, og at forbindelsen under integrationen virker; giv support besked, så fortsætter importen.",
-    },
-  },
-  en: {
-    scope_exceeded: {
-      why: "The import found {found} orders, more than 25 % above the {estimated} the quote is based on. It waits for a new quote before more orders are transferred and billed.",
-      todo: "Support sends you a new quote; once you accept it, the import goes on where it stopped.",
-    },
-    staff: { why: "Support paused the import.", todo: "Nothing to do for you; support resumes the import and lets you know." },
-    shop_unavailable: {
-      why: "The shop could not be read, so the import pauses instead of skipping orders.",
-      todo: "Check that the shop is up and that the connection on the integration's page works; tell support, and the import goes on.",
-    },
-  },
-};
-
 export function importPaused(lang: Lang, d: { importId: string; integration: string; reason: string; found: number; estimated: number; fromDate: string; toDate: string }): Content {
   const t = translator(lang);
-  const p = PAUSES[lang][(d.reason in PAUSES[lang] ? d.reason : "staff") as PauseReason];
+  const p = pauseWords(lang, d.reason);
   return {
     subject: lang === "da" ? `Importen af tidligere ordrer til ${d.integration} er sat på pause` : `The import of earlier orders into ${d.integration} is paused`,
     paragraphs: [

@@ -11,7 +11,7 @@ const NAV: [string, Key][] = [
   ["/users", "navUsers"],
 ];
 
-export function Layout(props: { t: T; title: string; path: string; query?: string; user?: SessionUser; csrf?: string; scripts?: string[]; children?: Child }) {
+export function Layout(props: { t: T; title: string; path: string; query?: string; refresh?: number; user?: SessionUser; csrf?: string; scripts?: string[]; children?: Child }) {
   const { t, user } = props;
   const other = t.lang === "da" ? "en" : "da";
   // The language switch keeps the page's filters and search.
@@ -22,6 +22,7 @@ export function Layout(props: { t: T; title: string; path: string; query?: strin
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
+        {props.refresh && <meta http-equiv="refresh" content={String(props.refresh)} />}
         <title>{`${props.title} · orderbridge`}</title>
         <link rel="stylesheet" href="/assets/app.css" />
       </head>
@@ -77,7 +78,7 @@ import { translator } from "./i18n";
 export const tr = (c: PageContext) => translator(c.get("lang") ?? "da");
 
 /** Renders a page inside the layout, with a doctype (standards mode, not quirks mode). */
-export async function render(c: PageContext, title: string, body: Child, opts: { status?: ContentfulStatusCode; scripts?: string[] } = {}) {
+export async function render(c: PageContext, title: string, body: Child, opts: { status?: ContentfulStatusCode; scripts?: string[]; refresh?: number } = {}) {
   const t = tr(c);
   let user: SessionUser | undefined;
   let csrf: string | undefined;
@@ -86,7 +87,7 @@ export async function render(c: PageContext, title: string, body: Child, opts: {
     csrf = c.get("csrf");
   } catch {}
   const page = (
-    <Layout t={t} title={title} path={c.req.path} query={new URL(c.req.url).search} user={user} csrf={csrf} scripts={opts.scripts}>
+    <Layout t={t} title={title} path={c.req.path} query={new URL(c.req.url).search} refresh={opts.refresh} user={user} csrf={csrf} scripts={opts.scripts}>
       {body}
     </Layout>
   );

@@ -159,12 +159,12 @@ describe("settings page: subscription, imports, users", () => {
     expect(page.text).toContain("Der er endnu ingen testoverførsel");
     expect(page.text).not.toContain(`/imports/${importId}/approve`);
     // Without a successful test transfer the service refuses: shown as an error, nothing changes.
-    const early = await b.post(`/imports/${importId}/approve`, { _csrf: csrfOf(page.text), note: "ok" });
+    const early = await b.post(`/imports/${importId}/approve`, { _csrf: csrfOf(page.text), note: "ok", accept: "yes" });
     expect(early.status).toBe(409);
     await env.DB.prepare("UPDATE imports SET test_transfer = ? WHERE id = ?").bind(JSON.stringify({ orderId: "1", status: "transferred", document: { type: "draft", number: "7" } }), importId).run();
     page = await b.get(`/imports/${importId}`);
     expect(page.text).toContain(`action="/imports/${importId}/approve"`);
-    const ok = await b.post(`/imports/${importId}/approve`, { _csrf: csrfOf(page.text), note: "Looks right" });
+    const ok = await b.post(`/imports/${importId}/approve`, { _csrf: csrfOf(page.text), note: "Looks right", accept: "yes" });
     expect(ok.status).toBe(303);
     const row = await env.DB.prepare("SELECT status, approval FROM imports WHERE id = ?").bind(importId).first<Record<string, string>>();
     expect(row!.status).toBe("approved");
