@@ -383,7 +383,7 @@ export function integrationRoutes(app: Hono<PagesEnv>) {
     const rows = await tenantIntegrations(c);
     const typed = state.typed ?? {};
     const select = (side: Side, name: string) => (
-      <select id={name} name={name} class={state.errors?.[name] ? "invalid" : ""}>
+      <select id={name} name={name} class={state.errors?.[name] ? "invalid" : ""} aria-describedby={state.errors?.[name] ? `${name}-error` : undefined}>
         {listModules(side).map((m) => (
           <option value={m.id} selected={typed[name] === m.id}>
             {m.name}
@@ -396,7 +396,7 @@ export function integrationRoutes(app: Hono<PagesEnv>) {
       t.t("integrations"),
       <>
         <h1>{t.t("integrations")}</h1>
-        <table>
+        <table class="cards">
           <thead>
             <tr>
               <th>{t.t("name")}</th>
@@ -408,12 +408,12 @@ export function integrationRoutes(app: Hono<PagesEnv>) {
           <tbody>
             {rows.map((r) => (
               <tr>
-                <td>
+                <td data-label={t.t("name")}>
                   <a href={`/integrations/${r.id}`}>{r.name ?? r.id}</a>
                 </td>
-                <td>{getModule("shop", r.shopModule)?.name}</td>
-                <td>{getModule("accounting", r.accountingModule)?.name}</td>
-                <td>
+                <td data-label={t.t("shopModule")}>{getModule("shop", r.shopModule)?.name}</td>
+                <td data-label={t.t("accountingModule")}>{getModule("accounting", r.accountingModule)?.name}</td>
+                <td data-label={t.t("status")}>
                   <Badge t={t} code={r.status} />
                 </td>
               </tr>
@@ -425,14 +425,14 @@ export function integrationRoutes(app: Hono<PagesEnv>) {
           <form method="post" action="/integrations">
             <Csrf token={c.get("csrf")} />
             <label for="name">{t.t("name")}</label>
-            <input id="name" name="name" value={typed.name ?? ""} maxlength={200} class={state.errors?.name ? "invalid" : ""} />
-            <FieldError text={state.errors?.name} />
+            <input id="name" name="name" value={typed.name ?? ""} maxlength={200} class={state.errors?.name ? "invalid" : ""} aria-describedby={state.errors?.name ? "name-error" : undefined} />
+            <FieldError text={state.errors?.name} id="name-error" />
             <label for="shop">{t.t("shopModule")}</label>
             {select("shop", "shop")}
-            <FieldError text={state.errors?.shop} />
+            <FieldError text={state.errors?.shop} id="shop-error" />
             <label for="accounting">{t.t("accountingModule")}</label>
             {select("accounting", "accounting")}
-            <FieldError text={state.errors?.accounting} />
+            <FieldError text={state.errors?.accounting} id="accounting-error" />
             <p>
               <button type="submit">{t.t("create")}</button>
             </p>
@@ -449,9 +449,10 @@ export function integrationRoutes(app: Hono<PagesEnv>) {
     const body = await c.req.parseBody();
     const typed = { name: String(body.name ?? ""), shop: String(body.shop ?? ""), accounting: String(body.accounting ?? "") };
     const errors: Record<string, string> = {};
-    if (typed.name.length > 200) errors.name = "max 200";
-    if (!getModule("shop", typed.shop)) errors.shop = "unknown module";
-    if (!getModule("accounting", typed.accounting)) errors.accounting = "unknown module";
+    const t = tr(c);
+    if (typed.name.length > 200) errors.name = t.t("fieldTooLong", { n: t.num(200) });
+    if (!getModule("shop", typed.shop)) errors.shop = t.t("fieldChoice");
+    if (!getModule("accounting", typed.accounting)) errors.accounting = t.t("fieldChoice");
     if (Object.keys(errors).length) return listPage(c, { errors, typed }, 400);
     const row = await prepareNewIntegration(c.env, c.get("user").tenantId, {
       ...(typed.name.trim() ? { name: typed.name.trim() } : {}),

@@ -29,12 +29,15 @@ export function Layout(props: { t: T; title: string; path: string; query?: strin
       <body>
         <header>
           <span class="brand">orderbridge</span>
-          {user &&
-            NAV.filter(([href]) => href !== "/users" || user.role === "owner").map(([href, key]) => (
-              <a href={href} aria-current={props.path.startsWith(href) ? "page" : undefined}>
-                {t.t(key)}
-              </a>
-            ))}
+          {user && (
+            <nav class="nav" aria-label={t.t("menu")}>
+              {NAV.filter(([href]) => href !== "/users" || user.role === "owner").map(([href, key]) => (
+                <a href={href} aria-current={props.path.startsWith(href) ? "page" : undefined}>
+                  {t.t(key)}
+                </a>
+              ))}
+            </nav>
+          )}
           <span class="right">
             <a href={`?${switched}`} hreflang={other} lang={other}>
               {t.t("language")}
