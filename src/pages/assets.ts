@@ -50,7 +50,8 @@ ol.steps li+li::before{content:"→ ";color:#5b6675}ol.steps li.done{background:
 .progress-of{font-size:1.1rem}
 .slider{display:flex;flex-wrap:wrap;gap:1rem;align-items:flex-end}.slider>div:first-child{flex:1 1 300px}.slider>div:last-child{flex:0 0 9rem}
 .hint{color:#1d5c2e;font-weight:600;min-height:1.5em}
-main{overflow-wrap:anywhere}
+main{overflow-wrap:break-word}
+table.facts th{text-transform:none;letter-spacing:0;font-size:.9rem;width:30%}
 @media(max-width:600px){
   header{padding:.4rem .6rem;gap:.2rem .8rem;font-size:.9rem}
   header .nav{order:3;width:100%;overflow-x:auto;white-space:nowrap;gap:1rem;padding:.2rem 0;scrollbar-width:thin}
@@ -64,6 +65,8 @@ main{overflow-wrap:anywhere}
   table.cards thead{display:none}
   table.cards tr{background:#fff;border:1px solid #dde2e8;border-radius:8px;margin-bottom:.6rem;padding:.4rem .6rem}
   table.cards td{border:0;padding:.15rem 0;text-align:left}
+  table.cards td:empty{display:none}
+  table.facts th{width:40%}
   table.cards td[data-label]::before{content:attr(data-label) ": ";font-weight:600;color:#3b4655}
   table.totals{min-width:100%}
   input,select,textarea{max-width:100%}

@@ -93,7 +93,7 @@ const da = {
   at: "Tidspunkt",
   outcome: "Resultat",
   transferAgain: "Overfør igen",
-  transferAgainConfirm: "Jeg forstår, at det opretter et nyt bilag i regnskabet, og at ordren tælles med i forbruget igen.",
+  transferAgainConfirm: "Jeg har læst, hvad der sker med bilaget, og vil overføre ordren igen.",
   transferAgainMustConfirm: "Bekræft venligst, før ordren overføres igen.",
   transferAgainQueued: "Ordren sættes i kø til overførsel igen.",
   source: "Kilde",
@@ -349,7 +349,7 @@ const en: Record<Key, string> = {
   at: "Time",
   outcome: "Outcome",
   transferAgain: "Transfer again",
-  transferAgainConfirm: "I understand that this creates a new document in the accounting system and that the order counts toward usage again.",
+  transferAgainConfirm: "I have read what happens to the document and want to transfer the order again.",
   transferAgainMustConfirm: "Please confirm before the order is transferred again.",
   transferAgainQueued: "The order is queued to be transferred again.",
   source: "Source",
@@ -595,6 +595,16 @@ const codes: Record<Lang, Record<string, string>> = {
     not_connected: "Not connected",
   },
 };
+
+/**
+ * Every sentence of one language's catalogue (words and code names) that the other language does not
+ * share: the browser test looks for the English ones on Danish pages.
+ */
+export function catalogue(lang: Lang): string[] {
+  const other = lang === "da" ? "en" : "da";
+  const theirs = new Set([...Object.values(dict[other]), ...Object.values(codes[other])]);
+  return [...new Set([...Object.values(dict[lang]), ...Object.values(codes[lang])])].filter((s) => !theirs.has(s));
+}
 
 export function translator(lang: Lang) {
   const words = dict[lang];

@@ -71,10 +71,12 @@ function stepOf(v: View): number {
 
 function Steps(p: { t: T; v: View }) {
   const at = stepOf(p.v);
+  // Approved and not started yet: the steps so far are done, the next one has not begun.
+  const waiting = p.v.status === "approved";
   return (
     <ol class="steps" id="steps">
       {STEPS.map((k, n) => (
-        <li class={n < at ? "done" : n === at ? "current" : ""} aria-current={n === at ? "step" : undefined}>
+        <li class={n < at ? "done" : n === at && !waiting ? "current" : ""} aria-current={n === at && !waiting ? "step" : undefined}>
           {p.t.t(k)}
         </li>
       ))}
@@ -125,7 +127,8 @@ async function detailPage(c: PageContext, row: ImportRow, state: { note?: string
   const v = await importView(c.env, row);
   const integration = await loadIntegration(c.env, row.integrationId);
   const help = { shopModule: integration?.shopModule, accountingModule: integration?.accountingModule };
-  const quote = v.status === "draft" ? await draftQuote(c.env, row) : null;
+  // Until the run starts the price is the quote; after that, the billing of what was charged.
+  const quote = v.status === "draft" || v.status === "approved" ? await draftQuote(c.env, row) : null;
   const busy = v.status === "running" || v.preflight?.status === "running";
   const found = v.preflight?.ordersFound ?? 0;
   const errs = await importErrors(c.env, row);
@@ -232,7 +235,7 @@ async function detailPage(c: PageContext, row: ImportRow, state: { note?: string
         )}
         {v.approval ? (
           <p id="approved">
-            <Badge t={t} code="approved" /> {t.short((v.approval as { at?: string }).at)} {(v.approval as { note?: string }).note ?? ""}
+            <Badge t={t} code="approved" /> {t.when((v.approval as { at?: string }).at)} {(v.approval as { note?: string }).note ?? ""}
           </p>
         ) : (
           v.status === "draft" &&

@@ -46,6 +46,11 @@ describe("settings page: informed import approval", () => {
     expect((await env.DB.prepare("SELECT status FROM imports WHERE id = ?").bind(id).first<string>("status"))).toBe("draft");
     const ok = await b.post(`/imports/${id}/approve`, { _csrf: csrfOf(page.text), note: "ok", accept: "yes" });
     expect(ok.status).toBe(303);
+    // Approved, not started: the price is still the quote, and the run has not begun.
+    const approved = await b.get(`/imports/${id}`);
+    expect(approved.text).toContain(`>${kr(q.total)}</b>`);
+    expect(approved.text).toMatch(/<li class="done">Godkendelse<\/li><li class="">I gang<\/li>/);
+    expect(approved.text).not.toContain('aria-current="step"');
   });
 
   it("warns when the preflight found more than the estimate (R17), and says when that pauses the import", async () => {
