@@ -89,5 +89,19 @@ describe("settings page: a log to work in", () => {
     expect(page.text).toMatch(/<details class="raw"><summary>Rå data \(JSON\) til support<\/summary>[^]*id="received"/);
     expect(page.text).toContain("Bilaget Kladde 42 i regnskabet bliver liggende. Der oprettes et nyt bilag");
     expect(page.text).toContain("Ingen refusioner.");
+
+    // The order's credit notes with their status and, when failed, the fix in words.
+    const note = (refundId: string, status: string, extra: { doc?: string; category?: string } = {}) =>
+      env.DB.prepare(
+        `INSERT INTO credit_notes (id, integration_id, tenant_id, shop_order_id, refund_id, status, amount, currency, document_type, document_number, error_category, error_message, error_hint, received_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, 5000, 'DKK', ?, ?, ?, ?, 'hint', '2026-11-04T10:00:00Z', '2026-11-04T10:00:00Z')`,
+      ).bind(`cn_${crypto.randomUUID()}`, i.id, tenantId, o.id, refundId, status, extra.doc ? "draft" : null, extra.doc ?? null, extra.category ?? null, extra.category ? "closed" : null).run();
+    await note("r1", "transferred", { doc: "43" });
+    await note("r2", "failed", { category: "fiscal_year_closed" });
+    await note("r3", "waiting");
+    const withNotes = await b.get(`/integrations/${i.id}/orders/${o.id}`);
+    expect(withNotes.text).toMatch(/data-refund="r1">[^]*?Overført[^]*?50,00 kr\.[^]*?Kladde 43/);
+    expect(withNotes.text).toMatch(/data-refund="r2">[^]*?Fejlet[^]*?Opret eller genåbn regnskabsåret/);
+    expect(withNotes.text).toMatch(/data-refund="r3">[^]*?Venter på fakturaen/);
   });
 });
