@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run dev`: a working local system in one command. Writes .dev.vars with fresh secrets when it is
 // missing, applies the local D1 migrations, seeds a demo tenant with an active sandbox-to-sandbox
-// integration (idempotent), starts `wrangler dev` and prints the URLs, the staff token and a curl.
+// integration (idempotent), starts `wrangler dev` and prints a short banner: the URL, one `export` line
+// (TOKEN, ID, BASE) and curls that work once it is pasted.
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -42,6 +43,8 @@ child.stdout.pipe(process.stdout);
 for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child.kill(sig));
 child.on("exit", (code) => process.exit(code ?? 0));
 
+// One host name throughout: the one invite links use (PUBLIC_URL). Node only talks to the bound address.
+const host = (vars.PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, "");
 const base = `http://127.0.0.1:${port}`;
 async function waitForServer() {
   for (let i = 0; i < 120; i++) {
@@ -56,18 +59,18 @@ async function waitForServer() {
 
 await waitForServer();
 const demo = await seedDemo().catch((e) => (console.error("demo seed failed:", e.message), null));
-const auth = `-H "Authorization: Bearer ${vars.STAFF_BOOTSTRAP_TOKEN}"`;
+const id = demo?.integrationId ?? "<integration id>";
+// Quiet and copyable: a few lines, every command pasteable as it stands once the export line is pasted.
 console.log(`
-orderbridge is running at ${base}
+──────────────────────────────────────────────────────────────────────
+orderbridge: ${host}/${demo?.inviteUrl ? `   first sign-in: ${demo.inviteUrl.replace(/^https?:\/\/[^/]+/, host)}` : ""}
 
-  Settings page:  ${base}/
-  Staff API:      ${base}/api/staff   (OpenAPI: ${base}/api/staff/openapi.json)
-  Staff token:    ${vars.STAFF_BOOTSTRAP_TOKEN}
-${demo ? `  Demo tenant:    ${demo.tenantId}\n  Integration:    ${demo.integrationId} (sandbox shop → sandbox accounting, active)\n  Owner invite:   ${demo.inviteUrl ?? "(already used)"}\n` : ""}
-Try:
-  curl -s ${auth} ${base}/api/staff/integrations/${demo?.integrationId ?? "<id>"}
-  curl -s -X POST ${auth} ${base}/api/staff/integrations/${demo?.integrationId ?? "<id>"}/sandbox/orders
-  curl -s ${auth} ${base}/api/staff/integrations/${demo?.integrationId ?? "<id>"}/orders
+export TOKEN=${vars.STAFF_BOOTSTRAP_TOKEN} ID=${id} BASE=${host}
+
+curl -s -X POST -H "Authorization: Bearer $TOKEN" $BASE/api/staff/integrations/$ID/sandbox/orders
+curl -s -H "Authorization: Bearer $TOKEN" $BASE/api/staff/integrations/$ID/orders
+More (imports, the sandbox's failure switches): README.md. Stop: Ctrl+C.
+──────────────────────────────────────────────────────────────────────
 `);
 
 /** Seeds the demo through the staff API itself; remembers its ids so a second run reuses them. */

@@ -17,16 +17,17 @@ export type ErrorCategory = (typeof ERROR_CATEGORIES)[number];
 
 /** What the merchant can do about it (domain.md's "typical fix"). */
 export const HINTS: Record<ErrorCategory, string> = {
-  product_missing: "Create the product in the accounting system, or turn on \"create missing products\".",
+  product_missing: "Create the product in the accounting system with the shop's SKU as its number, then transfer again.",
   sku_missing: "Give the product a SKU in the shop, then update the order.",
   customer_info_missing: "Complete the customer's name, email and country on the order, then update it.",
   vat_setup_missing: "Map the country's VAT zone in the integration, or set VAT in the shop.",
-  fiscal_year_closed: "Reopen the accounting year, or choose a booking date policy.",
-  totals_mismatch: "Check the VAT rates; allow a rounding line under a threshold.",
+  fiscal_year_closed: "Create or reopen the accounting year of the order's date, then transfer again.",
+  totals_mismatch: "Check the VAT rates of the order in the shop, then transfer again.",
   accounting_rejected: "See the accounting system's message; fix the setting it names and transfer again.",
   accounting_auth_failed: "Reconnect the accounting system (the access was refused or revoked).",
-  accounting_unavailable: "Nothing to do: the transfer is retried automatically.",
-  shop_unavailable: "Nothing to do, or check the shop URL and credentials.",
+  // Stored on failed orders only, whose retries ran out: nothing retries them by itself.
+  accounting_unavailable: "The accounting system did not answer after several attempts; nothing retries the order by itself. Check the accounting system, then transfer again.",
+  shop_unavailable: "The shop did not answer after several attempts; nothing retries the order by itself. Check the shop's address and access, then transfer again.",
   invalid_order: "Contact support with the order id.",
 };
 

@@ -23,5 +23,17 @@ export function topUpQuote(tiers: TopUpTier[], orders: number) {
   return { orders, unitPrice, price: unitPrice * orders };
 }
 
+/**
+ * The volume tier just above `orders` when buying up to it costs no more ("499 cost more than 500"): the
+ * hint beside the slider. Null when no such tier exists.
+ */
+export function cheaperAbove(tiers: TopUpTier[], orders: number): { orders: number; price: number } | null {
+  const { price } = topUpQuote(tiers, orders);
+  const next = tiers.find((t) => t.minOrders > orders);
+  if (!next) return null;
+  const at = topUpQuote(tiers, next.minOrders);
+  return at.price <= price ? { orders: next.minOrders, price: at.price } : null;
+}
+
 /** Technician time is billed per started half hour (31 minutes = 2). */
 export const halfHoursFor = (minutes: number) => Math.ceil(minutes / 30);

@@ -35,6 +35,12 @@ function valueAt(root: unknown, path: PropertyKey[]): unknown {
 export interface SettingsIssue {
   path: string;
   message: string;
+  /** What is wrong, for a message in the merchant's words: zod's issue code, "unknown" or "shop_url". */
+  code: string;
+  /** zod's `expected` (or `origin`: "number", "string"), `minimum`/`maximum`, or `format` of the issue, where it has one. */
+  expected?: string;
+  limit?: number;
+  format?: string;
 }
 
 /**
@@ -53,19 +59,30 @@ export function validateSettings(
     // Only the schema's own keys: `constructor`, `toString`, `__proto__` … are unknown settings too.
     const field = Object.hasOwn(shape, key) ? shape[key] : undefined;
     if (!field) {
-      issues.push({ path: key, message: "is not a setting of this module" });
+      issues.push({ path: key, message: "is not a setting of this module", code: "unknown" });
       continue;
     }
     const r = field.safeParse(value);
     // A nested field that is absent is not invalid, only missing (R1 lists it at activation).
     const invalidIssues = r.success ? [] : r.error.issues.filter((i) => i.path.length === 0 || valueAt(value, i.path) !== undefined);
     if (invalidIssues.length) {
-      for (const i of invalidIssues) issues.push({ path: [key, ...i.path.map(String)].join("."), message: i.message });
+      for (const i of invalidIssues) {
+        const raw = i as { expected?: string; origin?: string; minimum?: number | bigint; maximum?: number | bigint; format?: string };
+        const limit = raw.minimum ?? raw.maximum;
+        issues.push({
+          path: [key, ...i.path.map(String)].join("."),
+          message: i.message,
+          code: i.code,
+          ...(raw.expected || raw.origin ? { expected: String(raw.expected ?? raw.origin) } : {}),
+          ...(limit !== undefined ? { limit: Number(limit) } : {}),
+          ...(raw.format ? { format: raw.format } : {}),
+        });
+      }
       continue;
     }
     if (urls.has(key)) {
       const check = checkShopUrl(String(value), opts.allowHttpShopUrls);
-      if (!check.ok) issues.push({ path: key, message: `${key} ${check.reason}` });
+      if (!check.ok) issues.push({ path: key, message: `${key} ${check.reason}`, code: "shop_url" });
     }
   }
   return issues;

@@ -6,6 +6,12 @@ export const secret = () => z.string().min(1).max(2000).meta({ writeOnly: true }
 /** A URL of the tenant's own shop: checked by the SSRF guard when set. */
 export const shopUrl = () => z.string().max(500).meta({ shopUrl: true });
 
+/**
+ * The order states to transfer, chosen from the shop's own states (an unknown value, such as a Danish
+ * word typed instead of the code, would silently stop every transfer, so it is refused).
+ */
+export const orderStates = <const S extends readonly [string, ...string[]]>(states: S, defaults: S[number][]) => z.array(z.enum(states)).max(states.length).default(defaults);
+
 export const REDACTED = "********";
 
 type Meta = { writeOnly?: boolean; shopUrl?: boolean };

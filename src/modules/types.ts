@@ -130,7 +130,16 @@ export interface AccountingAdapter {
    * when they are refused, and then nothing is stored.
    */
   verifySettings?(ctx: Pick<AccountingContext, "env" | "fetch">, settings: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /**
+   * What the merchant's own agreement offers for the settings that name its records (layouts, payment
+   * terms, VAT zones, products …), by setting path ("vatZones.eu"), for dropdowns on the settings page.
+   * Needs the credentials; throws TransferError when the system cannot be read.
+   */
+  choices?(ctx: AccountingContext): Promise<SettingChoices>;
 }
+
+/** Choices of settings, by setting path: the value stored and the name the merchant knows it by. */
+export type SettingChoices = Record<string, { value: number | string; label: string }[]>;
 
 export interface AccountingSession {
   /**

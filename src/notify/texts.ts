@@ -3,7 +3,8 @@
  * what it means for the books, what to do, and where to look. Codes (categories, statuses) and the
  * formatting of money and times come from the settings page's translator, so both say the same.
  */
-import { HINTS, type ErrorCategory } from "../domain/errors";
+import { errorHelp } from "../pages/error-help";
+import { pauseWords } from "../pages/import-words";
 import { translator, type Lang } from "../pages/i18n";
 
 export const KINDS = ["accounting_auth_failed", "shop_disconnected", "webhooks_missing", "import_paused", "import_completed", "failed_orders_digest"] as const;
@@ -19,26 +20,6 @@ export interface Content {
   /** Path on the settings page ("/integrations/int_…"). */
   path: string;
   linkLabel: string;
-}
-
-/** The fix of each error category in Danish (English: domain/errors HINTS). */
-const HINTS_DA: Record<ErrorCategory, string> = {
-  product_missing: "Opret varen i regnskabssystemet, eller slå \"Opret manglende varer\" til.",
-  sku_missing: "Giv varen et varenummer (SKU) i webshoppen, og opdatér derefter ordren.",
-  customer_info_missing: "Udfyld kundens navn, e-mail og land på ordren, og opdatér den derefter.",
-  vat_setup_missing: "Angiv momszonen for landet i integrationen, eller sæt moms på i webshoppen.",
-  fiscal_year_closed: "Genåbn regnskabsåret, eller vælg hvordan bogføringsdatoen sættes.",
-  totals_mismatch: "Tjek momssatserne; tillad en afrundingslinje op til en grænse.",
-  accounting_rejected: "Læs regnskabssystemets besked, ret den indstilling den nævner, og overfør igen.",
-  accounting_auth_failed: "Forbind regnskabssystemet igen (adgangen blev afvist eller tilbagekaldt).",
-  accounting_unavailable: "Intet at gøre: overførslen prøves igen automatisk.",
-  shop_unavailable: "Intet at gøre, eller tjek webshoppens adresse og adgangsnøgler.",
-  invalid_order: "Kontakt support og oplys ordrens id.",
-};
-
-export function categoryHint(lang: Lang, category: string): string {
-  const c = category as ErrorCategory;
-  return (lang === "da" ? HINTS_DA[c] : HINTS[c]) ?? "";
 }
 
 /** The words around every message. */
@@ -134,36 +115,9 @@ export function webhooksMissing(lang: Lang, d: { integration: string; integratio
       };
 }
 
-type PauseReason = "scope_exceeded" | "staff" | "shop_unavailable";
-
-const PAUSES: Record<Lang, Record<PauseReason, { why: string; todo: string }>> = {
-  da: {
-    scope_exceeded: {
-      why: "Importen fandt {found} ordrer, mere end 25 % over de {estimated}, tilbuddet bygger på. Den venter derfor på et nyt tilbud, før flere ordrer overføres og faktureres.",
-      todo: "Support sender dig et nyt tilbud; når du har accepteret det, fortsætter importen, hvor den slap.",
-    },
-    staff: { why: "Support har sat importen på pause.", todo: "Du behøver ikke gøre noget; support fortsætter importen og giver dig besked." },
-    shop_unavailable: {
-      why: "Webshoppen kunne ikke læses, så importen holder pause i stedet for at springe ordrer over.",
-      todo: "Tjek at webshoppen er oppe, og at forbindelsen under integrationen virker; giv support besked, så fortsætter importen.",
-    },
-  },
-  en: {
-    scope_exceeded: {
-      why: "The import found {found} orders, more than 25 % above the {estimated} the quote is based on. It waits for a new quote before more orders are transferred and billed.",
-      todo: "Support sends you a new quote; once you accept it, the import goes on where it stopped.",
-    },
-    staff: { why: "Support paused the import.", todo: "Nothing to do for you; support resumes the import and lets you know." },
-    shop_unavailable: {
-      why: "The shop could not be read, so the import pauses instead of skipping orders.",
-      todo: "Check that the shop is up and that the connection on the integration's page works; tell support, and the import goes on.",
-    },
-  },
-};
-
 export function importPaused(lang: Lang, d: { importId: string; integration: string; reason: string; found: number; estimated: number; fromDate: string; toDate: string }): Content {
   const t = translator(lang);
-  const p = PAUSES[lang][(d.reason in PAUSES[lang] ? d.reason : "staff") as PauseReason];
+  const p = pauseWords(lang, d.reason);
   return {
     subject: lang === "da" ? `Importen af tidligere ordrer til ${d.integration} er sat på pause` : `The import of earlier orders into ${d.integration} is paused`,
     paragraphs: [
@@ -182,7 +136,7 @@ export function importCompleted(
 ): Content {
   const t = translator(lang);
   const da = lang === "da";
-  const groups = Object.entries(d.errorsByCategory).map(([category, n]) => ({ heading: `${t.code(category)}: ${t.num(n)}`, hint: categoryHint(lang, category), items: [] }));
+  const groups = Object.entries(d.errorsByCategory).map(([category, n]) => ({ heading: `${t.code(category)}: ${t.num(n)}`, hint: errorHelp(lang, category), items: [] }));
   return {
     subject: da ? `Importen til ${d.integration} er færdig: ${t.num(d.transferred)} ordrer overført` : `The import into ${d.integration} is completed: ${t.num(d.transferred)} orders transferred`,
     paragraphs: [
@@ -217,7 +171,7 @@ export function failedOrdersDigest(lang: Lang, d: { since: string; until: string
     ],
     groups: d.byCategory.map((c) => ({
       heading: `${t.code(c.category)} (${t.num(c.total)})`,
-      hint: categoryHint(lang, c.category),
+      hint: errorHelp(lang, c.category),
       items: [
         ...c.orders.map((o) => `${o.orderNumber} (${o.integration}): ${o.message}`),
         ...(c.total > c.orders.length ? [da ? `… og ${t.num(c.total - c.orders.length)} flere` : `… and ${t.num(c.total - c.orders.length)} more`] : []),

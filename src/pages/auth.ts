@@ -115,7 +115,8 @@ export function requireUserWith(refuse: FormRefusals) {
   return createMiddleware<PagesEnv>(async (c, next) => {
     const s = await currentSession(c);
     if (!s) {
-      if (c.req.method === "GET") return c.redirect(`/?next=${encodeURIComponent(c.req.path)}`, 303);
+      // The page's filters and search come back after signing in.
+      if (c.req.method === "GET") return c.redirect(`/?next=${encodeURIComponent(c.req.path + new URL(c.req.url).search)}`, 303);
       return refuse.signedOut(c);
     }
     c.set("user", s.user);

@@ -151,7 +151,7 @@ export function homeRoutes(app: Hono<PagesEnv>) {
       <>
         <h1>{t.t("navHome")}</h1>
         <Health t={t} items={integrationsHealth} />
-        <h2>{t.t("usageThisMonth")} ({usage.month})</h2>
+        <h2>{t.t("usageThisMonth")} ({t.month(usage.month)})</h2>
         <UsageStats t={t} u={usage} />
         <div class="card">
           <h2>{t.t("needsAttention")}</h2>

@@ -9,12 +9,19 @@ import type { z } from "zod";
 import { getDb } from "../db/client";
 import { auditLog, integrations } from "../db/schema";
 import { activateIntegration, deactivateIntegration } from "../integrations/activation";
+import { checkConnections, type SideFailure } from "../integrations/connection-check";
+import { TransferError } from "../domain/errors";
+import { accountingAdapters } from "../modules/adapters";
+import { REDACTED } from "../modules/settings";
+import type { SettingChoices } from "../modules/types";
+import { TransferContext } from "../transfers/transfer";
 import { integrationView, loadIntegration, mergeSettings, missingForActivation, modulesOf, prepareNewIntegration, type Integration } from "../integrations/store";
 import { ApiError, notFound } from "../lib/errors";
 import { nowIso } from "../lib/time";
-import { getModule, listModules, secretFields, validateSettings, type ModuleRegistration, type Side } from "../modules/registry";
+import { getModule, listModules, secretFields, validateSettings, type ModuleRegistration, type SettingsIssue, type Side } from "../modules/registry";
 import type { PageContext, PagesEnv } from "./auth";
-import { settingHelp, settingLabel, type T } from "./i18n";
+import { errorHelp } from "./error-help";
+import { settingHelp, settingLabel, stateLabel, type T } from "./i18n";
 import { Badge, Csrf, FieldError, Flash, render, tr } from "./layout";
 
 /** An integration of the signed-in user's tenant, or 404 (another tenant's id looks like no id at all). */
@@ -69,8 +76,11 @@ function specOf(key: string, name: string, schema: z.ZodType, secrets: Set<strin
       return { ...base, kind: "boolean" };
     case "enum":
       return { ...base, kind: "enum", options: Object.values(inner.def.entries ?? {}) };
-    case "array":
-      return { ...base, kind: "list" };
+    case "array": {
+      // A list of the shop's own states (orderStates) is chosen by ticking, never typed.
+      const element = unwrap((inner.def as unknown as { element: z.ZodType }).element) as unknown as { def: { type: string; entries?: Record<string, string> } };
+      return { ...base, kind: "list", ...(element.def.type === "enum" ? { options: Object.values(element.def.entries ?? {}) } : {}) };
+    }
     case "object":
       return { ...base, kind: "object", children: Object.entries(inner.shape ?? {}).map(([k, f]) => specOf(k, `${name}.${k}`, f, new Set())) };
     default:
@@ -91,6 +101,12 @@ function readSide(specs: FieldSpec[], form: Record<string, unknown>, current: Re
       const nested = readSide(f.children!, form, (current[f.key] as Record<string, unknown>) ?? {});
       // Settings merge one level deep: keep the object's other current values.
       if (Object.keys(nested).length) out[f.key] = { ...((current[f.key] as Record<string, unknown>) ?? {}), ...nested };
+      continue;
+    }
+    if (f.kind === "list" && f.options) {
+      // Ticked boxes; the hidden empty value marks the list as shown, so ticking none is a choice, not "unchanged".
+      if (!(f.name in form)) continue;
+      out[f.key] = ([] as unknown[]).concat(form[f.name]).filter((v): v is string => typeof v === "string" && v !== "");
       continue;
     }
     const raw = typeof form[f.name] === "string" ? (form[f.name] as string).trim() : "";
@@ -114,7 +130,14 @@ function shown(f: FieldSpec, settings: Record<string, unknown>, typed?: Record<s
   return Array.isArray(v) ? v.join(", ") : String(v);
 }
 
-function Field(p: { t: T; f: FieldSpec; settings: Record<string, unknown>; typed?: Record<string, unknown>; errors: Record<string, string>; missing: Set<string> }) {
+/** The ticked states of a list: what was posted (after an error), else the current value. */
+function chosen(f: FieldSpec, settings: Record<string, unknown>, typed?: Record<string, unknown>): string[] {
+  if (typed && f.name in typed) return ([] as unknown[]).concat(typed[f.name]).filter((v): v is string => typeof v === "string");
+  const v = settings[f.key];
+  return Array.isArray(v) ? v.map(String) : [];
+}
+
+function Field(p: { t: T; f: FieldSpec; moduleId: string; choices?: SettingChoices | null; settings: Record<string, unknown>; typed?: Record<string, unknown>; errors: Record<string, string>; missing: Set<string> }) {
   const { t, f } = p;
   const id = `f-${f.name.replace(/\./g, "-")}`;
   const err = p.errors[f.name] ?? (p.missing.has(f.name) ? t.t("required") : undefined);
@@ -130,7 +153,6 @@ function Field(p: { t: T; f: FieldSpec; settings: Record<string, unknown>; typed
           {" "}*
         </span>
       )}
-      {f.kind === "list" && <small> — {t.t("allowedStatesHelp")}</small>}
       {help && <small class="setting-help"> — {help}</small>}
     </label>
   );
@@ -146,16 +168,50 @@ function Field(p: { t: T; f: FieldSpec; settings: Record<string, unknown>; typed
         ))}
       </fieldset>
     );
+  const errId = `${id}-error`;
+  if (f.kind === "list" && f.options) {
+    const ticked = new Set(chosen(f, p.settings, p.typed));
+    return (
+      <fieldset id={id} aria-describedby={err ? errId : undefined} class={err ? "invalid states" : "states"}>
+        <legend>
+          {title ?? f.key}
+          {title && <code class="setting-key"> {f.key}</code>} <small> — {t.t("allowedStatesHelp")}</small>
+        </legend>
+        <input type="hidden" name={f.name} value="" />
+        {f.options.map((o) => (
+          <label class="check">
+            <input type="checkbox" name={f.name} value={o} checked={ticked.has(o)} /> {stateLabel(t.lang, p.moduleId, o)}
+          </label>
+        ))}
+        <FieldError text={err} id={errId} />
+      </fieldset>
+    );
+  }
   const value = shown(f, p.settings, p.typed);
   const cls = err ? "invalid" : "";
+  const described = err ? errId : undefined;
   let input;
   if (f.secret) {
     const set = p.settings[f.key] === "********";
-    input = <input id={id} name={f.name} type="password" autocomplete="new-password" placeholder={set ? t.t("secretSet") : t.t("secretNotSet")} class={cls} data-secret={set ? "set" : "not-set"} />;
+    input = <input id={id} name={f.name} type="password" autocomplete="new-password" placeholder={set ? t.t("secretSet") : t.t("secretNotSet")} class={cls} data-secret={set ? "set" : "not-set"} aria-invalid={err ? "true" : undefined} aria-describedby={described} />;
+  } else if (p.choices?.[path] && (f.kind === "number" || f.kind === "string")) {
+    // Read from the merchant's own agreement: chosen by name, the number beside it.
+    const opts = p.choices[path];
+    input = (
+      <select id={id} name={f.name} class={cls} aria-invalid={err ? "true" : undefined} aria-describedby={described} data-choices="agreement">
+        <option value="">{t.t("notSet")}</option>
+        {value && !opts.some((o) => String(o.value) === value) && <option value={value} selected>{value}</option>}
+        {opts.map((o) => (
+          <option value={String(o.value)} selected={String(o.value) === value}>
+            {o.label} ({o.value})
+          </option>
+        ))}
+      </select>
+    );
   } else if (f.kind === "boolean" || f.kind === "enum") {
     const opts = f.kind === "boolean" ? [["true", t.t("yes")], ["false", t.t("no")]] : f.options!.map((o) => [o, settingLabel(t.lang, `${path}:${o}`) ?? o]);
     input = (
-      <select id={id} name={f.name} class={cls}>
+      <select id={id} name={f.name} class={cls} aria-invalid={err ? "true" : undefined} aria-describedby={described}>
         {!value && <option value="">{t.t("notSet")}</option>}
         {opts.map(([v, l]) => (
           <option value={v} selected={v === value}>
@@ -164,14 +220,28 @@ function Field(p: { t: T; f: FieldSpec; settings: Record<string, unknown>; typed
         ))}
       </select>
     );
-  } else input = <input id={id} name={f.name} type="text" inputmode={f.kind === "number" ? "numeric" : undefined} value={value} class={cls} aria-invalid={err ? "true" : undefined} />;
+  } else input = <input id={id} name={f.name} type="text" inputmode={f.kind === "number" ? "numeric" : undefined} value={value} class={cls} aria-invalid={err ? "true" : undefined} aria-describedby={described} />;
   return (
     <div>
       {label}
       {input}
-      <FieldError text={err} />
+      <FieldError text={err} id={errId} />
     </div>
   );
+}
+
+/** A settings issue in the merchant's words (never zod's "Invalid input: expected number, received string"). */
+export function fieldMessage(t: T, issue: SettingsIssue): string {
+  const key = issue.path.split(".")[0];
+  if (issue.code === "unknown") return t.t("fieldUnknown");
+  if (issue.code === "shop_url") return t.t("fieldShopUrl");
+  if (key === "shopDomain") return t.t("fieldShopDomain");
+  if (issue.code === "invalid_type") return issue.expected === "number" ? t.t("fieldNumber") : t.t("fieldFormat");
+  const numeric = issue.expected === "number" || issue.expected === "int";
+  if (issue.code === "too_small") return numeric ? t.t("fieldMin", { n: t.num(issue.limit ?? 0) }) : issue.expected === "array" ? t.t("fieldStates") : t.t("fieldEmpty");
+  if (issue.code === "too_big") return numeric ? t.t("fieldMax", { n: t.num(issue.limit ?? 0) }) : t.t("fieldTooLong", { n: t.num(issue.limit ?? 0) });
+  if (issue.code === "invalid_value") return t.t("fieldChoice");
+  return t.t("fieldFormat");
 }
 
 function StartPoint(p: { t: T; row: Integration }) {
@@ -223,12 +293,31 @@ function ConnectionPanel(p: { t: T; row: Integration; side: Side; m: ModuleRegis
   );
 }
 
+/**
+ * The accounting system's own choices for the settings that name its records, once its credentials are
+ * set; "unavailable" when it cannot be read now (the page then shows number boxes and says why).
+ */
+async function agreementChoices(c: PageContext, row: Integration, m: ModuleRegistration, shown: Record<string, unknown>): Promise<SettingChoices | "unavailable" | null> {
+  const read = accountingAdapters[m.id]?.choices;
+  const secrets = secretFields(m);
+  if (!read || !secrets.length || !secrets.some((k) => shown[k] === REDACTED)) return null;
+  const ctx = new TransferContext(c.env);
+  try {
+    return await read({ integrationId: row.id, tenantId: row.tenantId, settings: await ctx.accountingSettings(row), env: c.env, db: ctx.db, fetch: ctx.fetch });
+  } catch (e) {
+    if (e instanceof TransferError) return "unavailable";
+    throw e;
+  }
+}
+
 interface SetupState {
   typed?: Record<string, unknown>;
   errors?: Record<string, string>;
   missing?: string[];
   flash?: string;
   flashError?: boolean;
+  /** The sides that could not be read before activation. */
+  failures?: SideFailure[];
 }
 
 async function setupPage(c: PageContext, row: Integration, state: SetupState = {}, status: 200 | 400 | 422 = 200) {
@@ -238,15 +327,19 @@ async function setupPage(c: PageContext, row: Integration, state: SetupState = {
   const csrf = c.get("csrf");
   const missing = new Set((state.missing ?? []).map((m) => m));
   const errors = state.errors ?? {};
+  const choices = await agreementChoices(c, row, mods.accounting, view.accounting.settings);
   const side = (s: Side, m: ModuleRegistration, settings: Record<string, unknown>) => (
     <div class="card">
       <h2>
         {s === "shop" ? t.t("shopModule") : t.t("accountingModule")}: {m.name}
       </h2>
       <ConnectionPanel t={t} row={row} side={s} m={m} connection={view.connection[s]} />
+      {s === "accounting" && choices === "unavailable" && <p class="muted" id="choices-unavailable">{t.t("choicesUnavailable", { system: m.name })}</p>}
       {(() => {
         const fields = formSpec(m, s).filter((f) => !FILLED_BY_CONNECTION[m.id]?.includes(f.key));
-        const field = (f: FieldSpec) => <Field t={t} f={f} settings={settings} typed={state.typed} errors={errors} missing={missing} />;
+        const field = (f: FieldSpec) => (
+          <Field t={t} f={f} moduleId={m.id} choices={s === "accounting" && choices !== "unavailable" ? choices : null} settings={settings} typed={state.typed} errors={errors} missing={missing} />
+        );
         if (!CONNECT_ROUTES[m.id]) return fields.map(field);
         // A module with a connect flow: the credentials it fills in are the advanced path.
         const secret = fields.filter((f) => f.secret);
@@ -274,6 +367,16 @@ async function setupPage(c: PageContext, row: Integration, state: SetupState = {
         {view.name ?? `${mods.shop.name} → ${mods.accounting.name}`} <Badge t={t} code={row.status} />
       </h1>
       <Flash text={state.flash} error={state.flashError} />
+      {state.failures && state.failures.length > 0 && (
+        <div class="flash error" role="alert" id="check-failed">
+          {state.failures.map((f) => (
+            <p>
+              {t.t("checkFailed", { side: t.t(f.side === "shop" ? "checkShop" : "checkAccounting") })} {errorHelp(t.lang, f.category, { shopModule: row.shopModule, accountingModule: row.accountingModule })}{" "}
+              <span class="muted" lang="en">{f.message}</span>
+            </p>
+          ))}
+        </div>
+      )}
       {state.missing && state.missing.length > 0 && (
         <div class="flash error" role="alert" id="missing">
           <p>{t.t("missingTitle")}</p>
@@ -287,16 +390,15 @@ async function setupPage(c: PageContext, row: Integration, state: SetupState = {
       <div class="card">
         <StartPoint t={t} row={row} />
         <div class="row">
-          {row.status === "active" ? (
-            <form method="post" action={`/integrations/${row.id}/deactivate`}>
-              <Csrf token={csrf} />
-              <button class="secondary" type="submit">{t.t("deactivate")}</button>
-            </form>
-          ) : (
-            <form method="post" action={`/integrations/${row.id}/activate`}>
-              <Csrf token={csrf} />
-              <button type="submit">{t.t("activate")}</button>
-            </form>
+          {row.status === "active" && (
+            <details class="confirm" id="deactivate">
+              <summary class="button secondary">{t.t("deactivate")}</summary>
+              <p>{t.t("deactivateConfirm")}</p>
+              <form method="post" action={`/integrations/${row.id}/deactivate`}>
+                <Csrf token={csrf} />
+                <button class="danger" type="submit">{t.t("deactivateReally")}</button>
+              </form>
+            </details>
           )}
           <a class="button secondary" href={`/log?integration=${row.id}`}>{t.t("log")}</a>
         </div>
@@ -317,7 +419,13 @@ async function setupPage(c: PageContext, row: Integration, state: SetupState = {
           {side("shop", mods.shop, view.shop.settings)}
           {side("accounting", mods.accounting, view.accounting.settings)}
         </div>
-        <button type="submit">{t.t("save")}</button>
+        <div class="row">
+          <button type="submit" name="intent" value="save" class={row.status === "active" ? "" : "secondary"}>{t.t("save")}</button>
+          {row.status !== "active" && (
+            <button type="submit" name="intent" value="activate" id="save-activate" aria-describedby="save-activate-help">{t.t("saveAndActivate")}</button>
+          )}
+        </div>
+        {row.status !== "active" && <p class="muted" id="save-activate-help">{t.t("saveAndActivateHelp")}</p>}
       </form>
     </>,
     { status },
@@ -332,7 +440,7 @@ export function integrationRoutes(app: Hono<PagesEnv>) {
     const rows = await tenantIntegrations(c);
     const typed = state.typed ?? {};
     const select = (side: Side, name: string) => (
-      <select id={name} name={name} class={state.errors?.[name] ? "invalid" : ""}>
+      <select id={name} name={name} class={state.errors?.[name] ? "invalid" : ""} aria-describedby={state.errors?.[name] ? `${name}-error` : undefined}>
         {listModules(side).map((m) => (
           <option value={m.id} selected={typed[name] === m.id}>
             {m.name}
@@ -345,7 +453,7 @@ export function integrationRoutes(app: Hono<PagesEnv>) {
       t.t("integrations"),
       <>
         <h1>{t.t("integrations")}</h1>
-        <table>
+        <table class="cards">
           <thead>
             <tr>
               <th>{t.t("name")}</th>
@@ -357,12 +465,12 @@ export function integrationRoutes(app: Hono<PagesEnv>) {
           <tbody>
             {rows.map((r) => (
               <tr>
-                <td>
+                <td data-label={t.t("name")}>
                   <a href={`/integrations/${r.id}`}>{r.name ?? r.id}</a>
                 </td>
-                <td>{getModule("shop", r.shopModule)?.name}</td>
-                <td>{getModule("accounting", r.accountingModule)?.name}</td>
-                <td>
+                <td data-label={t.t("shopModule")}>{getModule("shop", r.shopModule)?.name}</td>
+                <td data-label={t.t("accountingModule")}>{getModule("accounting", r.accountingModule)?.name}</td>
+                <td data-label={t.t("status")}>
                   <Badge t={t} code={r.status} />
                 </td>
               </tr>
@@ -374,14 +482,14 @@ export function integrationRoutes(app: Hono<PagesEnv>) {
           <form method="post" action="/integrations">
             <Csrf token={c.get("csrf")} />
             <label for="name">{t.t("name")}</label>
-            <input id="name" name="name" value={typed.name ?? ""} maxlength={200} class={state.errors?.name ? "invalid" : ""} />
-            <FieldError text={state.errors?.name} />
+            <input id="name" name="name" value={typed.name ?? ""} maxlength={200} class={state.errors?.name ? "invalid" : ""} aria-describedby={state.errors?.name ? "name-error" : undefined} />
+            <FieldError text={state.errors?.name} id="name-error" />
             <label for="shop">{t.t("shopModule")}</label>
             {select("shop", "shop")}
-            <FieldError text={state.errors?.shop} />
+            <FieldError text={state.errors?.shop} id="shop-error" />
             <label for="accounting">{t.t("accountingModule")}</label>
             {select("accounting", "accounting")}
-            <FieldError text={state.errors?.accounting} />
+            <FieldError text={state.errors?.accounting} id="accounting-error" />
             <p>
               <button type="submit">{t.t("create")}</button>
             </p>
@@ -398,9 +506,10 @@ export function integrationRoutes(app: Hono<PagesEnv>) {
     const body = await c.req.parseBody();
     const typed = { name: String(body.name ?? ""), shop: String(body.shop ?? ""), accounting: String(body.accounting ?? "") };
     const errors: Record<string, string> = {};
-    if (typed.name.length > 200) errors.name = "max 200";
-    if (!getModule("shop", typed.shop)) errors.shop = "unknown module";
-    if (!getModule("accounting", typed.accounting)) errors.accounting = "unknown module";
+    const t = tr(c);
+    if (typed.name.length > 200) errors.name = t.t("fieldTooLong", { n: t.num(200) });
+    if (!getModule("shop", typed.shop)) errors.shop = t.t("fieldChoice");
+    if (!getModule("accounting", typed.accounting)) errors.accounting = t.t("fieldChoice");
     if (Object.keys(errors).length) return listPage(c, { errors, typed }, 400);
     const row = await prepareNewIntegration(c.env, c.get("user").tenantId, {
       ...(typed.name.trim() ? { name: typed.name.trim() } : {}),
@@ -420,7 +529,7 @@ export function integrationRoutes(app: Hono<PagesEnv>) {
 
   app.post("/integrations/:id/settings", async (c) => {
     const row = await tenantIntegration(c, c.req.param("id"));
-    const form = await c.req.parseBody();
+    const form = await c.req.parseBody({ all: true });
     const mods = modulesOf(row);
     const patch = {
       shop: readSide(formSpec(mods.shop, "shop"), form, row.shopSettings),
@@ -428,11 +537,9 @@ export function integrationRoutes(app: Hono<PagesEnv>) {
     };
     const errors: Record<string, string> = {};
     for (const s of ["shop", "accounting"] as const)
-      for (const i of validateSettings(mods[s], patch[s], { allowHttpShopUrls: c.env.ALLOW_HTTP_SHOP_URLS === "true" })) errors[`${s}.${i.path}`] = i.message;
-    if (Object.keys(errors).length) {
-      const typed = Object.fromEntries(Object.entries(form).filter(([k, v]) => typeof v === "string" && !k.startsWith("_")));
-      return setupPage(c, row, { errors, typed }, 400);
-    }
+      for (const i of validateSettings(mods[s], patch[s], { allowHttpShopUrls: c.env.ALLOW_HTTP_SHOP_URLS === "true" })) errors[`${s}.${i.path.replace(/\.\d+$/, "")}`] = fieldMessage(tr(c), i);
+    const typed = Object.fromEntries(Object.entries(form).filter(([k]) => !k.startsWith("_")));
+    if (Object.keys(errors).length) return setupPage(c, row, { errors, typed }, 400);
     const update: Partial<Integration> = { updatedAt: nowIso() };
     if (Object.keys(patch.shop).length) {
       const m = await mergeSettings(c.env, row, "shop", patch.shop);
@@ -446,29 +553,33 @@ export function integrationRoutes(app: Hono<PagesEnv>) {
         // A credential the accounting system refuses is shown on the form and not stored.
         if (!(e instanceof ApiError) || e.code !== "accounting_auth_failed") throw e;
         const field = secretFields(mods.accounting).find((k) => k in patch.accounting) ?? "";
-        return setupPage(c, row, { errors: { [`accounting.${field}`]: e.message } }, 422);
+        return setupPage(c, row, { errors: { [`accounting.${field}`]: e.message }, typed }, 422);
       }
       Object.assign(update, { accountingSettings: m.settings, accountingSecrets: m.secrets }, m.credentialsTyped ? { accountingConnection: null } : {});
     }
     const changed = [...Object.keys(patch.shop).map((k) => `shop.${k}`), ...Object.keys(patch.accounting).map((k) => `accounting.${k}`)];
     const db = getDb(c.env);
-    await db.batch([db.update(integrations).set(update).where(eq(integrations.id, row.id)), userAudit(c, "integration.patch", { type: "integration", id: row.id }, { changed })]);
+    if (changed.length) await db.batch([db.update(integrations).set(update).where(eq(integrations.id, row.id)), userAudit(c, "integration.patch", { type: "integration", id: row.id }, { changed })]);
+    if (form.intent === "activate") return activate(c, (await loadIntegration(c.env, row.id))!, typed);
     return c.redirect(`/integrations/${row.id}?done=saved`, 303);
   });
 
-  app.post("/integrations/:id/activate", async (c) => {
-    const row = await tenantIntegration(c, c.req.param("id"));
+  /** Activation after a real read from both sides; a refusal re-shows the page with what was typed. */
+  async function activate(c: PageContext, row: Integration, typed?: Record<string, unknown>) {
+    const missing = await missingForActivation(c.env, row);
+    if (missing.length) return setupPage(c, row, { missing, typed }, 422);
+    const failures = await checkConnections(c.env, row);
+    if (failures.length) return setupPage(c, row, { failures, typed }, 422);
     try {
       await activateIntegration(c.env, row, userAudit(c, "integration.activate", { type: "integration", id: row.id }));
     } catch (e) {
-      if (e instanceof ApiError && e.code === "settings_incomplete") {
-        const missing = (e.details?.missing as string[]) ?? (await missingForActivation(c.env, row));
-        return setupPage(c, row, { missing }, 422);
-      }
+      if (e instanceof ApiError && e.code === "settings_incomplete") return setupPage(c, row, { missing: (e.details?.missing as string[]) ?? missing, typed }, 422);
       throw e;
     }
     return c.redirect(`/integrations/${row.id}?done=activated`, 303);
-  });
+  }
+
+  app.post("/integrations/:id/activate", async (c) => activate(c, await tenantIntegration(c, c.req.param("id"))));
 
   app.post("/integrations/:id/deactivate", async (c) => {
     const row = await tenantIntegration(c, c.req.param("id"));

@@ -11,28 +11,35 @@ const NAV: [string, Key][] = [
   ["/users", "navUsers"],
 ];
 
-export function Layout(props: { t: T; title: string; path: string; user?: SessionUser; csrf?: string; scripts?: string[]; children?: Child }) {
+export function Layout(props: { t: T; title: string; path: string; query?: string; refresh?: number; user?: SessionUser; csrf?: string; scripts?: string[]; children?: Child }) {
   const { t, user } = props;
   const other = t.lang === "da" ? "en" : "da";
+  // The language switch keeps the page's filters and search.
+  const switched = new URLSearchParams(props.query ?? "");
+  switched.set("lang", other);
   return (
     <html lang={t.lang}>
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
+        {props.refresh && <meta http-equiv="refresh" content={String(props.refresh)} />}
         <title>{`${props.title} · orderbridge`}</title>
         <link rel="stylesheet" href="/assets/app.css" />
       </head>
       <body>
         <header>
           <span class="brand">orderbridge</span>
-          {user &&
-            NAV.filter(([href]) => href !== "/users" || user.role === "owner").map(([href, key]) => (
-              <a href={href} aria-current={props.path.startsWith(href) ? "page" : undefined}>
-                {t.t(key)}
-              </a>
-            ))}
+          {user && (
+            <nav class="nav" aria-label={t.t("menu")}>
+              {NAV.filter(([href]) => href !== "/users" || user.role === "owner").map(([href, key]) => (
+                <a href={href} aria-current={props.path.startsWith(href) ? "page" : undefined}>
+                  {t.t(key)}
+                </a>
+              ))}
+            </nav>
+          )}
           <span class="right">
-            <a href={`?lang=${other}`} hreflang={other}>
+            <a href={`?${switched}`} hreflang={other} lang={other}>
               {t.t("language")}
             </a>
             {user && (
@@ -62,7 +69,7 @@ export const Csrf = (p: { token: string }) => <input type="hidden" name="_csrf" 
 
 export const Flash = (p: { text?: string | null; error?: boolean }) => (p.text ? <div class={p.error ? "flash error" : "flash"} role={p.error ? "alert" : "status"}>{p.text}</div> : null);
 
-export const FieldError = (p: { text?: string }) => (p.text ? <p class="field-error">{p.text}</p> : null);
+export const FieldError = (p: { text?: string; id?: string }) => (p.text ? <p class="field-error" id={p.id}>{p.text}</p> : null);
 
 export const Badge = (p: { t: T; code: string }) => <span class={`badge ${p.code}`}>{p.t.code(p.code)}</span>;
 
@@ -74,7 +81,7 @@ import { translator } from "./i18n";
 export const tr = (c: PageContext) => translator(c.get("lang") ?? "da");
 
 /** Renders a page inside the layout, with a doctype (standards mode, not quirks mode). */
-export async function render(c: PageContext, title: string, body: Child, opts: { status?: ContentfulStatusCode; scripts?: string[] } = {}) {
+export async function render(c: PageContext, title: string, body: Child, opts: { status?: ContentfulStatusCode; scripts?: string[]; refresh?: number } = {}) {
   const t = tr(c);
   let user: SessionUser | undefined;
   let csrf: string | undefined;
@@ -83,7 +90,7 @@ export async function render(c: PageContext, title: string, body: Child, opts: {
     csrf = c.get("csrf");
   } catch {}
   const page = (
-    <Layout t={t} title={title} path={c.req.path} user={user} csrf={csrf} scripts={opts.scripts}>
+    <Layout t={t} title={title} path={c.req.path} query={new URL(c.req.url).search} refresh={opts.refresh} user={user} csrf={csrf} scripts={opts.scripts}>
       {body}
     </Layout>
   );

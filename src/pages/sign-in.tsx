@@ -25,7 +25,8 @@ import { requireUser } from "./guard";
 import { FieldError, Flash, render, tr } from "./layout";
 
 /** Only a local path is a valid place to go after sign-in. */
-const safeNext = (v: unknown) => (typeof v === "string" && /^\/[A-Za-z0-9/_\-]*$/.test(v) && !v.startsWith("//") ? v : "/home");
+/** Only a path of ours, with its query (the log's filters), is a place to return to after signing in. */
+const safeNext = (v: unknown) => (typeof v === "string" && v.length <= 1000 && /^\/[A-Za-z0-9/_\-]*(\?[A-Za-z0-9_\-.~%&=+]*)?$/.test(v) && !v.startsWith("//") ? v : "/home");
 
 function SignInForm(p: { c: PageContext; email?: string; error?: string; next?: string }) {
   const t = tr(p.c);

@@ -9,16 +9,26 @@ import type { Hono } from "hono";
 import { accountStub } from "../account/client";
 import { getDb } from "../db/client";
 import { auditLog, plans, tenants } from "../db/schema";
-import { topUpQuote } from "../domain/pricing";
+import { cheaperAbove, topUpQuote, type TopUpTier } from "../domain/pricing";
 import { randomToken } from "../lib/crypto";
 import { priceList } from "../account/prices";
 import type { PageContext, PagesEnv } from "./auth";
 import { tenantUsage, UsageStats } from "./home";
+import type { T } from "./i18n";
 import { Csrf, FieldError, Flash, render, tr } from "./layout";
 
 export const SLIDER_MIN = 1;
-export const SLIDER_MAX = 5000;
+const SLIDER_MAX_DEFAULT = 5000;
 const DEFAULT_ORDERS = 100;
+
+/** The slider reaches the top tier (twice its size, so the top tier's price is seen over a range). */
+export const sliderMax = (tiers: TopUpTier[]) => Math.max(SLIDER_MAX_DEFAULT, 2 * tiers[tiers.length - 1].minOrders);
+
+/** "500 ordrer koster 600,00 kr. – det samme eller mindre" beside the slider, when it applies. */
+function tierHint(t: T, tiers: TopUpTier[], orders: number, currency: string) {
+  const better = cheaperAbove(tiers, orders);
+  return better ? t.t("tierHint", { n: t.num(better.orders), price: t.money(better.price, currency) }) : "";
+}
 
 export async function quoteFor(c: PageContext, orders: number) {
   const p = await priceList(getDb(c.env));
@@ -34,7 +44,8 @@ async function page(c: PageContext, state: { orders?: string; error?: string; fl
     priceList(db),
   ]);
   const typed = Number(state.orders);
-  const orders = Number.isInteger(typed) && typed >= SLIDER_MIN && typed <= SLIDER_MAX ? typed : DEFAULT_ORDERS;
+  const max = sliderMax(prices.topUpTiers);
+  const orders = Number.isInteger(typed) && typed >= SLIDER_MIN && typed <= max ? typed : DEFAULT_ORDERS;
   const q = topUpQuote(prices.topUpTiers, orders);
   return render(
     c,
@@ -52,7 +63,7 @@ async function page(c: PageContext, state: { orders?: string; error?: string; fl
         </p>
       </div>
       <h2>
-        {t.t("usageThisMonth")} ({usage.month})
+        {t.t("usageThisMonth")} ({t.month(usage.month)})
       </h2>
       <UsageStats t={t} u={usage} />
       <div class="card">
@@ -61,21 +72,32 @@ async function page(c: PageContext, state: { orders?: string; error?: string; fl
         <form method="post" action="/subscription/top-up" id="topup" data-quote="/subscription/quote">
           <Csrf token={c.get("csrf")} />
           <input type="hidden" name="purchaseId" value={`web_${randomToken(12)}`} />
-          <label for="orders">
-            {t.t("orders")}: <output id="topup-orders" for="orders">{orders}</output>
-          </label>
-          <input id="orders" name="orders" type="range" min={SLIDER_MIN} max={SLIDER_MAX} step={1} value={String(orders)} class={state.error ? "invalid" : ""} />
-          <FieldError text={state.error} />
-          <p>
-            {t.t("unitPrice")}: <span id="topup-unit">{t.money(q.unitPrice, prices.currency)}</span>
-          </p>
-          <p>
-            {t.t("price")}:{" "}
-            <span id="topup-price" class="price" data-orders={String(orders)}>
-              {t.money(q.price, prices.currency)}
-            </span>{" "}
-            <span class="muted">({t.t("exVat")})</span>
-          </p>
+          <div class="slider">
+            <div>
+              <label for="orders">
+                {t.t("orders")}: <output id="topup-orders" for="orders">{orders}</output>
+              </label>
+              <input id="orders" name="orders" type="range" min={SLIDER_MIN} max={max} step={1} value={String(orders)} class={state.error ? "invalid" : ""} aria-describedby={state.error ? "orders-error" : undefined} />
+            </div>
+            <div>
+              <label for="orders-n">{t.t("ordersNumber")}</label>
+              <input id="orders-n" name="orders" type="number" min={SLIDER_MIN} max={max} step={1} value={state.orders ?? String(orders)} inputmode="numeric" class={state.error ? "invalid" : ""} aria-invalid={state.error ? "true" : undefined} aria-describedby={state.error ? "orders-error" : undefined} />
+            </div>
+          </div>
+          <FieldError text={state.error} id="orders-error" />
+          <div aria-live="polite" id="topup-live">
+            <p>
+              {t.t("unitPrice")}: <span id="topup-unit">{t.money(q.unitPrice, prices.currency)}</span>
+            </p>
+            <p>
+              {t.t("price")}:{" "}
+              <span id="topup-price" class="price" data-orders={String(orders)}>
+                {t.money(q.price, prices.currency)}
+              </span>{" "}
+              <span class="muted">({t.t("exVat")})</span>
+            </p>
+            <p id="topup-hint" class="hint">{tierHint(t, prices.topUpTiers, orders, prices.currency)}</p>
+          </div>
           <table>
             <thead>
               <tr>
@@ -92,9 +114,11 @@ async function page(c: PageContext, state: { orders?: string; error?: string; fl
               ))}
             </tbody>
           </table>
-          <p>
-            <button type="submit">{t.t("buy")}</button>
-          </p>
+          <details class="confirm" id="buy">
+            <summary class="button">{t.t("buy")}</summary>
+            <p>{t.t("buyConfirm")}</p>
+            <button type="submit">{t.t("buyReally")}</button>
+          </details>
         </form>
       </div>
     </>,
@@ -118,10 +142,12 @@ export function subscriptionRoutes(app: Hono<PagesEnv>) {
   app.get("/subscription/quote", async (c) => {
     const t = tr(c);
     const orders = Number(c.req.query("orders"));
-    if (!Number.isInteger(orders) || orders < SLIDER_MIN || orders > SLIDER_MAX)
-      return c.json({ error: { code: "invalid_request", message: t.t("invalidNumber", { min: SLIDER_MIN, max: SLIDER_MAX }) } }, 400);
-    const q = await quoteFor(c, orders);
-    return c.json({ ...q, unitPriceText: t.money(q.unitPrice, q.currency), priceText: t.money(q.price, q.currency) });
+    const p = await priceList(getDb(c.env));
+    const max = sliderMax(p.topUpTiers);
+    if (!Number.isInteger(orders) || orders < SLIDER_MIN || orders > max)
+      return c.json({ error: { code: "invalid_request", message: t.t("invalidNumber", { min: SLIDER_MIN, max }) } }, 400);
+    const q = { ...topUpQuote(p.topUpTiers, orders), currency: p.currency };
+    return c.json({ ...q, unitPriceText: t.money(q.unitPrice, q.currency), priceText: t.money(q.price, q.currency), hintText: tierHint(t, p.topUpTiers, orders, q.currency) });
   });
 
   app.post("/subscription/top-up", async (c) => {
@@ -129,8 +155,9 @@ export function subscriptionRoutes(app: Hono<PagesEnv>) {
     const body = await c.req.parseBody();
     const raw = String(body.orders ?? "");
     const orders = /^\d{1,7}$/.test(raw) ? Number(raw) : NaN;
-    if (!Number.isInteger(orders) || orders < SLIDER_MIN || orders > SLIDER_MAX)
-      return page(c, { orders: raw, error: t.t("invalidNumber", { min: SLIDER_MIN, max: SLIDER_MAX }) }, 400);
+    const max = sliderMax((await priceList(getDb(c.env))).topUpTiers);
+    if (!Number.isInteger(orders) || orders < SLIDER_MIN || orders > max)
+      return page(c, { orders: raw, error: t.t("invalidNumber", { min: SLIDER_MIN, max }) }, 400);
     const purchaseId = typeof body.purchaseId === "string" && /^[A-Za-z0-9_-]{1,100}$/.test(body.purchaseId) ? body.purchaseId : undefined;
     const user = c.get("user");
     const q = await quoteFor(c, orders);

@@ -54,10 +54,14 @@ async function page(c: PageContext, state: { typed?: Record<string, string>; err
               <td>{u.role === "owner" ? t.t("owner") : t.t("member")}</td>
               <td>
                 {u.id !== me.id && (
-                  <form method="post" action={`/users/${u.id}/remove`}>
-                    <Csrf token={c.get("csrf")} />
-                    <button class="danger" type="submit">{t.t("remove")}</button>
-                  </form>
+                  <details class="confirm">
+                    <summary class="button secondary">{t.t("remove")}</summary>
+                    <p>{t.t("removeConfirm")}</p>
+                    <form method="post" action={`/users/${u.id}/remove`}>
+                      <Csrf token={c.get("csrf")} />
+                      <button class="danger" type="submit">{t.t("removeReally")}</button>
+                    </form>
+                  </details>
                 )}
               </td>
             </tr>
@@ -69,8 +73,8 @@ async function page(c: PageContext, state: { typed?: Record<string, string>; err
         <form method="post" action="/users">
           <Csrf token={c.get("csrf")} />
           <label for="email">{t.t("email")}</label>
-          <input id="email" name="email" type="email" value={typed.email ?? ""} required maxlength={254} class={state.errors?.email ? "invalid" : ""} />
-          <FieldError text={state.errors?.email} />
+          <input id="email" name="email" type="email" value={typed.email ?? ""} required maxlength={254} class={state.errors?.email ? "invalid" : ""} aria-invalid={state.errors?.email ? "true" : undefined} aria-describedby={state.errors?.email ? "email-error" : undefined} />
+          <FieldError text={state.errors?.email} id="email-error" />
           <label for="role">{t.t("role")}</label>
           <select id="role" name="role">
             <option value="member" selected={typed.role !== "owner"}>{t.t("member")}</option>

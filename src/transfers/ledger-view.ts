@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, or, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, lt, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { ledger, ledgerAttempts } from "../db/schema";
 import { decodeCursor, encodeCursor } from "../lib/cursor";
@@ -49,14 +49,36 @@ export async function ledgerDetail(db: Db, row: LedgerRow) {
   };
 }
 
-/** Newest first by when we received the order; `limit` clamped to 200. */
-export async function listLedger(db: Db, filter: { integrationId?: string; importId?: string; tenantId?: string; status?: string; category?: string; limit: number; cursor?: string }) {
+export interface LedgerFilter {
+  integrationId?: string;
+  importId?: string;
+  tenantId?: string;
+  status?: string;
+  category?: string;
+  /** Order number, customer name or e-mail (settings page search): a part of the number or of the order as received. */
+  q?: string;
+}
+
+/** The WHERE of a ledger filter, shared by the API's cursor pages and the settings page's numbered pages. */
+function filterConditions(filter: LedgerFilter): SQL[] {
   const conds: SQL[] = [];
   if (filter.integrationId) conds.push(eq(ledger.integrationId, filter.integrationId));
   if (filter.importId) conds.push(eq(ledger.importId, filter.importId));
   if (filter.tenantId) conds.push(eq(ledger.tenantId, filter.tenantId));
   if (filter.status) conds.push(eq(ledger.status, filter.status as LedgerRow["status"]));
   if (filter.category) conds.push(eq(ledger.errorCategory, filter.category));
+  const q = filter.q?.trim().toLowerCase();
+  if (q) {
+    // LIKE's own wildcards in the search are literal; the customer's name and e-mail are in the order as received.
+    const pattern = `%${q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+    conds.push(or(sql`lower(${ledger.orderNumber}) LIKE ${pattern} ESCAPE '\\'`, sql`lower(${ledger.received}) LIKE ${pattern} ESCAPE '\\'`)!);
+  }
+  return conds;
+}
+
+/** Newest first by when we received the order; `limit` clamped to 200. */
+export async function listLedger(db: Db, filter: LedgerFilter & { limit: number; cursor?: string }) {
+  const conds = filterConditions(filter);
   if (filter.cursor) {
     const [at, id] = decodeCursor(filter.cursor);
     conds.push(or(lt(ledger.receivedAt, at), and(eq(ledger.receivedAt, at), lt(ledger.id, id)))!);
@@ -72,4 +94,18 @@ export async function listLedger(db: Db, filter: { integrationId?: string; impor
   const page = rows.slice(0, limit);
   const notes = await creditNotesByOrder(db, page);
   return { items: page.map((r) => ledgerEntry(r, notes.get(orderKey(r)) ?? [])), nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].receivedAt, page[page.length - 1].id) : null };
+}
+
+/**
+ * One numbered page of the settings page's log: the rows (with their integration and the order as
+ * received, for the customer and amount columns), how many match in all, and how many per status.
+ */
+export async function searchLedger(db: Db, filter: LedgerFilter, page: { offset: number; limit: number }) {
+  const where = and(...filterConditions(filter));
+  const [rows, counts] = await Promise.all([
+    db.select().from(ledger).where(where).orderBy(desc(ledger.receivedAt), desc(ledger.id)).limit(page.limit).offset(page.offset).all(),
+    db.select({ status: ledger.status, n: count() }).from(ledger).where(where).groupBy(ledger.status).all(),
+  ]);
+  const byStatus = Object.fromEntries(counts.map((r) => [r.status, r.n])) as Partial<Record<LedgerRow["status"], number>>;
+  return { rows, total: counts.reduce((a, r) => a + r.n, 0), byStatus };
 }

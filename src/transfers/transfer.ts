@@ -1,5 +1,7 @@
 import { chargeOrder } from "../account/client";
+import { and, eq, isNull } from "drizzle-orm";
 import { getDb, type Db } from "../db/client";
+import { users } from "../db/schema";
 import { DocumentGone, TransferError } from "../domain/errors";
 import { decideIntake, type Source } from "../domain/ledger";
 import type { CanonicalOrder, DocumentRef } from "../domain/order";
@@ -42,6 +44,7 @@ export class TransferContext {
   private sessions = new Map<string, Promise<AccountingSession>>();
   private settings = new Map<string, ReturnType<typeof integrationSettings>>();
   private integrations = new Map<string, Promise<Integration | undefined>>();
+  private langs = new Map<string, Promise<"da" | "en">>();
   constructor(
     readonly env: Env,
     readonly fetch: FetchFn = outboundFetch,
@@ -65,6 +68,23 @@ export class TransferContext {
 
   async shopSettings(integration: Integration) {
     return effectiveSettings(getModule("shop", integration.shopModule)!, (await this.settingsOf(integration)).shop);
+  }
+
+  /** The language the merchant's documents are written in: the first owner's page language (Danish unless English was chosen). */
+  merchantLang(integration: Integration): Promise<"da" | "en"> {
+    let l = this.langs.get(integration.tenantId);
+    if (!l)
+      this.langs.set(
+        integration.tenantId,
+        (l = this.db
+          .select({ language: users.language })
+          .from(users)
+          .where(and(eq(users.tenantId, integration.tenantId), eq(users.role, "owner"), isNull(users.removedAt)))
+          .orderBy(users.createdAt)
+          .get()
+          .then((u) => u?.language ?? "da")),
+      );
+    return l;
   }
 
   async accountingSettings(integration: Integration) {
@@ -91,10 +111,25 @@ export class TransferContext {
   }
 }
 
-/** Our reference on the accounting document: the order's number and id, unique per integration and generation. */
-export function documentReference(integrationId: string, row: Pick<LedgerRow, "shopOrderId" | "orderNumber" | "generation">) {
+const ORDER_WORD: Record<"da" | "en", string> = { da: "Ordre", en: "Order" };
+
+/**
+ * Our reference on the accounting document, in the merchant's language ("Ordre 1001 (id …) ob:…"): the
+ * order's number and id, unique per integration and generation. Documents made before references were
+ * translated carry the English one, which is the `en` reference, so a look-up tries every language.
+ */
+export function documentReference(integrationId: string, row: Pick<LedgerRow, "shopOrderId" | "orderNumber" | "generation">, lang: "da" | "en" = "da") {
   const gen = row.generation ? `/${row.generation}` : "";
-  return `Order ${row.orderNumber} (id ${row.shopOrderId}) ob:${integrationId}${gen}`;
+  return `${ORDER_WORD[lang]} ${row.orderNumber} (id ${row.shopOrderId}) ob:${integrationId}${gen}`;
+}
+
+/** Our document of this order and generation, under the reference of any language (the current one first). */
+export async function findOurDocument(session: Pick<AccountingSession, "findDocument">, integrationId: string, row: Parameters<typeof documentReference>[1], lang: "da" | "en") {
+  for (const l of [lang, ...(Object.keys(ORDER_WORD) as ("da" | "en")[]).filter((x) => x !== lang)]) {
+    const found = await session.findDocument(documentReference(integrationId, row, l));
+    if (found) return found;
+  }
+  return null;
 }
 
 export interface SeenOrder {
@@ -211,7 +246,8 @@ export async function transferRow(ctx: TransferContext, integration: Integration
     return current?.status === "pending" ? { done: false, delaySeconds: 30 } : DONE;
   }
   const at = now.toISOString();
-  const reference = documentReference(integration.id, row);
+  const lang = await ctx.merchantLang(integration);
+  const reference = documentReference(integration.id, row, lang);
   let order: CanonicalOrder;
   try {
     order = shopAdapters[integration.shopModule].toOrder(JSON.parse(row.received ?? "null"), await ctx.shopSettings(integration));
@@ -229,7 +265,7 @@ export async function transferRow(ctx: TransferContext, integration: Integration
     const recorded: DocumentRef | null = row.documentNumber ? { type: row.documentType === "booked" ? "booked" : "draft", number: row.documentNumber } : null;
     const { result, earlier } = await makeDocumentOnce(
       {
-        find: () => session.findDocument(reference),
+        find: () => findOurDocument(session, integration.id, row, lang),
         complete: (document) => session.completeDocument(document, order, reference),
         create: () => session.createDocument(order, reference),
       },
@@ -297,7 +333,8 @@ async function updateDraft(ctx: TransferContext, integration: Integration, row: 
     return stillNewer ? { done: false, delaySeconds: 30 } : DONE;
   }
   const document: DocumentRef = { type: "draft", number: held.documentNumber! };
-  const reference = documentReference(integration.id, held);
+  const lang = await ctx.merchantLang(integration);
+  const reference = documentReference(integration.id, held, lang);
   try {
     const session = await ctx.session(integration);
     try {
@@ -305,7 +342,7 @@ async function updateDraft(ctx: TransferContext, integration: Integration, row: 
       await recordDraftUpdated(ctx.db, held, order, seen.raw, updated.sent, seen.at);
     } catch (e) {
       if (!(e instanceof DocumentGone)) throw e;
-      const found = await session.findDocument(reference);
+      const found = await findOurDocument(session, integration.id, held, lang);
       if (found?.type !== "booked") throw e;
       await releaseDraftUpdate(ctx.db, held, seen.at, "already_transferred", `draft ${document.number} was booked as invoice ${found.number} meanwhile; a booked invoice is not changed (R7)`, found);
     }

@@ -16,6 +16,7 @@ import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { ECONOMIC_PUBLIC, SHOPIFY_KEY, SHOPIFY_SECRET, startFakes } from "../../scripts/e2e-fakes";
+import { catalogue } from "../../src/pages/i18n.ts";
 
 const WRANGLER = "node_modules/.bin/wrangler";
 const ARTIFACTS = "test-artifacts";
@@ -46,7 +47,36 @@ async function api(method, path, body) {
   return json;
 }
 
-const shot = (name) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+const shot = (name, p = page) => p.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+
+/**
+ * The parts of the English catalogue that cannot occur in Danish text: each sentence's fixed pieces
+ * (between its {placeholders}) of two words or more. Text marked lang="en" (a system's own message,
+ * the language switch) is not the page's language and is left out.
+ */
+const ENGLISH = [...new Set(catalogue("en").flatMap((s) => s.split(/\{\w+\}/)).map((s) => s.trim()).filter((s) => s.length >= 10 && /\s/.test(s)))];
+
+/** What a page is made of: its mode, overflow, unlabelled inputs and English sentences. */
+const inspect = (p) =>
+  p.evaluate((english) => {
+    const body = document.body.cloneNode(true);
+    body.querySelectorAll('[lang]:not([lang="da"]), script, style, pre').forEach((e) => e.remove());
+    const text = body.textContent.replace(/\s+/g, " ");
+    const labelled = (el) => (el.labels && el.labels.length > 0) || el.getAttribute("aria-label") || el.getAttribute("aria-labelledby");
+    return {
+      mode: document.compatMode,
+      overflow: Math.max(0, document.documentElement.scrollWidth - document.documentElement.clientWidth),
+      unlabelled: [...document.querySelectorAll("input, select, textarea")].filter((el) => !["hidden", "submit"].includes(el.type) && !labelled(el)).map((el) => el.name || el.id),
+      english: english.filter((s) => text.includes(s)),
+      lang: document.documentElement.lang,
+    };
+  }, ENGLISH);
+
+/** Fails on quirks mode, horizontal overflow, an input without a label, and English words on a Danish page. */
+async function checkPage(p, name) {
+  await shot(name, p);
+  expect(await inspect(p), name).toEqual({ mode: "CSS1Compat", overflow: 0, unlabelled: [], english: [], lang: "da" });
+}
 
 beforeAll(async () => {
   port = await freePort();
@@ -163,11 +193,17 @@ describe("settings page in a real browser", () => {
     await page.selectOption("#accounting", "sandbox");
     await Promise.all([page.waitForURL(/\/integrations\/int_/), page.click("main form button[type=submit]")]);
     const integrationId = page.url().split("/").pop().split("?")[0];
-    await page.fill('[name="shop.allowedStatuses"]', "processing, completed");
+    // Order states are ticked by their Danish names; "Gem og aktivér" saves, reads both sides and activates.
+    await page.uncheck('[name="shop.allowedStatuses"][value="completed"]');
+    await page.check('label:has-text("Afventer betaling") input');
     await page.selectOption('[name="accounting.documentType"]', "booked");
-    await Promise.all([page.waitForURL(/done=saved/), page.click("#settings button[type=submit]")]);
+    await Promise.all([page.waitForURL(/done=saved/), page.click('#settings button[value="save"]')]);
     expect(await page.textContent(".flash")).toContain("Indstillingerne er gemt");
-    await Promise.all([page.waitForURL(/done=activated/), page.click(`form[action$="/activate"] button`)]);
+    expect(await page.isChecked('[name="shop.allowedStatuses"][value="pending"]')).toBe(true);
+    expect(await page.isChecked('[name="shop.allowedStatuses"][value="completed"]')).toBe(false);
+    await page.check('[name="shop.allowedStatuses"][value="completed"]');
+    await page.uncheck('[name="shop.allowedStatuses"][value="pending"]');
+    await Promise.all([page.waitForURL(/done=activated/), page.click("#save-activate")]);
     expect(await page.textContent("h1")).toContain("Aktiv");
     expect(await page.textContent("#start-point")).toMatch(/Ordrer oprettet fra \d{1,2}\. \S+ \d{4}/);
     await shot("03-integration");
@@ -176,7 +212,7 @@ describe("settings page in a real browser", () => {
     await new Promise((r) => setTimeout(r, 1100)); // the sandbox shop keeps whole seconds
     const order = await api("POST", `/integrations/${integrationId}/sandbox/orders`, {});
     const orderId = String(order.id);
-    await page.goto(`${base}/log?integration=${integrationId}`);
+    await page.goto(`${base}/log?integration=${integrationId}&lang=da`);
     for (let i = 0; i < 60; i++) {
       const status = await page.getAttribute(`tr[data-order="${orderId}"]`, "data-status").catch(() => null);
       if (status === "transferred") break;
@@ -188,6 +224,8 @@ describe("settings page in a real browser", () => {
     await Promise.all([page.waitForURL(new RegExp(`/orders/${orderId}$`)), page.click(`tr[data-order="${orderId}"] a`)]);
     expect(await page.textContent("#received")).toContain(orderId);
     expect(await page.textContent("#sent")).not.toBe("Ingen");
+    expect(await page.textContent("#totals")).toContain("kr.");
+    expect(await page.textContent("#again-effect")).toContain("bliver liggende");
     await shot("05-order");
 
     // Move the top-up slider: the price shown is the staff API's quote (the same topUpQuote).
@@ -202,8 +240,9 @@ describe("settings page in a real browser", () => {
       expect((await page.textContent("#topup-price")).trim()).toBe(expected);
     }
     await shot("06-subscription");
-    await page.fill("#orders", "500");
-    await Promise.all([page.waitForURL(/bought=/), page.click("#topup button[type=submit]")]);
+    await page.fill("#orders-n", "500");
+    await page.click("#buy summary");
+    await Promise.all([page.waitForURL(/bought=/), page.click("#buy button[type=submit]")]);
     expect(await page.textContent(".flash")).toContain("Bought: 500 orders");
     expect((await api("GET", `/tenants/${tenant.id}/usage`)).topUpBalance).toBe(500);
 
@@ -215,12 +254,61 @@ describe("settings page in a real browser", () => {
     expect(await page.locator(`[data-import="${imp.id}"] progress`).count()).toBe(1);
     await page.click(`[data-import="${imp.id}"] h2 a`);
     await shot("07-import");
+    expect(await page.textContent("#approve button[type=submit]")).toMatch(/^Godkend import for .+ kr\.$/);
+    expect(await page.textContent("#quote-effect")).toContain("inkluderede ordrer");
     await page.fill("#note", "Ser rigtigt ud");
-    await Promise.all([page.waitForURL(/done=approved/), page.click("#test-transfer button[type=submit]")]);
+    await page.check('[name="accept"]');
+    await Promise.all([page.waitForURL(/done=approved/), page.click("#approve button[type=submit]")]);
     expect(await page.textContent("#approved")).toContain("Godkendt");
     expect((await api("GET", `/imports/${imp.id}`)).status).toBe("approved");
     await page.goto(`${base}/home`);
     await shot("08-home");
+
+    // A failed order to find and fix: the sandbox's product_missing switch.
+    const failed = await api("POST", `/integrations/${integrationId}/sandbox/orders`, { sku: "NOPE-1", email: "soeren@firma.example" });
+    for (let i = 0; i < 60; i++) {
+      const o = await api("GET", `/integrations/${integrationId}/orders/${failed.id}`).catch(() => null);
+      if (o?.status === "failed") break;
+      if (i === 59) throw new Error(`order not failed: ${JSON.stringify(o)}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+
+    // Every main page in Danish, on a phone (390 px) and a desktop (1280 px): standards mode, no
+    // horizontal overflow, every input labelled, no English sentence.
+    const paths = [
+      ["home", "/home"],
+      ["integrations", "/integrations"],
+      ["integration", `/integrations/${integrationId}`],
+      ["log", "/log"],
+      ["log-search", "/log?q=soeren%40firma"],
+      ["log-empty", "/log?q=findes-ikke"],
+      ["order-failed", `/integrations/${integrationId}/orders/${failed.id}`],
+      ["order", `/integrations/${integrationId}/orders/${orderId}`],
+      ["subscription", "/subscription"],
+      ["imports", "/imports"],
+      ["import", `/imports/${imp.id}`],
+      ["users", "/users"],
+      ["account", "/account"],
+      ["not-found", "/findes-ikke"],
+    ];
+    const storage = await page.context().storageState();
+    for (const [width, height, prefix] of [[390, 844, "phone"], [1280, 900, "desktop"]]) {
+      const ctx = await browser.newContext({ viewport: { width, height }, storageState: storage });
+      const p = await ctx.newPage();
+      for (const [name, path] of paths) {
+        await p.goto(`${base}${path}${path.includes("?") ? "&" : "?"}lang=da`);
+        await checkPage(p, `${prefix}-${name}`);
+      }
+      // The failed order is found by the customer's e-mail and explained in Danish.
+      await p.goto(`${base}/log?q=soeren%40firma&lang=da`);
+      expect(await p.textContent("#log")).toContain("Opret varen NOPE-1 i regnskabet");
+      await ctx.close();
+    }
+    // The check sees English when there is some: the same log in English is full of it.
+    expect(ENGLISH.length).toBeGreaterThan(100);
+    await page.goto(`${base}/log?lang=en`);
+    expect((await inspect(page)).english.length).toBeGreaterThan(3);
+    await page.goto(`${base}/home?lang=da`);
   });
 
   it("connections with buttons only: Shopify, e-conomic and WooCommerce connected, webhooks registered, orders flow, a customer redaction removes their data, an uninstall shows needs reconnect", async () => {

@@ -82,6 +82,10 @@ const FILTERABLE: Record<string, string[]> = {
   "/invoices/booked": ["bookedInvoiceNumber", "currency", "customer.customerNumber", "date", "notes.heading", "paymentTerms.paymentTermsNumber", "recipient.address", "recipient.city", "recipient.country", "recipient.name", "recipient.vatZone.vatZoneNumber", "recipient.zip", "references.other"],
   "/accounting-years": ["closed", "fromDate", "toDate", "year"],
   "/vat-zones": [],
+  "/layouts": ["deleted", "layoutNumber", "name"],
+  "/payment-terms": ["daysOfCredit", "name", "paymentTermsNumber", "paymentTermsType"],
+  "/customer-groups": ["customerGroupNumber", "name"],
+  "/product-groups": ["name", "productGroupNumber"],
 };
 
 /** Numeric filterable properties: the only ones `$in:` / `$nin:` accept ("We only allow in and not in operators on numeric properties"). */
@@ -92,6 +96,15 @@ const NUMERIC = new Set(["balance", "creditLimit", "customerNumber", "costPrice"
  * default maxQueryString (2,048), an assumption, so a client that builds unbounded filters is caught.
  */
 export const MAX_QUERY_STRING = 2048;
+
+/** An agreement's standard master data as a new e-conomic agreement has it (Danish names). */
+const LAYOUTS = [{ layoutNumber: 19, name: "Standardlayout", deleted: false }, { layoutNumber: 21, name: "Layout med logo", deleted: false }];
+const PAYMENT_TERMS = [
+  { paymentTermsNumber: 1, name: "Netto 8 dage", daysOfCredit: 8, paymentTermsType: "net" },
+  { paymentTermsNumber: 2, name: "Løbende måned + 30 dage", daysOfCredit: 30, paymentTermsType: "invoiceMonth" },
+];
+const CUSTOMER_GROUPS = [{ customerGroupNumber: 1, name: "Indenlandske kunder" }, { customerGroupNumber: 2, name: "Udenlandske kunder" }];
+const PRODUCT_GROUPS = [{ productGroupNumber: 1, name: "Varer m/moms" }, { productGroupNumber: 2, name: "Varer u/moms" }];
 
 const VAT_ZONES = [
   { name: "Domestic", vatZoneNumber: 1, enabledForCustomer: true, enabledForSupplier: true },
@@ -267,6 +280,10 @@ export class FakeEconomic {
     if (key === "GET /self")
       return ok({ agreementNumber: 123456, company: { name: "Demo ApS" }, settings: { baseCurrency: this.baseCurrency, internationalLedger: false } });
     if (key === "GET /vat-zones") return ok(this.collection(url, "/vat-zones", VAT_ZONES));
+    if (key === "GET /layouts") return ok(this.collection(url, "/layouts", LAYOUTS));
+    if (key === "GET /payment-terms") return ok(this.collection(url, "/payment-terms", PAYMENT_TERMS));
+    if (key === "GET /customer-groups") return ok(this.collection(url, "/customer-groups", CUSTOMER_GROUPS));
+    if (key === "GET /product-groups") return ok(this.collection(url, "/product-groups", PRODUCT_GROUPS));
     if (key === "GET /accounting-years") return ok(this.collection(url, "/accounting-years", this.accountingYears));
     if (key === "GET /products") return ok(this.collection(url, "/products", [...this.products.values()]));
     if (method === "GET" && segs[0] === "products" && segs.length === 2) {

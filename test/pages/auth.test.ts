@@ -81,6 +81,22 @@ describe("settings page: sign-in", () => {
     expect(anon.location).toBe("/?next=%2Flog");
   });
 
+  it("the log's filters and search come back after signing in; a foreign place to return to is refused", async () => {
+    const { email } = await signedInOwner();
+    const b = new Browser();
+    const anon = await b.get("/log?status=failed&q=soeren%40firma");
+    expect(anon.location).toBe(`/?next=${encodeURIComponent("/log?status=failed&q=soeren%40firma")}`);
+    const form = await b.get(anon.location!);
+    const r = await b.post("/sign-in", { _csrf: csrfOf(form.text), email, password: PASSWORD, next: "/log?status=failed&q=soeren%40firma" });
+    expect(r.status).toBe(303);
+    expect(r.location).toBe("/log?status=failed&q=soeren%40firma");
+    for (const next of ["//evil.example/log", "https://evil.example/", "/log?x=<script>"]) {
+      const c = new Browser();
+      const f = await c.get("/");
+      expect((await c.post("/sign-in", { _csrf: csrfOf(f.text), email, password: PASSWORD, next })).location, next).toBe("/home");
+    }
+  });
+
   it("wrong password and unknown email: 401, the same message, no session", async () => {
     const { email } = await signedInOwner();
     for (const [e, p] of [[email, "wrong password!"], ["nobody@shop.example", PASSWORD]]) {

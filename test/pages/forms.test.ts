@@ -49,7 +49,7 @@ describe("settings page: integration setup", () => {
       "accounting.layoutNumber": "19",
       "accounting.vatZones.domestic": "1",
       "accounting.agreementGrantToken": "grant-very-secret",
-      "shop.allowedFinancialStatuses": "paid, authorized",
+      "shop.allowedFinancialStatuses": ["", "paid", "authorized"],
     });
     expect(ok.status).toBe(303);
     const after = await b.get(ok.location!);
@@ -58,7 +58,9 @@ describe("settings page: integration setup", () => {
     expect(after.text).not.toContain("grant-very-secret");
     expect(after.text).toMatch(/name="shop.accessToken"[^>]*placeholder="\*\*\*\*\*\*\*\* \(sat/);
     expect(after.text).toMatch(/name="shop.webhookSecret"[^>]*placeholder="ikke sat"/);
-    expect(after.text).toContain('value="paid, authorized"');
+    expect(after.text).toMatch(/name="shop.allowedFinancialStatuses" value="paid" checked=""\/> Betalt/);
+    expect(after.text).toMatch(/name="shop.allowedFinancialStatuses" value="authorized" checked=""\/> Autoriseret/);
+    expect(after.text).toMatch(/name="shop.allowedFinancialStatuses" value="refunded"\/> Refunderet/);
     const api = await call("GET", `/api/staff/integrations/${id}`);
     expect(api.json.shop.settings).toMatchObject({ shopDomain: "demo-shop.myshopify.com", accessToken: "********", allowedFinancialStatuses: ["paid", "authorized"] });
     expect(api.json.accounting.settings.layoutNumber).toBe(19);
@@ -157,12 +159,12 @@ describe("settings page: subscription, imports, users", () => {
     expect(page.text).toContain("Der er endnu ingen testoverførsel");
     expect(page.text).not.toContain(`/imports/${importId}/approve`);
     // Without a successful test transfer the service refuses: shown as an error, nothing changes.
-    const early = await b.post(`/imports/${importId}/approve`, { _csrf: csrfOf(page.text), note: "ok" });
+    const early = await b.post(`/imports/${importId}/approve`, { _csrf: csrfOf(page.text), note: "ok", accept: "yes" });
     expect(early.status).toBe(409);
     await env.DB.prepare("UPDATE imports SET test_transfer = ? WHERE id = ?").bind(JSON.stringify({ orderId: "1", status: "transferred", document: { type: "draft", number: "7" } }), importId).run();
     page = await b.get(`/imports/${importId}`);
     expect(page.text).toContain(`action="/imports/${importId}/approve"`);
-    const ok = await b.post(`/imports/${importId}/approve`, { _csrf: csrfOf(page.text), note: "Looks right" });
+    const ok = await b.post(`/imports/${importId}/approve`, { _csrf: csrfOf(page.text), note: "Looks right", accept: "yes" });
     expect(ok.status).toBe(303);
     const row = await env.DB.prepare("SELECT status, approval FROM imports WHERE id = ?").bind(importId).first<Record<string, string>>();
     expect(row!.status).toBe("approved");

@@ -1,19 +1,22 @@
 import { exports } from "cloudflare:workers";
 import { call, createTenant } from "../helpers";
 
+type Form = Record<string, string | string[]>;
+
 /** A browser-like client of the settings page: keeps cookies, reads the CSRF token from forms. */
 export class Browser {
   cookies = new Map<string, string>();
   lastSetCookies: string[] = [];
   constructor(readonly ip = `10.0.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`) {}
 
-  async fetch(method: string, path: string, form?: Record<string, string>, headers: Record<string, string> = {}) {
+  async fetch(method: string, path: string, form?: Form, headers: Record<string, string> = {}) {
     const h: Record<string, string> = { "cf-connecting-ip": this.ip, ...headers };
     if (this.cookies.size) h.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
     let body: string | undefined;
     if (form) {
       h["content-type"] = "application/x-www-form-urlencoded";
-      body = new URLSearchParams(form).toString();
+      // A list is sent as repeated fields, as ticked checkboxes are.
+      body = new URLSearchParams(Object.entries(form).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, x]) : [[k, v]]))).toString();
     }
     const res = await exports.default.fetch(new Request(`https://orderbridge.test${path}`, { method, headers: h, body, redirect: "manual" }));
     this.lastSetCookies = res.headers.getSetCookie();
@@ -30,11 +33,11 @@ export class Browser {
   get(path: string) {
     return this.fetch("GET", path);
   }
-  post(path: string, form: Record<string, string> = {}) {
+  post(path: string, form: Form = {}) {
     return this.fetch("POST", path, form);
   }
   /** GETs a page and posts a form with its CSRF token (`_csrf` from the page). */
-  async submit(pagePath: string, action: string, form: Record<string, string> = {}) {
+  async submit(pagePath: string, action: string, form: Form = {}) {
     const page = await this.get(pagePath);
     return this.post(action, { _csrf: csrfOf(page.text), ...form });
   }

@@ -235,3 +235,27 @@ describe("sandbox accounting: an answer lost after the effect", () => {
     expect(await sandboxDocuments(integration.id)).toHaveLength(1);
   });
 });
+
+describe("our reference in the merchant's language", () => {
+  it("writes \"Ordre …\" on a Danish merchant's document, and still finds a document an earlier attempt made with the English reference", async () => {
+    const { tenant, integration } = await setup("shopify", { documentType: "draft" });
+    const first = order();
+    await runBatch([{ body: delivery(integration.id, first) }]);
+    const made = [...fake.drafts.values()][0];
+    expect(made.references?.other).toBe(`Ordre ${first.name} (id ${first.id}) ob:${integration.id}`);
+
+    // An attempt before references were translated made the draft, and its answer was lost.
+    const o = order();
+    const msg = delivery(integration.id, o);
+    fake.loseAnswer("POST", /^\/invoices\/drafts$/, "drop");
+    expect((await runBatch([{ body: msg }])).retryMessages).toHaveLength(1);
+    const lost = [...fake.drafts.values()].find((d) => d.references?.other?.includes(`(id ${o.id})`))!;
+    lost.references = { other: `Order ${o.name} (id ${o.id}) ob:${integration.id}` };
+    expect((await runBatch([{ body: msg, attempts: 2 }])).explicitAcks).toHaveLength(1);
+    const entry = await waitForOrder(integration.id, String(o.id));
+    expect(entry.document).toEqual({ type: "draft", number: String(lost.draftInvoiceNumber) });
+    expect(fake.requests("POST", "/invoices/drafts")).toHaveLength(2);
+    expect(fake.drafts.size).toBe(2);
+    expect((await usage(tenant.id)).transferredOrders).toBe(2);
+  });
+});

@@ -26,7 +26,7 @@ import { DocumentGone, TransferError, type ErrorCategory } from "../../domain/er
 import { decimalsOf } from "../../domain/currency";
 import { formatMinor, impliedExchangeRate, representable } from "../../domain/money";
 import type { CanonicalOrder, DocumentRef } from "../../domain/order";
-import type { AccountingAdapter, AccountingContext, AccountingSession, CreditNoteInput } from "../types";
+import type { AccountingAdapter, AccountingContext, AccountingSession, CreditNoteInput, SettingChoices } from "../types";
 import { EconomicClient, filterValue } from "./client";
 import { buildDraftInvoice, countryName, ECONOMIC_DECIMALS, referenceText, type EconomicDraftInvoice } from "./invoice";
 import { sharedBudget } from "../../lib/rate-limiter";
@@ -80,20 +80,63 @@ export interface MasterSnapshot {
 /** e-conomic's rate limit per agreement (reference.md): a bucket of 2,000 requests refilled at 30 a second. */
 export const ECONOMIC_LIMITS: BucketLimits = { capacity: 2000, refillPerSecond: 30 };
 
+/**
+ * The client of the integration's agreement, with the agreement's shared request budget, and the key its
+ * kept data is stored under: another grant token (another e-conomic agreement) never sees this one's data.
+ */
+async function agreementClient(ctx: AccountingContext) {
+  const settings = ctx.settings as EconomicSettings;
+  if (!ctx.env.ECONOMIC_APP_SECRET_TOKEN)
+    throw new TransferError("accounting_auth_failed", "The e-conomic app secret token (ECONOMIC_APP_SECRET_TOKEN) is not configured.");
+  const client = new EconomicClient({
+    baseUrl: ctx.env.ECONOMIC_API_URL || "https://restapi.e-conomic.com",
+    appSecretToken: ctx.env.ECONOMIC_APP_SECRET_TOKEN,
+    agreementGrantToken: settings.agreementGrantToken,
+    fetch: ctx.fetch,
+    beforeRequest: await sharedBudget(ctx.env, "economic", settings.agreementGrantToken, "e-conomic", ECONOMIC_LIMITS),
+  });
+  return { client, agreement: (await sha256Hex(settings.agreementGrantToken)).slice(0, 16) };
+}
+
+/** The agreement's layouts, payment terms, customer groups, VAT zones, product groups and products, kept for MASTER_TTL_MS. */
+async function economicChoices(ctx: AccountingContext): Promise<SettingChoices> {
+  const { client, agreement } = await agreementClient(ctx);
+  const kept = cacheEntry<SettingChoices>(ctx.db, ctx.integrationId, `economic.choices:${agreement}`);
+  const cached = await kept.read().catch(() => undefined);
+  const age = cached ? Date.now() - Date.parse(cached.loadedAt) : NaN;
+  if (cached && age >= 0 && age < MASTER_TTL_MS) return cached.data;
+  const named = <T>(items: T[], value: (i: T) => number | string, name: (i: T) => string | undefined) => items.map((i) => ({ value: value(i), label: name(i) ?? String(value(i)) }));
+  type Item = { name?: string; layoutNumber?: number; paymentTermsNumber?: number; customerGroupNumber?: number; vatZoneNumber?: number; productGroupNumber?: number; productNumber?: string; barred?: boolean };
+  const [layouts, terms, groups, zones, productGroups, products] = await Promise.all([
+    client.all<Item>("/layouts"),
+    client.all<Item>("/payment-terms"),
+    client.all<Item>("/customer-groups"),
+    client.all<Item>("/vat-zones"),
+    client.all<Item>("/product-groups"),
+    client.page<Item>("/products").then((p) => (p.collection ?? []).filter((i) => !i.barred)),
+  ]);
+  const vat = named(zones, (i) => i.vatZoneNumber!, (i) => i.name);
+  const product = named(products, (i) => i.productNumber!, (i) => i.name);
+  const data: SettingChoices = {
+    layoutNumber: named(layouts, (i) => i.layoutNumber!, (i) => i.name),
+    paymentTermsNumber: named(terms, (i) => i.paymentTermsNumber!, (i) => i.name),
+    customerGroupNumber: named(groups, (i) => i.customerGroupNumber!, (i) => i.name),
+    "vatZones.domestic": vat,
+    "vatZones.eu": vat,
+    "vatZones.abroad": vat,
+    productGroupNumber: named(productGroups, (i) => i.productGroupNumber!, (i) => i.name),
+    shippingProductNumber: product,
+    roundingProductNumber: product,
+  };
+  await kept.write(data, new Date().toISOString());
+  return data;
+}
+
 export const economicAdapter: AccountingAdapter = {
+  choices: economicChoices,
   async open(ctx: AccountingContext) {
     const settings = ctx.settings as EconomicSettings;
-    if (!ctx.env.ECONOMIC_APP_SECRET_TOKEN)
-      throw new TransferError("accounting_auth_failed", "The e-conomic app secret token (ECONOMIC_APP_SECRET_TOKEN) is not configured.");
-    const client = new EconomicClient({
-      baseUrl: ctx.env.ECONOMIC_API_URL || "https://restapi.e-conomic.com",
-      appSecretToken: ctx.env.ECONOMIC_APP_SECRET_TOKEN,
-      agreementGrantToken: settings.agreementGrantToken,
-      fetch: ctx.fetch,
-      beforeRequest: await sharedBudget(ctx.env, "economic", settings.agreementGrantToken, "e-conomic", ECONOMIC_LIMITS),
-    });
-    // Kept per agreement: another grant token (another e-conomic agreement) never sees this one's data.
-    const agreement = (await sha256Hex(settings.agreementGrantToken)).slice(0, 16);
+    const { client, agreement } = await agreementClient(ctx);
     const session = new EconomicSession(
       client,
       settings,

@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { secret, shopUrl } from "../settings";
+import { orderStates, secret, shopUrl } from "../settings";
 
 export const magentoSettings = z.strictObject({
   baseUrl: shopUrl(),
   accessToken: secret(),
-  allowedStatuses: z.array(z.string().min(1).max(50)).max(20).default(["processing", "complete"]),
+  allowedStatuses: orderStates(["pending", "pending_payment", "payment_review", "processing", "complete", "closed", "canceled", "holded", "fraud"], ["processing", "complete"]),
   /** R24: the document in the base currency (base_* amounts, default) or the order currency (order_* amounts). */
   documentCurrency: z.enum(["shop", "presentment"]).default("shop"),
 });

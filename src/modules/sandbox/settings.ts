@@ -1,8 +1,9 @@
 import { z } from "zod";
+import { orderStates } from "../settings";
 
 /** The sandbox shop: orders live in D1 (sandbox_orders) in WooCommerce REST v3 shape, polled like Magento. */
 export const sandboxShopSettings = z.strictObject({
-  allowedStatuses: z.array(z.string().min(1).max(50)).max(20).default(["processing", "completed"]),
+  allowedStatuses: orderStates(["pending", "processing", "on-hold", "completed", "cancelled", "refunded", "failed"], ["processing", "completed"]),
 });
 
 /** The sandbox accounting system: documents live in D1 (sandbox_documents). */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { secret } from "../settings";
+import { orderStates, secret } from "../settings";
 
 export const shopifySettings = z.strictObject({
   shopDomain: z
@@ -12,7 +12,7 @@ export const shopifySettings = z.strictObject({
   accessTokenExpiresAt: z.iso.datetime().optional(),
   /** The previous webhook secret during a rotation (Shopify may sign with it for up to an hour). */
   previousWebhookSecret: secret().optional(),
-  allowedFinancialStatuses: z.array(z.string().min(1).max(50)).max(20).default(["paid", "partially_paid", "partially_refunded", "refunded"]),
+  allowedFinancialStatuses: orderStates(["pending", "authorized", "partially_paid", "paid", "partially_refunded", "refunded", "voided", "expired"], ["paid", "partially_paid", "partially_refunded", "refunded"]),
   /** R24: the document in the shop's currency (shop_money, default) or the customer's (presentment_money). */
   documentCurrency: z.enum(["shop", "presentment"]).default("shop"),
 });

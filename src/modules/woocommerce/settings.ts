@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { secret, shopUrl } from "../settings";
+import { orderStates, secret, shopUrl } from "../settings";
 
 export const woocommerceSettings = z.strictObject({
   siteUrl: shopUrl(),
@@ -7,5 +7,5 @@ export const woocommerceSettings = z.strictObject({
   consumerSecret: secret(),
   webhookSecret: secret(),
   previousWebhookSecret: secret().optional(),
-  allowedStatuses: z.array(z.string().min(1).max(50)).max(20).default(["processing", "completed", "refunded"]),
+  allowedStatuses: orderStates(["pending", "processing", "on-hold", "completed", "cancelled", "refunded", "failed", "checkout-draft"], ["processing", "completed", "refunded"]),
 });
