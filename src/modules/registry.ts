@@ -1,19 +1,13 @@
 import { z } from "zod";
 import { checkShopUrl } from "../lib/ssrf";
 import { modules } from ".";
+import type { ModuleDescriptor } from "./types";
 import { fieldsWhere, REDACTED } from "./settings";
 
 export type Side = "shop" | "accounting";
 
-export interface ModuleRegistration {
-  id: string;
-  side: Side;
-  name: string;
-  /** The full settings schema: required fields are the ones activation needs (R1). */
-  settings: z.ZodObject;
-  /** How orders reach us: pushed by webhook (start point = activation, R3) or polled (start = creation, R2). */
-  delivery?: "webhook" | "poll";
-}
+/** A module as the settings code sees it: its descriptor (src/modules/<id>/index.ts). */
+export type ModuleRegistration = ModuleDescriptor;
 
 export function listModules(side: Side): ModuleRegistration[] {
   return modules.filter((m) => m.side === side);

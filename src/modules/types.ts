@@ -230,11 +230,16 @@ export interface WebhookVerifier {
   appSecret?(env: Env): string | undefined;
 }
 
+/** A text in both languages of the settings page. */
+export type Words = { da: string; en: string };
+
 interface ModuleBase {
   id: string;
   name: string;
   /** The full settings schema: required fields are the ones activation needs (R1). */
   settings: z.ZodObject;
+  /** A connect flow (R26): where the button leads, what it says, and the settings it fills in itself. */
+  connect?: { startPath: string; help: Words; filledByConnection?: string[] };
 }
 
 export interface ShopModule extends ModuleBase {
@@ -244,10 +249,15 @@ export interface ShopModule extends ModuleBase {
   behaviour: ShopAdapter;
   /** For webhook shops: how a delivery is verified and read. */
   webhook?: WebhookVerifier;
+  /** How the merchant creates the webhooks by hand (typed credentials). */
+  webhookHelp?: Words;
+  /** The order states in the words of the shop's own admin, per language. */
+  stateNames?: { da: Record<string, string>; en: Record<string, string> };
 }
 
 export interface AccountingModule extends ModuleBase {
   side: "accounting";
+  delivery?: undefined;
   behaviour: AccountingAdapter;
   /** The system's documented request limit per account, for the shared limiter (src/lib/rate-limiter.ts); none for the sandbox. */
   limits?: BucketLimits;

@@ -1,3 +1,4 @@
+import { modules, shopModules } from "../modules";
 import { formatAmount } from "../domain/currency";
 /** The settings page's words: Danish first, English available (`?lang=en` or the `lang` cookie). */
 export type Lang = "da" | "en";
@@ -62,20 +63,12 @@ const da = {
   startPointFrom: "Ordrer oprettet fra {when} overføres.",
   startPointOnActivation: "Ordrer oprettet fra det tidspunkt, du aktiverer integrationen, overføres.",
   webhookAddress: "Webhook-adresse",
-  webhookShopify:
-    "I Shopify: Indstillinger → Notifikationer → Webhooks → Opret webhook. Vælg hændelserne \"Ordreoprettelse\", \"Ordreopdatering\" og \"Ordrebetaling\", format JSON, og indsæt adressen ovenfor. Shopify viser en signeringsnøgle: indsæt den som webhookSecret.",
-  webhookWoo:
-    "I WooCommerce: WooCommerce → Indstillinger → Avanceret → Webhooks → Tilføj webhook. Emne \"Ordre oprettet\" (og en til \"Ordre opdateret\"), status Aktiv, indsæt adressen ovenfor som leveringsadresse, og brug samme hemmelighed som webhookSecret.",
   pollNote: "Denne webshop hentes automatisk hvert 5. minut; der skal ikke opsættes webhooks.",
-  connectDineroHelp: "Log ind i Dinero (Visma Connect) og godkend adgangen: så skal der ikke kopieres nogen API-nøgle.",
   connect: "Forbind {system}",
   reconnect: "Forbind {system} igen",
   connectedAs: "forbundet som {account}",
   connectedSince: "siden {when}",
   needsReconnectHelp: "{system} afviser nu adgangen (fx fordi appen er fjernet eller adgangen trukket tilbage). Ordrer går ikke tabt: de overføres, når du har forbundet igen.",
-  connectHelp_shopify: "Du sendes til Shopify og godkender appen: adgang og webhooks sættes op af sig selv. Angiv først butikkens myshopify-domæne, og gem.",
-  connectHelp_woocommerce: "Du sendes til din WooCommerce og godkender adgangen: nøgler og webhooks sættes op af sig selv. Angiv først butikkens adresse, og gem.",
-  connectHelp_economic: "Du sendes til e-conomic og tilføjer appen til din aftale (kræver administratorrettigheder): så skal der ikke kopieres noget aftale-token.",
   advancedCredentials: "Avanceret: indtast adgangsoplysninger selv",
   webhooksByConnection: "Webhooks oprettes af forbindelsen; der skal ikke sættes noget op i butikken.",
   allowedStatesHelp: "Sæt kryds ved de statusser, hvor ordren skal i regnskabet.",
@@ -327,20 +320,12 @@ const en: Record<Key, string> = {
   startPointFrom: "Orders created from {when} are transferred.",
   startPointOnActivation: "Orders created from the moment you activate the integration are transferred.",
   webhookAddress: "Webhook address",
-  webhookShopify:
-    "In Shopify: Settings → Notifications → Webhooks → Create webhook. Choose the events \"Order creation\", \"Order update\" and \"Order payment\", format JSON, and paste the address above. Shopify shows a signing secret: enter it as webhookSecret.",
-  webhookWoo:
-    "In WooCommerce: WooCommerce → Settings → Advanced → Webhooks → Add webhook. Topic \"Order created\" (and one for \"Order updated\"), status Active, paste the address above as the delivery URL, and use the same secret as webhookSecret.",
   pollNote: "This shop is polled automatically every 5 minutes; no webhooks to set up.",
-  connectDineroHelp: "Sign in to Dinero (Visma Connect) and approve the access: no API key needs copying.",
   connect: "Connect {system}",
   reconnect: "Reconnect {system}",
   connectedAs: "connected as {account}",
   connectedSince: "since {when}",
   needsReconnectHelp: "{system} now refuses the access (for example because the app was removed or the access withdrawn). No orders are lost: they are transferred once you have reconnected.",
-  connectHelp_shopify: "You are sent to Shopify to approve the app: the access and the webhooks are set up for you. First enter the shop's myshopify domain and save.",
-  connectHelp_woocommerce: "You are sent to your WooCommerce to approve the access: the keys and the webhooks are set up for you. First enter the shop's address and save.",
-  connectHelp_economic: "You are sent to e-conomic to add the app to your agreement (administrator rights needed): no agreement grant token needs copying.",
   advancedCredentials: "Advanced: enter the credentials yourself",
   webhooksByConnection: "The webhooks are created by the connection; nothing needs setting up in the shop.",
   allowedStatesHelp: "Tick the statuses at which the order goes to the books.",
@@ -624,7 +609,16 @@ const codes: Record<Lang, Record<string, string>> = {
 export function catalogue(lang: Lang): string[] {
   const other = lang === "da" ? "en" : "da";
   const theirs = new Set([...Object.values(dict[other]), ...Object.values(codes[other])]);
-  return [...new Set([...Object.values(dict[lang]), ...Object.values(codes[lang])])].filter((s) => !theirs.has(s));
+  for (const w of moduleWords(other)) theirs.add(w);
+  return [...new Set([...Object.values(dict[lang]), ...Object.values(codes[lang]), ...moduleWords(lang)])].filter((s) => !theirs.has(s));
+}
+
+/** The words the modules bring along (state names, connect and webhook help). */
+function moduleWords(lang: Lang): string[] {
+  return modules.flatMap((m) => [
+    ...(m.connect ? [m.connect.help[lang]] : []),
+    ...(m.side === "shop" ? [...(m.webhookHelp ? [m.webhookHelp[lang]] : []), ...Object.values(m.stateNames?.[lang] ?? {})] : []),
+  ]);
 }
 
 export function translator(lang: Lang) {
@@ -778,66 +772,9 @@ export function settingLabel(lang: Lang, path: string): string | null {
   return settingLabels[lang][path] ?? null;
 }
 
-/** The shops' order states in the words their own Danish and English admin uses, by module ("shopify:paid"). */
-const stateLabels: Record<Lang, Record<string, string>> = {
-  da: {
-    "shopify:pending": "Afventer",
-    "shopify:authorized": "Autoriseret",
-    "shopify:partially_paid": "Delvist betalt",
-    "shopify:paid": "Betalt",
-    "shopify:partially_refunded": "Delvist refunderet",
-    "shopify:refunded": "Refunderet",
-    "shopify:voided": "Annulleret",
-    "shopify:expired": "Udløbet",
-    "woocommerce:pending": "Afventer betaling",
-    "woocommerce:processing": "Behandler",
-    "woocommerce:on-hold": "Afventer",
-    "woocommerce:completed": "Gennemført",
-    "woocommerce:cancelled": "Annulleret",
-    "woocommerce:refunded": "Refunderet",
-    "woocommerce:failed": "Mislykket",
-    "woocommerce:checkout-draft": "Kladde",
-    "magento:pending": "Afventer",
-    "magento:pending_payment": "Afventer betaling",
-    "magento:payment_review": "Betaling gennemgås",
-    "magento:processing": "Behandles",
-    "magento:complete": "Fuldført",
-    "magento:closed": "Lukket",
-    "magento:canceled": "Annulleret",
-    "magento:holded": "På hold",
-    "magento:fraud": "Mistanke om svindel",
-  },
-  en: {
-    "shopify:pending": "Pending",
-    "shopify:authorized": "Authorized",
-    "shopify:partially_paid": "Partially paid",
-    "shopify:paid": "Paid",
-    "shopify:partially_refunded": "Partially refunded",
-    "shopify:refunded": "Refunded",
-    "shopify:voided": "Voided",
-    "shopify:expired": "Expired",
-    "woocommerce:pending": "Pending payment",
-    "woocommerce:processing": "Processing",
-    "woocommerce:on-hold": "On hold",
-    "woocommerce:completed": "Completed",
-    "woocommerce:cancelled": "Cancelled",
-    "woocommerce:refunded": "Refunded",
-    "woocommerce:failed": "Failed",
-    "woocommerce:checkout-draft": "Draft",
-    "magento:pending": "Pending",
-    "magento:pending_payment": "Pending payment",
-    "magento:payment_review": "Payment review",
-    "magento:processing": "Processing",
-    "magento:complete": "Complete",
-    "magento:closed": "Closed",
-    "magento:canceled": "Canceled",
-    "magento:holded": "On hold",
-    "magento:fraud": "Suspected fraud",
-  },
-};
 
 /** An order state's name; the sandbox shop speaks WooCommerce. */
+/** A shop's order state in the words its own admin uses (from the module's descriptor). */
 export function stateLabel(lang: Lang, moduleId: string, state: string): string {
-  const m = moduleId === "sandbox" ? "woocommerce" : moduleId;
-  return stateLabels[lang][`${m}:${state}`] ?? state;
+  return shopModules[moduleId]?.stateNames?.[lang][state] ?? state;
 }

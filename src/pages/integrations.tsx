@@ -4,6 +4,7 @@
  * are the same functions the staff API uses.
  */
 import { eq } from "drizzle-orm";
+import { shopModules } from "../modules";
 import type { Hono } from "hono";
 import type { z } from "zod";
 import { getDb } from "../db/client";
@@ -248,17 +249,6 @@ function StartPoint(p: { t: T; row: Integration }) {
   return <p id="start-point">{p.row.startAt ? p.t.t("startPointFrom", { when: p.t.when(p.row.startAt) }) : p.t.t("startPointOnActivation")}</p>;
 }
 
-/** The modules that connect by a flow (R26), and where it starts. */
-const CONNECT_ROUTES: Record<string, string> = {
-  shopify: "/connect/shopify/start",
-  woocommerce: "/connect/woocommerce/start",
-  economic: "/connect/economic/start",
-  dinero: "/connect/dinero/start",
-};
-
-/** Facts a connection records (not typed by anyone): kept off the form. */
-const FILLED_BY_CONNECTION: Record<string, string[]> = { shopify: ["accessTokenExpiresAt"], dinero: ["organizationName"] };
-
 /**
  * A side's connection (R26): its state, as which shop / agreement / organization and since when, and the
  * Connect (or Reconnect) button of a module with a connect flow.
@@ -266,9 +256,8 @@ const FILLED_BY_CONNECTION: Record<string, string[]> = { shopify: ["accessTokenE
 function ConnectionPanel(p: { t: T; row: Integration; side: Side; m: ModuleRegistration; connection: { status: string; via?: string; account?: string } }) {
   const { t, m, connection } = p;
   const stored = p.side === "shop" ? p.row.shopConnection : p.row.accountingConnection;
-  const route = CONNECT_ROUTES[m.id];
+  const route = m.connect?.startPath;
   const again = connection.status === "needs_reconnect" || connection.via === "oauth";
-  const help = (["shopify", "woocommerce", "economic"] as const).find((id) => id === m.id);
   return (
     <div class="connection" id={`connection-${p.side}`} data-status={connection.status}>
       <p>
@@ -286,7 +275,7 @@ function ConnectionPanel(p: { t: T; row: Integration; side: Side; m: ModuleRegis
           <a class={again && connection.status !== "needs_reconnect" ? "button secondary" : "button"} id={`connect-${m.id}`} href={`${route}?integrationId=${p.row.id}`}>
             {t.t(again ? "reconnect" : "connect", { system: m.name })}
           </a>{" "}
-          <span class="muted">{t.t(help ? `connectHelp_${help}` : "connectDineroHelp")}</span>
+          <span class="muted">{m.connect!.help[t.lang]}</span>
         </p>
       )}
     </div>
@@ -336,11 +325,11 @@ async function setupPage(c: PageContext, row: Integration, state: SetupState = {
       <ConnectionPanel t={t} row={row} side={s} m={m} connection={view.connection[s]} />
       {s === "accounting" && choices === "unavailable" && <p class="muted" id="choices-unavailable">{t.t("choicesUnavailable", { system: m.name })}</p>}
       {(() => {
-        const fields = formSpec(m, s).filter((f) => !FILLED_BY_CONNECTION[m.id]?.includes(f.key));
+        const fields = formSpec(m, s).filter((f) => !m.connect?.filledByConnection?.includes(f.key));
         const field = (f: FieldSpec) => (
           <Field t={t} f={f} moduleId={m.id} choices={s === "accounting" && choices !== "unavailable" ? choices : null} settings={settings} typed={state.typed} errors={errors} missing={missing} />
         );
-        if (!CONNECT_ROUTES[m.id]) return fields.map(field);
+        if (!m.connect) return fields.map(field);
         // A module with a connect flow: the credentials it fills in are the advanced path.
         const secret = fields.filter((f) => f.secret);
         const open = secret.some((f) => errors[f.name] || missing.has(f.name));
@@ -407,7 +396,7 @@ async function setupPage(c: PageContext, row: Integration, state: SetupState = {
         <div class="card">
           <h2>{t.t("webhookAddress")}</h2>
           <p class="mono" id="webhook-url">{view.webhookUrl}</p>
-          <p>{row.shopConnection?.via === "oauth" ? t.t("webhooksByConnection") : row.shopModule === "shopify" ? t.t("webhookShopify") : t.t("webhookWoo")}</p>
+          <p>{row.shopConnection?.via === "oauth" ? t.t("webhooksByConnection") : shopModules[row.shopModule]?.webhookHelp?.[t.lang]}</p>
         </div>
       ) : (
         <p class="muted">{t.t("pollNote")}</p>

@@ -1,3 +1,4 @@
+import { woocommerce } from "../woocommerce";
 import { embeddedRefundReading } from "../woocommerce/refunds";
 import { sandboxAccountingAdapter } from "./accounting";
 import { sandboxAccountingSettings, sandboxShopSettings } from "./settings";
@@ -12,6 +13,8 @@ export const sandboxShop: ShopModule = {
   settings: sandboxShopSettings,
   delivery: "poll",
   behaviour: { ...sandboxShopAdapter, client: sandboxShopClient, ...embeddedRefundReading },
+  // Its orders are WooCommerce orders, in WooCommerce's words.
+  stateNames: woocommerce.stateNames,
 };
 
 /** The sandbox books: documents kept in D1, for trying orderbridge without an accounting system. */
