@@ -13,6 +13,8 @@
  *     order, Shopify points spent, the achieved e-conomic call rate after the burst as a share of its 30/s,
  *     for new customers (one e-conomic customer each) and the collective customer; then the same range read
  *     with paged queries (the preflight, for a minute) for comparison.
+ *  5. Billy and Dinero: Shopify webhooks to a draft or booked invoice in their fakes (with their rate
+ *     limits: Dinero 100 requests a minute): API calls per order, draft and booked.
  * Then the tenant account benchmark (scripts/bench-account.mjs).
  *   npm run bench -- [drainOrders=300] [shopifyImportOrders=2000]
  */
@@ -22,6 +24,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { FakeBilly } from "../test/fakes/billy";
+import { DINERO_CLIENT, FakeDinero } from "../test/fakes/dinero";
 import { FakeEconomic } from "../test/fakes/economic";
 import { fakeShopify } from "../test/fakes/shopify";
 import { shopifyOrderNode } from "../test/fakes/shops";
@@ -43,6 +47,15 @@ const fake = new FakeEconomic({
 });
 /** More e-conomic agreements (one per benchmark that must start with a full bucket), by grant token. */
 const agreements = new Map<string, FakeEconomic>([[fake.agreementGrantToken, fake]]);
+/** Billy and Dinero fakes, under a path prefix each (their fakes route by host). */
+const billy = new FakeBilly();
+for (const sku of skus) billy.addProduct(sku);
+const dinero = new FakeDinero();
+const prefixed: [string, string, (r: Request) => Promise<Response>][] = [
+  ["/billy", "https://billy.fake", (r) => billy.fetch(r)],
+  ["/dinero-api", "https://dinero.fake", (r) => dinero.fetch(r)],
+  ["/dinero-auth", "https://authz.dinero.fake", (r) => dinero.fetch(r)],
+];
 /** Fake Shopify shops by access token; their export files under /files/<token>/. */
 const shops = new Map<string, ReturnType<typeof fakeShopify>>();
 const fakeServer = createServer(async (req, res) => {
@@ -54,7 +67,9 @@ const fakeServer = createServer(async (req, res) => {
   const url = req.url ?? "/";
   let answer: Response;
   const files = /^\/files\/([^/]+)\//.exec(url);
-  if (files || url.startsWith("/admin/api/")) {
+  const other = prefixed.find(([prefix]) => url.startsWith(`${prefix}/`));
+  if (other) answer = await other[2](new Request(`${other[1]}${url.slice(other[0].length)}`, { method: req.method, headers, body }));
+  else if (files || url.startsWith("/admin/api/")) {
     const shop = shops.get(files ? decodeURIComponent(files[1]) : (headers.get("x-shopify-access-token") ?? ""));
     answer = shop
       ? await shop.fetch(`http://127.0.0.1:${fakePort}${url}`, { method: req.method, headers, body })
@@ -76,6 +91,11 @@ const vars: Record<string, string> = {
   ECONOMIC_APP_SECRET_TOKEN: fake.appSecretToken,
   ECONOMIC_API_URL: `http://127.0.0.1:${fakePort}`,
   SHOPIFY_ADMIN_ORIGIN: `http://127.0.0.1:${fakePort}`,
+  BILLY_API_URL: `http://127.0.0.1:${fakePort}/billy`,
+  DINERO_API_URL: `http://127.0.0.1:${fakePort}/dinero-api`,
+  DINERO_AUTH_URL: `http://127.0.0.1:${fakePort}/dinero-auth`,
+  DINERO_CLIENT_ID: DINERO_CLIENT.id,
+  DINERO_CLIENT_SECRET: DINERO_CLIENT.secret,
   ALLOW_HTTP_SHOP_URLS: "true",
   PUBLIC_URL: base,
   BENCH_METRICS: "true",
@@ -336,5 +356,33 @@ await shopifyImport("bulk-collective", SHOPIFY_IMPORT, "collective");
     `paged queries          | ${seen} orders read in ${f(seconds, 0)} s = ${f(pagedRate, 2)} orders/s (${shop.state.queries.length} queries, ${shop.state.throttled} THROTTLED); ${SHOPIFY_IMPORT} orders would take ${f(SHOPIFY_IMPORT / pagedRate / 60, 0)} min only to read; the bulk import read and transferred them at ${f(bulkRate / pagedRate, 0)}× that rate`,
   );
 }
+
+// ---- 5. Billy and Dinero: calls per order ----
+console.log(`\n5. Shopify webhooks to Billy and Dinero (their fakes; Dinero at its 100 requests a minute): API calls per order`);
+console.log("system  type    | orders | calls/order | seconds");
+async function intoBooks(system: "billy" | "dinero", documentType: "draft" | "booked", n: number) {
+  const settings =
+    system === "billy"
+      ? { accessToken: billy.token, shippingProductNo: "SHIP", documentType }
+      : { organizationId: dinero.organizationId, apiKey: dinero.apiKey, accounts: { domestic: 1000, eu: 1100, abroad: 1050 }, documentType };
+  const books = await api("POST", `/tenants/${tenant.id}/integrations`, {
+    shop: { module: "shopify", settings: { shopDomain: "bench.myshopify.com", accessToken: "x", webhookSecret: SECRET } },
+    accounting: { module: system, settings },
+  });
+  await api("POST", `/integrations/${books.id}/activate`);
+  const count = () => (system === "billy" ? billy.invoices.length : dinero.invoices.length);
+  const calls = () => (system === "billy" ? billy.log.length : dinero.log.length);
+  const invoices0 = count();
+  const calls0 = calls();
+  const t0 = performance.now();
+  await load(n, 4, () => fetch(`${base}/webhooks/shopify/${books.id}`, webhook().init));
+  await waitFor(`${system} invoices`, async () => count() - invoices0, (k) => k >= n, 600_000);
+  const seconds = (performance.now() - t0) / 1000;
+  console.log(`${system.padEnd(7)} ${documentType.padEnd(7)} | ${String(n).padStart(6)} | ${f((calls() - calls0) / n, 2).padStart(11)} | ${f(seconds).padStart(7)}`);
+}
+await intoBooks("billy", "draft", 100);
+await intoBooks("billy", "booked", 100);
+await intoBooks("dinero", "draft", 60);
+await intoBooks("dinero", "booked", 60);
 stop();
 process.exit(0);
