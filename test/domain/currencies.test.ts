@@ -5,22 +5,22 @@
 import fc from "fast-check";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { getDb } from "../src/db/client";
-import { currencyDecimals, formatAmount, requireCurrency } from "../src/domain/currency";
-import { TransferError } from "../src/domain/errors";
-import { formatMinorString, impliedExchangeRate, parseMinor, representable, vatOfNet } from "../src/domain/money";
-import type { CanonicalOrder } from "../src/domain/order";
-import { vatTreatment } from "../src/domain/vat";
-import { economicAdapter } from "../src/modules/economic/adapter";
-import { buildDraftInvoice } from "../src/modules/economic/invoice";
-import { economicSettings } from "../src/modules/economic/settings";
-import { magentoOrder } from "../src/modules/magento/mapper";
-import { restOrder } from "../src/modules/shopify/client";
-import { shopifyOrder } from "../src/modules/shopify/mapper";
-import { woocommerceOrder } from "../src/modules/woocommerce/mapper";
-import { setOutboundFetch } from "../src/lib/outbound";
-import { cents, FakeEconomic } from "./fakes/economic";
-import { activate, call, createIntegration, createTenant, economicSettingsComplete, postShopify, sandboxDocuments, waitForOrder } from "./helpers";
+import { getDb } from "../../src/db/client";
+import { currencyDecimals, formatAmount, requireCurrency } from "../../src/domain/currency";
+import { TransferError } from "../../src/domain/errors";
+import { formatMinorString, impliedExchangeRate, parseMinor, representable, vatOfNet } from "../../src/domain/money";
+import type { CanonicalOrder } from "../../src/domain/order";
+import { vatTreatment } from "../../src/domain/vat";
+import { economicAdapter } from "../../src/modules/economic/adapter";
+import { buildDraftInvoice } from "../../src/modules/economic/invoice";
+import { economicSettings } from "../../src/modules/economic/settings";
+import { magentoOrder } from "../../src/modules/magento/mapper";
+import { restOrder } from "../../src/modules/shopify/client";
+import { shopifyOrder } from "../../src/modules/shopify/mapper";
+import { woocommerceOrder } from "../../src/modules/woocommerce/mapper";
+import { setOutboundFetch } from "../../src/lib/outbound";
+import { cents, FakeEconomic } from "../fakes/economic";
+import { activate, call, createIntegration, createTenant, economicSettingsComplete, postShopify, sandboxDocuments, waitForOrder } from "../helpers";
 
 // ------------------------------------------------------------------ shop payloads of our own
 // Built from the public field lists: 2 × an item at `unit` net, shipping `ship` net, 25 % VAT on both

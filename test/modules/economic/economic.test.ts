@@ -1,19 +1,19 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { getDb } from "../src/db/client";
-import { checkOrder, documentTotals } from "../src/domain/checks";
-import { vatOfNet } from "../src/domain/money";
-import type { CanonicalOrder } from "../src/domain/order";
-import { vatTreatment } from "../src/domain/vat";
-import { economicAdapter } from "../src/modules/economic/adapter";
-import { EconomicClient, fieldErrors } from "../src/modules/economic/client";
-import { exactLines } from "../src/modules/economic/invoice";
-import { economicSettings } from "../src/modules/economic/settings";
-import { sandboxAccountingAdapter } from "../src/modules/sandbox/accounting";
-import type { AccountingSession } from "../src/modules/types";
-import { cents, FakeEconomic } from "./fakes/economic";
-import { charge, line, order } from "./order-factory";
-import { economicSettingsComplete, rejection } from "./helpers";
+import { getDb } from "../../../src/db/client";
+import { checkOrder, documentTotals } from "../../../src/domain/checks";
+import { vatOfNet } from "../../../src/domain/money";
+import type { CanonicalOrder } from "../../../src/domain/order";
+import { vatTreatment } from "../../../src/domain/vat";
+import { economicAdapter } from "../../../src/modules/economic/adapter";
+import { EconomicClient, fieldErrors } from "../../../src/modules/economic/client";
+import { exactLines } from "../../../src/modules/economic/invoice";
+import { economicSettings } from "../../../src/modules/economic/settings";
+import { sandboxAccountingAdapter } from "../../../src/modules/sandbox/accounting";
+import type { AccountingSession } from "../../../src/modules/types";
+import { cents, FakeEconomic } from "../../fakes/economic";
+import { charge, line, order } from "../../order-factory";
+import { economicSettingsComplete, rejection } from "../../helpers";
 
 /** The reference format of the transfer core: order number and id, and the integration. */
 const reference = (o: CanonicalOrder, integrationId = "int-econ") => `Order ${o.orderNumber} (id ${o.shopOrderId}) ob:${integrationId}`;

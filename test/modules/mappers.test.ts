@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { TransferError } from "../src/domain/errors";
+import { TransferError } from "../../src/domain/errors";
 import {
   divideRounded,
   formatMinor,
@@ -16,21 +16,21 @@ import {
   tryParseMinor,
   unitAndDiscount,
   vatOfNet,
-} from "../src/domain/money";
-import type { CanonicalOrder } from "../src/domain/order";
-import { magentoAdapter, magentoOrder } from "../src/modules/magento/mapper";
-import { shopifyAdapter, shopifyOrder } from "../src/modules/shopify/mapper";
-import { woocommerceAdapter, woocommerceOrder } from "../src/modules/woocommerce/mapper";
-import magentoDocs from "./fixtures/magento/order-get-v1-orders-3-docs.json";
-import magentoDk from "./fixtures/magento/own-dk-25-configurable-discount.json";
-import shopifyClassic from "./fixtures/shopify/order-rest-classic.json";
-import shopifyAud from "./fixtures/shopify/orders-create-webhook-2020-dev-store-aud-gst.json";
-import shopifyHkd from "./fixtures/shopify/orders-create-webhook-2025-dev-store-hkd-discounts.json";
-import shopifyDk from "./fixtures/shopify/own-dk-25-taxes-included-discount-shipping.json";
-import shopifyUs from "./fixtures/shopify/own-us-no-vat-no-sku-tip.json";
-import woo727 from "./fixtures/woocommerce/order-rest-v3-docs-727.json";
-import wooDe from "./fixtures/woocommerce/own-de-b2b-no-vat-fee.json";
-import wooDk from "./fixtures/woocommerce/own-dk-25-coupon-free-shipping.json";
+} from "../../src/domain/money";
+import type { CanonicalOrder } from "../../src/domain/order";
+import { magentoAdapter, magentoOrder } from "../../src/modules/magento/mapper";
+import { shopifyAdapter, shopifyOrder } from "../../src/modules/shopify/mapper";
+import { woocommerceAdapter, woocommerceOrder } from "../../src/modules/woocommerce/mapper";
+import magentoDocs from "../fixtures/magento/order-get-v1-orders-3-docs.json";
+import magentoDk from "../fixtures/magento/own-dk-25-configurable-discount.json";
+import shopifyClassic from "../fixtures/shopify/order-rest-classic.json";
+import shopifyAud from "../fixtures/shopify/orders-create-webhook-2020-dev-store-aud-gst.json";
+import shopifyHkd from "../fixtures/shopify/orders-create-webhook-2025-dev-store-hkd-discounts.json";
+import shopifyDk from "../fixtures/shopify/own-dk-25-taxes-included-discount-shipping.json";
+import shopifyUs from "../fixtures/shopify/own-us-no-vat-no-sku-tip.json";
+import woo727 from "../fixtures/woocommerce/order-rest-v3-docs-727.json";
+import wooDe from "../fixtures/woocommerce/own-de-b2b-no-vat-fee.json";
+import wooDk from "../fixtures/woocommerce/own-dk-25-coupon-free-shipping.json";
 
 const clone = <T>(x: T): any => JSON.parse(JSON.stringify(x));
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);

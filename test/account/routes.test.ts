@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
-import { chargeOrder } from "../src/account/client";
-import { copenhagenDate, copenhagenMonth } from "../src/lib/time";
-import { call, createIntegration, createTenant } from "./helpers";
+import { chargeOrder } from "../../src/account/client";
+import { copenhagenDate, copenhagenMonth } from "../../src/lib/time";
+import { call, createIntegration, createTenant } from "../helpers";
 
 const sandbox = { shop: { module: "sandbox", settings: {} }, accounting: { module: "sandbox", settings: {} } };
 

@@ -6,16 +6,16 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { getDb } from "../src/db/client";
-import { cacheEntry } from "../src/integrations/bindings";
-import { sha256Hex } from "../src/lib/crypto";
-import { setOutboundFetch } from "../src/lib/outbound";
-import { emailChunks, MASTER_TTL_MS, type MasterSnapshot } from "../src/modules/economic/adapter";
-import worker from "../src/index";
-import type { TransferMessage } from "../src/transfers/messages";
-import { FakeEconomic, MAX_QUERY_STRING } from "./fakes/economic";
-import shopifyDk from "./fixtures/shopify/own-dk-25-taxes-included-discount-shipping.json";
-import { activate, call, createIntegration, createTenant, economicSettingsComplete } from "./helpers";
+import { getDb } from "../../../src/db/client";
+import { cacheEntry } from "../../../src/integrations/bindings";
+import { sha256Hex } from "../../../src/lib/crypto";
+import { setOutboundFetch } from "../../../src/lib/outbound";
+import { emailChunks, MASTER_TTL_MS, type MasterSnapshot } from "../../../src/modules/economic/adapter";
+import worker from "../../../src/index";
+import type { TransferMessage } from "../../../src/transfers/messages";
+import { FakeEconomic, MAX_QUERY_STRING } from "../../fakes/economic";
+import shopifyDk from "../../fixtures/shopify/own-dk-25-taxes-included-discount-shipping.json";
+import { activate, call, createIntegration, createTenant, economicSettingsComplete } from "../../helpers";
 
 const goods = { productGroupNumber: 1 };
 const catalogue = ["MUG-01", "TEE-RED-M", "SHIP"].map((productNumber) => ({ productNumber, name: productNumber, salesPrice: 100, productGroup: goods }));

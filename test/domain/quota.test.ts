@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { allocate, chargeSource, importQuote, remainingIncluded } from "../src/domain/quota";
+import { allocate, chargeSource, importQuote, remainingIncluded } from "../../src/domain/quota";
 
 describe("quota math (R11, R13, R14)", () => {
   it("the article's example: 200 a month, 50 used, import of 200 → 150 from the plan, 50 extra", () => {

@@ -2,10 +2,10 @@ import { describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import fc from "fast-check";
-import type { TenantAccount } from "../src/account/account-do";
-import { accountStub, chargeOrder, type ChargeRequest } from "../src/account/client";
-import type { PlanTerms } from "../src/domain/quota";
-import { call, createTenant } from "./helpers";
+import type { TenantAccount } from "../../src/account/account-do";
+import { accountStub, chargeOrder, type ChargeRequest } from "../../src/account/client";
+import type { PlanTerms } from "../../src/domain/quota";
+import { call, createTenant } from "../helpers";
 
 let seq = 0;
 const uid = (p: string) => `${p}_${Date.now().toString(36)}_${(seq++).toString(36)}_${Math.random().toString(36).slice(2, 8)}`;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { TransferError } from "../src/domain/errors";
-import type { CanonicalOrder } from "../src/domain/order";
-import type { CanonicalRefund } from "../src/domain/refund";
-import { refundTotals } from "../src/domain/refund";
-import { creditNoteLines, creditNoteNet, creditNoteReference } from "../src/modules/economic/credit-note";
+import { TransferError } from "../../../src/domain/errors";
+import type { CanonicalOrder } from "../../../src/domain/order";
+import type { CanonicalRefund } from "../../../src/domain/refund";
+import { refundTotals } from "../../../src/domain/refund";
+import { creditNoteLines, creditNoteNet, creditNoteReference } from "../../../src/modules/economic/credit-note";
 
 const order: CanonicalOrder = {
   shopOrderId: "5001",
