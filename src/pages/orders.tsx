@@ -209,13 +209,14 @@ export function orderRoutes(app: Hono<PagesEnv>) {
     const status = (STATUSES as readonly string[]).includes(q("status")) ? q("status") : "";
     const category = (ERROR_CATEGORIES as readonly string[]).includes(q("category")) ? q("category") : "";
     const search = q("q").trim();
+    const refunded = q("refunded") === "1";
     const page = Math.max(1, Math.min(10_000, Number.parseInt(q("page"), 10) || 1));
-    const filter = { tenantId: c.get("user").tenantId, integrationId: integration?.id, status: status || undefined, category: category || undefined, q: search || undefined };
+    const filter = { tenantId: c.get("user").tenantId, integrationId: integration?.id, status: status || undefined, category: category || undefined, q: search || undefined, refunded };
     const found = await searchLedger(getDb(c.env), filter, { offset: (page - 1) * PAGE_SIZE, limit: PAGE_SIZE });
     const byId = new Map(all.map((i) => [i.id, i]));
-    const filtered = !!(integration || status || category || search);
+    const filtered = !!(integration || status || category || search || refunded);
     const link = (p: number) =>
-      `/log?${new URLSearchParams({ ...(integration ? { integration: integration.id } : {}), ...(status ? { status } : {}), ...(category ? { category } : {}), ...(search ? { q: search } : {}), ...(p > 1 ? { page: String(p) } : {}) })}`;
+      `/log?${new URLSearchParams({ ...(integration ? { integration: integration.id } : {}), ...(status ? { status } : {}), ...(category ? { category } : {}), ...(search ? { q: search } : {}), ...(refunded ? { refunded: "1" } : {}), ...(p > 1 ? { page: String(p) } : {}) })}`;
     const from = found.total === 0 ? 0 : (page - 1) * PAGE_SIZE + 1;
     const to = (page - 1) * PAGE_SIZE + found.rows.length;
     return render(
@@ -254,6 +255,11 @@ export function orderRoutes(app: Hono<PagesEnv>) {
                 <option value={s} selected={s === category}>{t.code(s)}</option>
               ))}
             </select>
+          </div>
+          <div>
+            <label for="refunded">
+              <input id="refunded" name="refunded" type="checkbox" value="1" checked={refunded} /> {t.t("onlyRefunded")}
+            </label>
           </div>
           <div class="actions">
             <button type="submit">{t.t("search")}</button> {filtered && <a href="/log">{t.t("resetFilters")}</a>}

@@ -1,6 +1,6 @@
 import { and, count, desc, eq, lt, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { ledger, ledgerAttempts } from "../db/schema";
+import { creditNotes, ledger, ledgerAttempts } from "../db/schema";
 import { decodeCursor, encodeCursor } from "../lib/cursor";
 import { creditNotesByOrder, orderKey, type CreditNoteView } from "./credit-note-store";
 import type { LedgerRow } from "./ledger-store";
@@ -57,6 +57,8 @@ export interface LedgerFilter {
   category?: string;
   /** Order number, customer name or e-mail (settings page search): a part of the number or of the order as received. */
   q?: string;
+  /** Only orders with a refund or cancellation credit (R20–R21). */
+  refunded?: boolean;
 }
 
 /** The WHERE of a ledger filter, shared by the API's cursor pages and the settings page's numbered pages. */
@@ -67,6 +69,8 @@ function filterConditions(filter: LedgerFilter): SQL[] {
   if (filter.tenantId) conds.push(eq(ledger.tenantId, filter.tenantId));
   if (filter.status) conds.push(eq(ledger.status, filter.status as LedgerRow["status"]));
   if (filter.category) conds.push(eq(ledger.errorCategory, filter.category));
+  if (filter.refunded)
+    conds.push(sql`EXISTS (SELECT 1 FROM ${creditNotes} WHERE ${creditNotes.integrationId} = ${ledger.integrationId} AND ${creditNotes.shopOrderId} = ${ledger.shopOrderId})`);
   const q = filter.q?.trim().toLowerCase();
   if (q) {
     // LIKE's own wildcards in the search are literal; the customer's name and e-mail are in the order as received.

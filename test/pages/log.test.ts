@@ -104,4 +104,20 @@ describe("settings page: a log to work in", () => {
     expect(withNotes.text).toMatch(/data-refund="r2">[^]*?Fejlet[^]*?Opret eller genåbn regnskabsåret/);
     expect(withNotes.text).toMatch(/data-refund="r3">[^]*?Venter på fakturaen/);
   });
+
+  it("filters to the orders with refunds or cancellations (credit notes)", async () => {
+    const { b, tenantId } = await signedInOwner();
+    const a = await createIntegration(tenantId, { name: "Butik R", shop: { module: "sandbox", settings: {} }, accounting: { module: "sandbox", settings: {} } });
+    await logged(tenantId, a.id, 3001);
+    await logged(tenantId, a.id, 3002);
+    await env.DB.prepare(
+      "INSERT INTO credit_notes (id, integration_id, tenant_id, shop_order_id, refund_id, status, amount, currency, received_at, updated_at) VALUES (?, ?, ?, '3002', 'r1', 'transferred', 5000, 'DKK', ?, ?)",
+    )
+      .bind(`cn_${crypto.randomUUID()}`, a.id, tenantId, "2026-11-04T09:00:00Z", "2026-11-04T09:00:00Z")
+      .run();
+    const page = await b.get(`/log?integration=${a.id}&refunded=1`);
+    expect(rowsOf(page.text)).toEqual(["3002"]);
+    expect(page.text).toMatch(/id="refunded"[^>]*checked/);
+    expect(rowsOf((await b.get(`/log?integration=${a.id}`)).text).sort()).toEqual(["3001", "3002"]);
+  });
 });
