@@ -7,7 +7,7 @@ import { getDb } from "../../src/db/client";
 import { handleMessage } from "../../src/queue";
 import { TransferContext } from "../../src/transfers/transfer";
 import { fakeMagento, magentoOrder, shopRouter } from "../fakes/shops";
-import { sandboxDocuments } from "../helpers";
+import { call, sandboxDocuments } from "../helpers";
 import { activeIntegration, ledgerSummary, pollState, runScheduled, waitUntil } from "./cron-helpers";
 
 let router: ReturnType<typeof shopRouter>;
@@ -36,6 +36,36 @@ function contextWithQueue(behaviour: "crash" | "drop") {
 }
 
 describe("polling shops without webhooks (Magento, sandbox)", () => {
+  it("Magento credit memos become credit notes: a refunded order polled again has its credit memos read (R20)", async () => {
+    const { magento, i, at } = await magentoSetup("poll-refunds.magento.example.com");
+    magento.put(magentoOrder(7, { createdAt: at(1), updatedAt: at(2) }));
+    await runScheduled(10);
+    await waitUntil(async () => expect((await ledgerSummary(i.id)).byStatus("transferred")).toEqual(["7"]));
+    // The merchant refunds one of the two shirts, and later the other one with the shipping.
+    magento.refund(7, { qty: 1, at: at(3) });
+    await runScheduled(10);
+    const entry = async (n: number) =>
+      waitUntil(async () => {
+        const e = (await call("GET", `/api/staff/integrations/${i.id}/orders/7`)).json;
+        expect(e.creditNotes.filter((c: { status: string }) => c.status === "transferred")).toHaveLength(n);
+        return e;
+      });
+    const one = await entry(1);
+    // 1 × 100 + 25 % VAT.
+    expect(one.creditNotes[0]).toMatchObject({ refundId: "901", status: "transferred", amount: 12500, currency: "DKK" });
+    magento.refund(7, { qty: 1, shipping: true, at: at(4) });
+    await runScheduled(10);
+    const both = await entry(2);
+    expect(both.creditNotes.map((c: { refundId: string; amount: number }) => [c.refundId, c.amount]).sort()).toEqual([["901", 12500], ["902", 17375]]);
+    // Polled again unchanged: nothing new (each credit memo is one credit note).
+    await runScheduled(10);
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await call("GET", `/api/staff/integrations/${i.id}/orders/7`)).json.creditNotes).toHaveLength(2);
+    const asked = router.requests.filter((r) => r.url.pathname === "/rest/V1/creditmemos");
+    expect(asked.length).toBeGreaterThanOrEqual(2);
+    expect(asked[0].url.searchParams.get("searchCriteria[filter_groups][0][filters][0][value]")).toBe("7");
+  });
+
   it("polls a fake Magento page by page from the scheduled handler, with orders changing between polls", async () => {
     const { magento, i, at } = await magentoSetup("poll-paging.magento.example.com");
     // 101 orders share one change time, so the first page ends inside the group; the last is a second later.

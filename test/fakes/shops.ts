@@ -61,11 +61,19 @@ export function magentoOrder(id: number, o: { createdAt: string; updatedAt?: str
 
 export function fakeMagento(token = "mg-token") {
   const orders = new Map<number, ReturnType<typeof magentoOrder>>();
+  const creditMemos: Obj[] = [];
   const fetch: FetchFn = async (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
     if (headerOf(init, "authorization") !== `Bearer ${token}`) return json({ message: "The consumer isn't authorized to access %resources." }, 401);
-    if (url.pathname !== "/rest/V1/orders") return json({ message: "Request does not match any route." }, 404);
     const q = url.searchParams;
+    if (url.pathname === "/rest/V1/creditmemos") {
+      // salesCreditmemoRepositoryV1 getList: searchCriteria filters, here on order_id.
+      const f = "searchCriteria[filter_groups][0][filters][0]";
+      if (q.get(`${f}[field]`) !== "order_id") return json({ message: "The search criteria need a filter on order_id in this fake." }, 400);
+      const items = creditMemos.filter((m) => String(m.order_id) === q.get(`${f}[value]`));
+      return json({ items, search_criteria: {}, total_count: items.length });
+    }
+    if (url.pathname !== "/rest/V1/orders") return json({ message: "Request does not match any route." }, 404);
     const filters: { field: string; value: string; condition: string }[] = [];
     for (let g = 0; q.has(`searchCriteria[filter_groups][${g}][filters][0][field]`); g++) {
       const f = `searchCriteria[filter_groups][${g}][filters][0]`;
@@ -89,7 +97,33 @@ export function fakeMagento(token = "mg-token") {
       total_count: matching.length,
     });
   };
-  return { orders, fetch, put: (o: ReturnType<typeof magentoOrder>) => orders.set(o.entity_id, o) };
+  /**
+   * Refunds `qty` of the order's first item (and the shipping when `shipping`) as a credit memo, as the
+   * admin's "Credit Memo" does: the order's total_refunded grows and its updated_at moves.
+   */
+  const refund = (orderId: number, o: { qty: number; shipping?: boolean; adjustment?: number; at: string }) => {
+    const order = orders.get(orderId)! as Obj;
+    const item = order.items[0];
+    const perUnit = item.row_total / item.qty_ordered;
+    const taxPerUnit = item.tax_amount / item.qty_ordered;
+    const memo = {
+      entity_id: 900 + creditMemos.length + 1,
+      order_id: orderId,
+      created_at: mgTime(o.at),
+      order_currency_code: order.order_currency_code,
+      items: [{ order_item_id: item.item_id, sku: item.sku, name: item.name, qty: o.qty, price: item.price, row_total: perUnit * o.qty, tax_amount: taxPerUnit * o.qty, discount_amount: 0 }],
+      shipping_amount: o.shipping ? order.shipping_amount : 0,
+      shipping_tax_amount: o.shipping ? order.shipping_tax_amount : 0,
+      adjustment_positive: o.adjustment ?? 0,
+      adjustment_negative: 0,
+    } as Obj;
+    memo.grand_total = memo.items[0].row_total + memo.items[0].tax_amount + memo.shipping_amount + memo.shipping_tax_amount + memo.adjustment_positive;
+    creditMemos.push(memo);
+    order.total_refunded = Number(order.total_refunded ?? 0) + memo.grand_total;
+    order.updated_at = mgTime(o.at);
+    return memo;
+  };
+  return { orders, creditMemos, refund, fetch, put: (o: ReturnType<typeof magentoOrder>) => orders.set(o.entity_id, o) };
 }
 
 // ---- WooCommerce ----
