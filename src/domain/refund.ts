@@ -44,6 +44,9 @@ export interface CanonicalRefund {
 export const creditNoteReference = (refundId: string, invoiceNumber: string, orderNumber: string, integrationRef: string) =>
   `Refund ${refundId} invoice ${invoiceNumber} order ${orderNumber} ${integrationRef}`;
 
+/** A canonical refund from its parts, its totals computed (the one way shops build one). */
+export const canonicalRefund = (r: Omit<CanonicalRefund, "totals">): CanonicalRefund => ({ ...r, totals: refundTotals(r) });
+
 /** The refund id of R21's credit for a cancellation without a covering refund. */
 export const CANCEL_REFUND_ID = "cancel";
 
@@ -63,5 +66,5 @@ export function cancellationCredit(order: { shopOrderId: string; currency: strin
   const rest = order.totals.gross - refunded;
   if (rest <= 0) return null;
   const shipping = { netAmount: 0, vatAmount: 0 };
-  return { refundId: CANCEL_REFUND_ID, shopOrderId: order.shopOrderId, createdAt: at, currency: order.currency, lines: [], shipping, amountGross: rest, totals: refundTotals({ lines: [], shipping, amountGross: rest }) };
+  return canonicalRefund({ refundId: CANCEL_REFUND_ID, shopOrderId: order.shopOrderId, createdAt: at, currency: order.currency, lines: [], shipping, amountGross: rest });
 }

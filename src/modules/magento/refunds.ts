@@ -10,7 +10,7 @@
  */
 import { requireCurrency } from "../../domain/currency";
 import { moneyField, sumMinor } from "../../domain/money";
-import { refundTotals, type CanonicalRefund, type RefundLine } from "../../domain/refund";
+import { canonicalRefund, type CanonicalRefund, type RefundLine } from "../../domain/refund";
 import { isObj, type Obj, orderReader, text } from "../order-json";
 import type { ShopAdapter } from "../types";
 
@@ -39,7 +39,7 @@ export function magentoRefund(rawMemo: unknown, rawOrder: unknown): CanonicalRef
   }
   const shipping = { netAmount: money(m.shipping_amount, "creditmemo.shipping_amount", 0), vatAmount: money(m.shipping_tax_amount, "creditmemo.shipping_tax_amount", 0) };
   const amountGross = sumMinor([money(m.adjustment_positive, "creditmemo.adjustment_positive", 0), -money(m.adjustment_negative, "creditmemo.adjustment_negative", 0)]);
-  return {
+  return canonicalRefund({
     refundId: read.orderId(m.entity_id, "creditmemo.entity_id"),
     shopOrderId: read.orderId(o.entity_id, "entity_id"),
     createdAt: read.utcTime(m.created_at, "creditmemo.created_at"),
@@ -47,8 +47,7 @@ export function magentoRefund(rawMemo: unknown, rawOrder: unknown): CanonicalRef
     lines,
     shipping,
     amountGross,
-    totals: refundTotals({ lines, shipping, amountGross }),
-  };
+  });
 }
 
 /** Magento: a refunded order (`total_refunded` > 0) has its credit memos read from the shop. */

@@ -12,7 +12,7 @@
  */
 import { requireCurrency } from "../../domain/currency";
 import { moneyField, sumMinor } from "../../domain/money";
-import { refundTotals, type CanonicalRefund, type RefundLine } from "../../domain/refund";
+import { canonicalRefund, refundTotals, type CanonicalRefund, type RefundLine } from "../../domain/refund";
 import { isObj, type Obj, orderReader, text } from "../order-json";
 import type { ShopAdapter } from "../types";
 import { amounts, type Bag } from "./mapper";
@@ -120,7 +120,7 @@ function refundOf(r: Obj, ctx: RefundContext, f: string): CanonicalRefund {
   } else {
     amountGross = sumMinor(adjustments.filter((a) => a.kind !== "shipping_refund").map((a) => a.net + a.vat));
   }
-  return { refundId, shopOrderId: ctx.shopOrderId, createdAt, currency: ctx.currency, lines, shipping, amountGross, totals: refundTotals({ lines, shipping, amountGross }) };
+  return canonicalRefund({ refundId, shopOrderId: ctx.shopOrderId, createdAt, currency: ctx.currency, lines, shipping, amountGross });
 }
 
 /** How the core reads Shopify refunds: from the order JSON, and `refunds/create` bodies with their order. */

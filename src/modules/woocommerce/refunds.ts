@@ -10,7 +10,7 @@
  */
 import { requireCurrency } from "../../domain/currency";
 import { moneyField, sumMinor } from "../../domain/money";
-import { refundTotals, type CanonicalRefund, type RefundLine } from "../../domain/refund";
+import { canonicalRefund, refundTotals, type CanonicalRefund, type RefundLine } from "../../domain/refund";
 import { isObj, type Obj, orderReader, text } from "../order-json";
 import type { ShopAdapter } from "../types";
 
@@ -45,7 +45,7 @@ export function woocommerceRefund(rawRefund: unknown, rawOrder: unknown): Canoni
   const itemized = refundTotals({ lines, shipping, amountGross: 0 }).gross;
   // `amount` takes precedence over the line totals (WooCommerce refunds API).
   const amountGross = abs(r.amount, "refund.amount") - itemized;
-  return {
+  return canonicalRefund({
     refundId,
     shopOrderId: read.orderId(o.id, "id"),
     createdAt: read.utcTime(r.date_created_gmt ?? r.date_created, "refund.date_created_gmt"),
@@ -53,8 +53,7 @@ export function woocommerceRefund(rawRefund: unknown, rawOrder: unknown): Canoni
     lines,
     shipping,
     amountGross,
-    totals: refundTotals({ lines, shipping, amountGross }),
-  };
+  });
 }
 
 /** WooCommerce: the order lists its refunds by id; new ones are read from the shop. */
