@@ -331,7 +331,7 @@ describe("settings page in a real browser", () => {
     expect(await page.textContent("#connection-accounting")).toContain("Demo ApS (123456)");
     expect(await page.content()).not.toContain("e2e-grant-from-install");
     await shot("09-connected");
-    await Promise.all([page.waitForURL(/done=activated/), page.click(`form[action$="/activate"] button`)]);
+    await Promise.all([page.waitForURL(/done=activated/), page.click("#save-activate")]);
 
     // An order placed in Shopify arrives by the registered webhook and becomes a draft in e-conomic.
     await new Promise((r) => setTimeout(r, 1100));
@@ -365,7 +365,7 @@ describe("settings page in a real browser", () => {
       ["order.created", `${base}/webhooks/woocommerce/${wooId}`, "active"],
       ["order.updated", `${base}/webhooks/woocommerce/${wooId}`, "active"],
     ]);
-    await Promise.all([page.waitForURL(/done=activated/), page.click(`form[action$="/activate"] button`)]);
+    await Promise.all([page.waitForURL(/done=activated/), page.click("#save-activate")]);
     await new Promise((r) => setTimeout(r, 1100));
     const wooAt = new Date().toISOString().slice(0, 19);
     const wooOrder = { id: 990001, number: "990001", status: "processing", currency: "DKK", date_created_gmt: wooAt, date_modified_gmt: wooAt, total: "125.00", total_tax: "25.00", billing: { first_name: "A", last_name: "B", email: "a@example.dk", country: "DK" }, line_items: [{ id: 1, name: "T", sku: "SKU-1", quantity: 1, subtotal: "100.00", total: "100.00", total_tax: "25.00", taxes: [{ id: 1, total: "25.00" }] }], shipping_lines: [], tax_lines: [{ id: 3, rate_id: 1, rate_percent: 25 }], fee_lines: [], coupon_lines: [] };
