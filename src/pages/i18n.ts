@@ -1,4 +1,3 @@
-import { modules, shopModules } from "../modules";
 import { formatAmount } from "../domain/currency";
 /** The settings page's words: Danish first, English available (`?lang=en` or the `lang` cookie). */
 export type Lang = "da" | "en";
@@ -608,20 +607,20 @@ const codes: Record<Lang, Record<string, string>> = {
  * Every sentence of one language's catalogue (words and code names) that the other language does not
  * share: the browser test looks for the English ones on Danish pages.
  */
-export function catalogue(lang: Lang): string[] {
+export function catalogue(lang: Lang, modules: ModuleTexts[] = []): string[] {
   const other = lang === "da" ? "en" : "da";
-  const theirs = new Set([...Object.values(dict[other]), ...Object.values(codes[other])]);
-  for (const w of moduleWords(other)) theirs.add(w);
-  return [...new Set([...Object.values(dict[lang]), ...Object.values(codes[lang]), ...moduleWords(lang)])].filter((s) => !theirs.has(s));
+  const theirs = new Set([...Object.values(dict[other]), ...Object.values(codes[other]), ...wordsOf(modules, other)]);
+  return [...new Set([...Object.values(dict[lang]), ...Object.values(codes[lang]), ...wordsOf(modules, lang)])].filter((s) => !theirs.has(s));
 }
 
-/** The words the modules bring along (state names, connect and webhook help). */
-function moduleWords(lang: Lang): string[] {
-  return modules.flatMap((m) => [
-    ...(m.connect ? [m.connect.help[lang]] : []),
-    ...(m.side === "shop" ? [...(m.webhookHelp ? [m.webhookHelp[lang]] : []), ...Object.values(m.stateNames?.[lang] ?? {})] : []),
-  ]);
+/** The words a module brings along (src/modules/<id>/texts.ts): state names, connect and webhook help. */
+export interface ModuleTexts {
+  stateNames?: Record<Lang, Record<string, string>>;
+  webhookHelp?: Record<Lang, string>;
+  connectHelp?: Record<Lang, string>;
 }
+const wordsOf = (texts: ModuleTexts[], lang: Lang) =>
+  texts.flatMap((m) => [...(m.connectHelp ? [m.connectHelp[lang]] : []), ...(m.webhookHelp ? [m.webhookHelp[lang]] : []), ...Object.values(m.stateNames?.[lang] ?? {})]);
 
 export function translator(lang: Lang) {
   const words = dict[lang];
@@ -776,7 +775,7 @@ export function settingLabel(lang: Lang, path: string): string | null {
 
 
 /** An order state's name; the sandbox shop speaks WooCommerce. */
-/** A shop's order state in the words its own admin uses (from the module's descriptor). */
-export function stateLabel(lang: Lang, moduleId: string, state: string): string {
-  return shopModules[moduleId]?.stateNames?.[lang][state] ?? state;
+/** A shop's order state in the words its own admin uses (the module's `stateNames`). */
+export function stateLabel(lang: Lang, names: ModuleTexts["stateNames"], state: string): string {
+  return names?.[lang][state] ?? state;
 }

@@ -181,7 +181,7 @@ function Field(p: { t: T; f: FieldSpec; moduleId: string; choices?: SettingChoic
         <input type="hidden" name={f.name} value="" />
         {f.options.map((o) => (
           <label class="check">
-            <input type="checkbox" name={f.name} value={o} checked={ticked.has(o)} /> {stateLabel(t.lang, p.moduleId, o)}
+            <input type="checkbox" name={f.name} value={o} checked={ticked.has(o)} /> {stateLabel(t.lang, shopModules[p.moduleId]?.stateNames, o)}
           </label>
         ))}
         <FieldError text={err} id={errId} />

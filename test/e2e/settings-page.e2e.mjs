@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { ECONOMIC_PUBLIC, SHOPIFY_KEY, SHOPIFY_SECRET, startFakes } from "../../scripts/e2e-fakes";
 import { catalogue } from "../../src/pages/i18n.ts";
 
@@ -54,7 +54,10 @@ const shot = (name, p = page) => p.screenshot({ path: join(ARTIFACTS, `${name}.p
  * (between its {placeholders}) of two words or more. Text marked lang="en" (a system's own message,
  * the language switch) is not the page's language and is left out.
  */
-const ENGLISH = [...new Set(catalogue("en").flatMap((s) => s.split(/\{\w+\}/)).map((s) => s.trim()).filter((s) => s.length >= 10 && /\s/.test(s)))];
+// The words each module brings (src/modules/<id>/texts.ts), read from the folders.
+const moduleTexts = [];
+for (const id of readdirSync("src/modules")) if (existsSync(`src/modules/${id}/texts.ts`)) moduleTexts.push((await import(`../../src/modules/${id}/texts.ts`)).texts);
+const ENGLISH = [...new Set(catalogue("en", moduleTexts).flatMap((s) => s.split(/\{\w+\}/)).map((s) => s.trim()).filter((s) => s.length >= 10 && /\s/.test(s)))];
 
 /** What a page is made of: its mode, overflow, unlabelled inputs and English sentences. */
 const inspect = (p) =>

@@ -1,3 +1,4 @@
+import { texts } from "./texts";
 import { DINERO_LIMITS, dineroAdapter } from "./adapter";
 import { dineroSettings } from "./settings";
 import type { AccountingModule } from "../types";
@@ -9,5 +10,5 @@ export const dinero: AccountingModule = {
   settings: dineroSettings,
   behaviour: dineroAdapter,
   limits: DINERO_LIMITS,
-  connect: { startPath: "/connect/dinero/start", help: { da: "Log ind i Dinero (Visma Connect) og godkend adgangen: så skal der ikke kopieres nogen API-nøgle.", en: "Sign in to Dinero (Visma Connect) and approve the access: no API key needs copying." }, filledByConnection: ["organizationName"] },
+  connect: { startPath: "/connect/dinero/start", help: texts.connectHelp, filledByConnection: ["organizationName"] },
 };
