@@ -14,6 +14,7 @@ import type { CreditNoteInput } from "../modules/types";
 import {
   claimCreditNote,
   creditNotesOfOrder,
+  earlierPending,
   fixReference,
   getCreditNote,
   markCreditNoteFailed,
@@ -29,6 +30,9 @@ import { getLedgerRow, type LedgerRow } from "./ledger-store";
 import { type TransferMessage, enqueue } from "./messages";
 import { openShopClient } from "./poll";
 import { documentReference, DONE, settleFailure, type Outcome, type TransferContext } from "./transfer";
+
+/** How long a credit note waits for an earlier one of its order before it looks again. */
+const FOLLOW_SECONDS = 10;
 
 const creditRefundsOn = async (ctx: TransferContext, integration: Integration) => (await ctx.accountingSettings(integration)).creditRefunds !== false;
 
@@ -173,6 +177,13 @@ export async function transferCreditNote(ctx: TransferContext, integration: Inte
   }
   if (!(await creditRefundsOn(ctx, integration))) {
     await setCreditNoteStatus(ctx.db, row, "skipped", at);
+    return DONE;
+  }
+  if (await earlierPending(ctx.db, row)) {
+    // An earlier credit note of this order is still on its way: this one follows it (a fresh message, so
+    // waiting for it never uses up this one's retries; the cron relay picks it up as well).
+    await releaseCreditNoteForRetry(ctx.db, row, at, FOLLOW_SECONDS);
+    await enqueue(ctx.env, creditNoteMessage(row), FOLLOW_SECONDS);
     return DONE;
   }
   try {
