@@ -7,12 +7,12 @@
  */
 import { and, asc, eq, gt, inArray, lte } from "drizzle-orm";
 import { getDb } from "../db/client";
-import { integrations, ledger, notifyDigest } from "../db/schema";
+import { creditNotes, integrations, ledger, notifyDigest } from "../db/schema";
 import { copenhagenDate, copenhagenTimeUtc } from "../lib/time";
 import { integrationLabel } from "./labels";
 import { deliver, record, retryDue, type Notice } from "./outbox";
 import type { NotifyEnv } from "./sender";
-import { DIGEST_ORDERS_PER_CATEGORY, failedOrdersDigest } from "./texts";
+import { DIGEST_ORDERS_PER_CATEGORY, failedOrdersDigest, type DigestGroup } from "./texts";
 
 export const DIGEST_HOUR = 7;
 
@@ -49,20 +49,36 @@ export async function runDigest(env: NotifyEnv, now = new Date(), mode: "schedul
           .limit(MAX_ROWS)
           .all()
       : [];
+  // R23: a credit note fails like an invoice, so a refund that did not reach the books is told the same way.
+  const failedNotes =
+    start < end
+      ? await db
+          .select({ tenantId: creditNotes.tenantId, integrationId: creditNotes.integrationId, orderNumber: ledger.orderNumber, refundId: creditNotes.refundId, category: creditNotes.errorCategory, message: creditNotes.errorMessage })
+          .from(creditNotes)
+          .innerJoin(ledger, and(eq(ledger.integrationId, creditNotes.integrationId), eq(ledger.shopOrderId, creditNotes.shopOrderId)))
+          .where(and(eq(creditNotes.status, "failed"), gt(creditNotes.updatedAt, start), lte(creditNotes.updatedAt, end)))
+          .orderBy(asc(creditNotes.tenantId), asc(creditNotes.updatedAt))
+          .limit(MAX_ROWS)
+          .all()
+      : [];
+  failed.push(...failedNotes);
   const labels = new Map<string, string>();
   const integrationIds = [...new Set(failed.map((f) => f.integrationId))];
   for (let i = 0; i < integrationIds.length; i += 90)
     for (const row of await db.select().from(integrations).where(inArray(integrations.id, integrationIds.slice(i, i + 90))).all()) labels.set(row.id, integrationLabel(row));
 
-  const byTenant = new Map<string, Map<string, { category: string; total: number; orders: { orderNumber: string; integration: string; message: string }[] }>>();
+  const byTenant = new Map<string, Map<string, DigestGroup>>();
   for (const f of failed) {
     const category = f.category ?? "accounting_rejected";
     let tenant = byTenant.get(f.tenantId);
     if (!tenant) byTenant.set(f.tenantId, (tenant = new Map()));
     let group = tenant.get(category);
-    if (!group) tenant.set(category, (group = { category, total: 0, orders: [] }));
+    if (!group) tenant.set(category, (group = { category, total: 0, refunds: 0, orders: [] }));
     group.total++;
-    if (group.orders.length < DIGEST_ORDERS_PER_CATEGORY) group.orders.push({ orderNumber: f.orderNumber, integration: labels.get(f.integrationId) ?? f.integrationId, message: f.message ?? "" });
+    const refundId = "refundId" in f ? (f.refundId as string) : undefined;
+    if (refundId !== undefined) group.refunds++;
+    if (group.orders.length < DIGEST_ORDERS_PER_CATEGORY)
+      group.orders.push({ orderNumber: f.orderNumber, ...(refundId !== undefined ? { refundId } : {}), integration: labels.get(f.integrationId) ?? f.integrationId, message: f.message ?? "" });
   }
   // A scheduled digest is keyed by its day; one run now by where its window starts (a repeat after a crash finds the same key).
   const suffix = mode === "scheduled" ? slot.day : `from:${start}`;
@@ -77,7 +93,7 @@ export async function runDigest(env: NotifyEnv, now = new Date(), mode: "schedul
   const next = { lastCutoff: end > (state?.lastCutoff ?? "") ? end : state!.lastCutoff, ...(mode === "scheduled" ? { lastDay: slot.day } : {}) };
   await db.insert(notifyDigest).values({ id: 1, lastDay: null, ...next }).onConflictDoUpdate({ target: notifyDigest.id, set: next });
   const sent = await deliver(env, keys, now);
-  return { window: { from: start, to: end }, tenants: notices.length, orders: failed.length, sent };
+  return { window: { from: start, to: end }, tenants: notices.length, orders: failed.length - failedNotes.length, refunds: failedNotes.length, sent };
 }
 
 /** The cron's part (every 5 minutes): the digest when 07:00 has passed without one, and the retries of failed sends. */

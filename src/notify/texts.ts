@@ -158,22 +158,36 @@ export function importCompleted(
 /** How many orders of one category the digest names; the rest are counted. */
 export const DIGEST_ORDERS_PER_CATEGORY = 20;
 
-export function failedOrdersDigest(lang: Lang, d: { since: string; until: string; byCategory: { category: string; total: number; orders: { orderNumber: string; integration: string; message: string }[] }[] }): Content {
+/** One category of a digest: its failed orders and refunds (credit notes, R23), `total` counting both. */
+export interface DigestGroup {
+  category: string;
+  total: number;
+  refunds: number;
+  orders: { orderNumber: string; refundId?: string; integration: string; message: string }[];
+}
+
+export function failedOrdersDigest(lang: Lang, d: { since: string; until: string; byCategory: DigestGroup[] }): Content {
   const t = translator(lang);
   const da = lang === "da";
-  const total = d.byCategory.reduce((a, c) => a + c.total, 0);
+  const refunds = d.byCategory.reduce((a, c) => a + c.refunds, 0);
+  const orders = d.byCategory.reduce((a, c) => a + c.total, 0) - refunds;
+  // "3 orders", "2 refunds" or "3 orders and 2 refunds" (a refund's credit note fails like an invoice).
+  const what = [
+    ...(orders > 0 || refunds === 0 ? [`${t.num(orders)} ${da ? "ordrer" : "orders"}`] : []),
+    ...(refunds > 0 ? [`${t.num(refunds)} ${da ? "refusioner" : "refunds"}`] : []),
+  ].join(da ? " og " : " and ");
   return {
-    subject: da ? `${t.num(total)} ordrer kom ikke i bogholderiet – fejl siden ${t.short(d.since)}` : `${t.num(total)} orders did not reach the books – failures since ${t.short(d.since)}`,
+    subject: da ? `${what} kom ikke i bogholderiet – fejl siden ${t.short(d.since)}` : `${what} did not reach the books – failures since ${t.short(d.since)}`,
     paragraphs: [
       da
-        ? `Siden ${t.when(d.since)} er ${t.num(total)} ordrer ikke blevet overført til regnskabet. De står i ordreloggen og overføres, når fejlen er rettet og ordren opdateres eller overføres igen.`
-        : `Since ${t.when(d.since)}, ${t.num(total)} orders have not been transferred to the accounting system. They are in the order log and are transferred once the error is fixed and the order is updated or transferred again.`,
+        ? `Siden ${t.when(d.since)} er ${what} ikke blevet overført til regnskabet. De står i ordreloggen og overføres, når fejlen er rettet og ordren opdateres eller overføres igen.`
+        : `Since ${t.when(d.since)}, ${what} have not been transferred to the accounting system. They are in the order log and are transferred once the error is fixed and the order is updated or transferred again.`,
     ],
     groups: d.byCategory.map((c) => ({
       heading: `${t.code(c.category)} (${t.num(c.total)})`,
       hint: errorHelp(lang, c.category),
       items: [
-        ...c.orders.map((o) => `${o.orderNumber} (${o.integration}): ${o.message}`),
+        ...c.orders.map((o) => `${o.orderNumber}${o.refundId !== undefined ? `, ${da ? "refusion" : "refund"} ${o.refundId}` : ""} (${o.integration}): ${o.message}`),
         ...(c.total > c.orders.length ? [da ? `… og ${t.num(c.total - c.orders.length)} flere` : `… and ${t.num(c.total - c.orders.length)} more`] : []),
       ],
     })),

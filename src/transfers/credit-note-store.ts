@@ -143,6 +143,22 @@ export function claimCreditNote(db: Db, id: string, now: Date) {
     .get();
 }
 
+/**
+ * Whether a credit note of the same order recorded before this one is still pending. Credit notes of one
+ * order go into the books one after the other, in the order they were recorded, so each one's check of
+ * what is left to credit counts every earlier one (two refunds at once never credit more than the invoice).
+ */
+export async function earlierPending(db: Db, row: Pick<CreditNoteRow, "id" | "integrationId" | "shopOrderId">) {
+  const mine = db.select({ r: sql`rowid` }).from(creditNotes).where(eq(creditNotes.id, row.id));
+  const found = await db
+    .select({ id: creditNotes.id })
+    .from(creditNotes)
+    .where(and(eq(creditNotes.integrationId, row.integrationId), eq(creditNotes.shopOrderId, row.shopOrderId), eq(creditNotes.status, "pending"), lt(sql`rowid`, mine)))
+    .limit(1)
+    .get();
+  return found !== undefined;
+}
+
 /** Fixes our reference on the row at its first attempt, so every later attempt looks for the same one. */
 export async function fixReference(db: Db, row: CreditNoteRow, reference: string) {
   if (row.reference) return row.reference;

@@ -8,12 +8,13 @@
 import { DocumentGone, TransferError } from "../domain/errors";
 import type { CanonicalOrder, DocumentRef } from "../domain/order";
 import { CANCEL_REFUND_ID, cancellationCredit, creditNoteReference, type CanonicalRefund } from "../domain/refund";
-import { markNeedsReconnect, type Integration } from "../integrations/store";
+import type { Integration } from "../integrations/store";
 import { shopAdapters } from "../modules/adapters";
 import type { CreditNoteInput } from "../modules/types";
 import {
   claimCreditNote,
   creditNotesOfOrder,
+  earlierPending,
   fixReference,
   getCreditNote,
   markCreditNoteFailed,
@@ -28,7 +29,10 @@ import { makeDocumentOnce } from "./earlier-document";
 import { getLedgerRow, type LedgerRow } from "./ledger-store";
 import { type TransferMessage, enqueue } from "./messages";
 import { openShopClient } from "./poll";
-import { documentReference, DONE, settleFailure, type Outcome, type TransferContext } from "./transfer";
+import { accountingAnswered, accountingFailed, documentReference, DONE, settleFailure, type Outcome, type TransferContext } from "./transfer";
+
+/** How long a credit note waits for an earlier one of its order before it looks again. */
+const FOLLOW_SECONDS = 10;
 
 const creditRefundsOn = async (ctx: TransferContext, integration: Integration) => (await ctx.accountingSettings(integration)).creditRefunds !== false;
 
@@ -175,6 +179,13 @@ export async function transferCreditNote(ctx: TransferContext, integration: Inte
     await setCreditNoteStatus(ctx.db, row, "skipped", at);
     return DONE;
   }
+  if (await earlierPending(ctx.db, row)) {
+    // An earlier credit note of this order is still on its way: this one follows it (a fresh message, so
+    // waiting for it never uses up this one's retries; the cron relay picks it up as well).
+    await releaseCreditNoteForRetry(ctx.db, row, at, FOLLOW_SECONDS);
+    await enqueue(ctx.env, creditNoteMessage(row), FOLLOW_SECONDS);
+    return DONE;
+  }
   try {
     const shop = shopAdapters[integration.shopModule];
     const shopSettings = await ctx.shopSettings(integration);
@@ -217,13 +228,14 @@ export async function transferCreditNote(ctx: TransferContext, integration: Inte
       row.attempts > 1,
     );
     await markCreditNoteTransferred(ctx.db, row, result.document, result.sent, at);
+    await accountingAnswered(ctx, integration, at);
     return DONE;
   } catch (e) {
     return settleFailure(e, messageAttempts, {
       retry: (err, delaySeconds) => releaseCreditNoteForRetry(ctx.db, row, at, delaySeconds, err.details?.document as DocumentRef | undefined),
       fail: async (err) => {
         await markCreditNoteFailed(ctx.db, row, err, at);
-        if (err.category === "accounting_auth_failed") await markNeedsReconnect(ctx.env, integration, "accounting", at);
+        await accountingFailed(ctx, integration, err, at);
       },
     });
   }

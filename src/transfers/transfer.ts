@@ -276,13 +276,7 @@ export async function transferRow(ctx: TransferContext, integration: Integration
     await markTransferred(ctx.db, row, result.document, result.sent, at, order.updatedAt, earlier ? "transferred (completed the document of an earlier attempt)" : "transferred");
     // R22: refunds that waited for the invoice follow it.
     await creditWaiting(ctx, integration, row.shopOrderId);
-    // The credential works again: the side is connected (R26).
-    const refused = integration.accountingConnection;
-    if (refused?.status === "needs_reconnect") {
-      await setConnection(ctx.env, integration.id, "accounting", { ...refused, status: "connected", checkedAt: at });
-      integration.accountingConnection = { ...refused, status: "connected", checkedAt: at };
-    }
-    await transferSucceeded(ctx, integration);
+    await accountingAnswered(ctx, integration, at);
     return DONE;
   } catch (e) {
     return settleFailure(e, messageAttempts, {
@@ -291,12 +285,26 @@ export async function transferRow(ctx: TransferContext, integration: Integration
         // A failed transfer does not count (R9), even when it left a draft (totals_mismatch): it counts once
         // the order is transferred. The last retry of a transient failure records no document as sent.
         await markFailed(ctx.db, row, err, at, err.transient ? undefined : err.details?.sent);
-        // A refused credential: the accounting side needs reconnecting (R26).
-        if (err.category === "accounting_auth_failed") await markNeedsReconnect(ctx.env, integration, "accounting", at);
-        await transferFailed(ctx, integration, err);
+        await accountingFailed(ctx, integration, err, at);
       },
     });
   }
+}
+
+/** A document (invoice or credit note) was made: the credential works again, so the side is connected (R26) and a credential incident is over (R25). */
+export async function accountingAnswered(ctx: TransferContext, integration: Integration, at: string) {
+  const refused = integration.accountingConnection;
+  if (refused?.status === "needs_reconnect") {
+    await setConnection(ctx.env, integration.id, "accounting", { ...refused, status: "connected", checkedAt: at });
+    integration.accountingConnection = { ...refused, status: "connected", checkedAt: at };
+  }
+  await transferSucceeded(ctx, integration);
+}
+
+/** A document failed for good: a refused credential needs reconnecting (R26) and is told at once, once per incident (R25). */
+export async function accountingFailed(ctx: TransferContext, integration: Integration, err: TransferError, at: string) {
+  if (err.category === "accounting_auth_failed") await markNeedsReconnect(ctx.env, integration, "accounting", at);
+  await transferFailed(ctx, integration, err);
 }
 
 /**

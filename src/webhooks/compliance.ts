@@ -16,7 +16,7 @@ import { audit } from "../db/audit";
 import { and, eq, inArray, or, sql } from "drizzle-orm";
 import type { Context } from "hono";
 import { getDb, type Db } from "../db/client";
-import { bindings, deliveries, integrations, ledger, ledgerAttempts } from "../db/schema";
+import { bindings, creditNotes, deliveries, integrations, ledger, ledgerAttempts } from "../db/schema";
 import { verifyHmacBase64 } from "../lib/crypto";
 import { errorBody } from "../lib/errors";
 import type { AppEnv } from "../http/types";
@@ -47,6 +47,17 @@ export function redactDocumentCopy(doc: unknown): unknown {
   if (isObj(d.customer) && !("customerNumber" in d.customer)) d.customer = { name: REDACTED_TEXT };
   return d;
 }
+
+/** A Shopify refund copy (refunds/create) without personal data: its note and the payment details of its transactions (amounts, lines and ids stay). */
+export function redactRefundCopy(refund: unknown): unknown {
+  if (!isObj(refund)) return refund;
+  const r: Record<string, unknown> = { ...refund, redacted: true };
+  if ("note" in r) r.note = null;
+  if (Array.isArray(r.transactions))
+    r.transactions = r.transactions.map((t) => (isObj(t) ? Object.fromEntries(Object.entries(t).filter(([k]) => !REFUND_TRANSACTION_PERSONAL.includes(k))) : t));
+  return r;
+}
+const REFUND_TRANSACTION_PERSONAL = ["receipt", "payment_details", "authorization"];
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -89,6 +100,8 @@ export async function redactCustomer(db: Db, shopDomain: string, payload: Record
     const rows = await db.select().from(ledger).where(and(eq(ledger.integrationId, integration.id), or(...match))).all();
     for (const row of rows) {
       const attempts = await db.select().from(ledgerAttempts).where(eq(ledgerAttempts.ledgerId, row.id)).all();
+      // The credit notes of the order hold copies too: the document as sent (the invoice's customer) and the refund as delivered.
+      const notes = await db.select().from(creditNotes).where(and(eq(creditNotes.integrationId, integration.id), eq(creditNotes.shopOrderId, row.shopOrderId))).all();
       await db.batch([
         db
           .update(ledger)
@@ -98,6 +111,16 @@ export async function redactCustomer(db: Db, shopDomain: string, payload: Record
             errorMessage: scrub(row.errorMessage, email),
           })
           .where(eq(ledger.id, row.id)),
+        ...notes.map((n) =>
+          db
+            .update(creditNotes)
+            .set({
+              sent: n.sent === null ? null : JSON.stringify(redactDocumentCopy(parse(n.sent))),
+              raw: n.raw === null ? null : JSON.stringify(redactRefundCopy(parse(n.raw))),
+              errorMessage: scrub(n.errorMessage, email),
+            })
+            .where(eq(creditNotes.id, n.id)),
+        ),
         ...attempts.filter((a) => a.message && email && a.message.toLowerCase().includes(email)).map((a) => db.update(ledgerAttempts).set({ message: scrub(a.message, email) }).where(eq(ledgerAttempts.id, a.id))),
       ] as unknown as Parameters<typeof db.batch>[0]);
       redacted++;
@@ -109,7 +132,7 @@ export async function redactCustomer(db: Db, shopDomain: string, payload: Record
       for (const d of stored) {
         const body = parse(d.body);
         if (!isObj(body)) continue;
-        const mine = ids.includes(String(body.id)) || (email !== null && String(body.email ?? "").toLowerCase() === email);
+        const mine = ids.includes(String(body.id)) || (body.order_id !== undefined && ids.includes(String(body.order_id))) || (email !== null && String(body.email ?? "").toLowerCase() === email);
         if (mine) await db.update(deliveries).set({ body: JSON.stringify(redactOrderCopy(body)) }).where(eq(deliveries.id, d.id));
       }
     }
@@ -126,6 +149,8 @@ export async function redactShop(db: Db, shopDomain: string) {
     await db.batch([
       db.update(ledger).set({ received: null, sent: null }).where(eq(ledger.integrationId, integration.id)),
       db.update(deliveries).set({ body: null }).where(eq(deliveries.integrationId, integration.id)),
+      // Credit notes keep their canonical refund (amounts and lines, no personal data) and their document.
+      db.update(creditNotes).set({ sent: null, raw: null }).where(eq(creditNotes.integrationId, integration.id)),
       db.delete(bindings).where(eq(bindings.integrationId, integration.id)),
     ]);
     integrationsRedacted++;

@@ -138,6 +138,17 @@ export function creditNoteSuite(name: string, system: () => CreditNoteSystem, fi
       expect(sys.note(e.creditNotes[0].document)).toMatchObject({ booked: true, credits: sys.invoice(invoice).id });
     });
 
+    it("drafts, the answer of the credit note's creation lost: the retry finds the draft by our reference and makes no second one", async () => {
+      const { integration, order, invoice } = await transferred();
+      sys.loseCreditNoteAnswer();
+      await runBatch([{ body: refundDelivery(integration.id, refunds.oneTee(909, order.id)) }]);
+      expect(sys.creditNotes()).toHaveLength(1);
+      await runBatch([{ body: { type: "credit_note", integrationId: integration.id, shopOrderId: String(order.id), refundId: "909" }, attempts: 2 }]);
+      const e = await waitForOrder(integration.id, String(order.id), (x) => x.creditNotes[0].status === "transferred");
+      expect(sys.creditNotes()).toHaveLength(1);
+      expect(sys.note(e.creditNotes[0].document)).toMatchObject({ booked: false, credits: sys.invoice(invoice).id, lines: [["SKU-1", 1, 100]] });
+    });
+
     it("booked, the invoice found after its answer was lost (no body as sent kept): a refund still credits that invoice", async () => {
       const { integration, order, invoice } = await transferred({ documentType: "booked" }, true);
       expect(invoice.type).toBe("booked");

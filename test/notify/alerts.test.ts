@@ -4,6 +4,9 @@ import { FakeEconomic } from "../fakes/economic";
 import shopifyDk from "../fixtures/shopify/own-dk-25-taxes-included-discount-shipping.json";
 import { delivery, runBatch, setup, soon } from "../transfers/transfer-helpers";
 import { addUser, outbox, useRecordingSender } from "./notify-helpers";
+import { waitForOrder } from "../helpers";
+import { refundDelivery } from "../credit-notes/consumer-helpers";
+import { refunds, shopifyOrder } from "../credit-notes/shopify-orders";
 
 const goods = { productGroupNumber: 1 };
 const products = ["MUG-01", "TEE-RED-M", "SKU-1", "SHIP"].map((productNumber) => ({ productNumber, name: productNumber, salesPrice: 100, productGroup: goods }));
@@ -57,5 +60,29 @@ describe("accounting_auth_failed: told at once, once per incident", () => {
     expect(items).toHaveLength(4);
     expect(items.every((i) => i.kind === "accounting_auth_failed" && i.status === "sent" && i.integrationId === integration.id && i.sentAt)).toBe(true);
     expect(new Set(items.map((i) => i.to))).toEqual(new Set([owner.email, ownerEn.email]));
+  });
+});
+
+describe("accounting_auth_failed from a credit note (R23 × R25)", () => {
+  it("a refund refused with 401 tells the owner at once, once; the credit note shows the category", async () => {
+    const working = new FakeEconomic();
+    setOutboundFetch(working.fetch);
+    const { tenant, integration } = await setup("shopify");
+    const owner = await addUser(tenant.id, "owner", "en");
+    const paid = shopifyOrder(7201);
+    await runBatch([{ body: delivery(integration.id, paid) }]);
+    expect((await waitForOrder(integration.id, "7201")).status).toBe("transferred");
+    expect(mail.sent).toHaveLength(0);
+
+    setOutboundFetch(new FakeEconomic({ agreementGrantToken: "another-grant" }).fetch);
+    await runBatch([{ body: refundDelivery(integration.id, refunds.oneTee(7202, paid.id)) }]);
+    const e = await waitForOrder(integration.id, "7201", (x) => x.creditNotes[0]?.status === "failed");
+    expect(e.creditNotes[0].error.category).toBe("accounting_auth_failed");
+    expect(mail.to(owner.email)).toHaveLength(1);
+    expect(mail.to(owner.email)[0].subject).toBe("e-conomic refuses access – orders from Shopify → e-conomic are not transferred");
+    // A second refund refused in the same incident: nothing more.
+    await runBatch([{ body: refundDelivery(integration.id, refunds.shipping(7203, paid.id)) }]);
+    expect(mail.sent).toHaveLength(1);
+    expect((await outbox(tenant.id)).map((i) => i.kind)).toEqual(["accounting_auth_failed"]);
   });
 });

@@ -8,6 +8,8 @@ import shopifyDk from "../fixtures/shopify/own-dk-25-taxes-included-discount-shi
 import { call } from "../helpers";
 import { delivery, runBatch, setup, soon } from "../transfers/transfer-helpers";
 import { addUser, outbox, useRecordingSender } from "./notify-helpers";
+import { refundDelivery } from "../credit-notes/consumer-helpers";
+import { refunds, shopifyOrder } from "../credit-notes/shopify-orders";
 
 const mail = useRecordingSender();
 beforeEach(async () => {
@@ -54,6 +56,26 @@ describe("failed_orders_digest", () => {
     expect((await call("POST", "/api/staff/notifications/digest", {})).status).toBe(202);
     expect(mail.sent).toHaveLength(2);
     expect((await outbox(tenant.id)).map((i) => i.kind)).toEqual(["failed_orders_digest", "failed_orders_digest"]);
+  });
+
+  it("a refund whose credit note failed is in the digest too, with its category and fix (R23); the order itself was transferred", async () => {
+    const { tenant, integration } = await setup("shopify");
+    const owner = await addUser(tenant.id, "owner", "en");
+    const member = await addUser(tenant.id, "member");
+    const order = shopifyOrder(6501);
+    await runBatch([{ body: delivery(integration.id, order) }]);
+    await runBatch([{ body: refundDelivery(integration.id, refunds.amount(6502, order.id, "600.00")) }]);
+    const note = await env.DB.prepare("SELECT status, error_category FROM credit_notes WHERE integration_id = ?").bind(integration.id).first();
+    expect(note).toEqual({ status: "failed", error_category: "totals_mismatch" });
+
+    expect((await call("POST", "/api/staff/notifications/digest")).status).toBe(202);
+    const en = mail.to(owner.email)[0];
+    expect(en.subject).toMatch(/^1 refunds did not reach the books – failures since /);
+    expect(en.text).toContain("Totals mismatch (1)");
+    expect(en.text).toContain("#6501, refund 6502 (Shopify → e-conomic): Refund 6502 gives back 60000");
+    const da = mail.to(member.email)[0];
+    expect(da.subject).toMatch(/^1 refusioner kom ikke i bogholderiet/);
+    expect(da.text).toContain("#6501, refusion 6502 (Shopify → e-conomic): ");
   });
 
   it("nothing is sent when no order failed", async () => {

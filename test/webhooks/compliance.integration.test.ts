@@ -68,6 +68,38 @@ describe("Shopify compliance webhooks (R27)", () => {
     expect(audit.results[0].details).not.toContain("anna@example.dk");
   });
 
+  it("customers/redact also removes the customer's data from the credit notes of their orders (R20 × R27); shop/redact deletes those copies", async () => {
+    const domain = `redact-cn-${crypto.randomUUID().slice(0, 8)}.myshopify.com`;
+    const { integration } = await shopWithTwoCustomers(domain);
+    const refund = {
+      id: 5001,
+      order_id: 9001,
+      created_at: new Date(Date.now() + 2000).toISOString(),
+      note: "Anna returned it, call anna@example.dk",
+      refund_line_items: [],
+      transactions: [{ kind: "refund", status: "success", amount: "10.00", currency: "DKK", receipt: { payer_email: "anna@example.dk" } }],
+    };
+    expect((await postShopify(integration.id, refund, "shp-secret", { domain, topic: "refunds/create" })).status).toBe(200);
+    await waitForOrder(integration.id, "9001", (e) => e.creditNotes?.[0]?.status === "transferred");
+    const note = async () => (await env.DB.prepare("SELECT * FROM credit_notes WHERE integration_id = ?").bind(integration.id).first<Record<string, string | null>>())!;
+    const before = await note();
+    expect(before.sent).toContain("anna@example.dk");
+    expect(before.raw).toContain("anna@example.dk");
+
+    await postCompliance("customers/redact", { shop_id: 1, shop_domain: domain, customer: { id: 71, email: "anna@example.dk" }, orders_to_redact: [9001] });
+    const after = await note();
+    for (const field of ["sent", "raw", "refund"]) {
+      expect(after[field]).not.toContain("anna@example.dk");
+      expect(after[field]).not.toContain("Anna");
+    }
+    // The credit note's facts stay: its status, document and what it gave back.
+    expect(after).toMatchObject({ status: "transferred", document_number: before.document_number, amount: before.amount, refund: before.refund });
+    expect(JSON.parse(after.raw!)).toMatchObject({ id: 5001, transactions: [{ amount: "10.00" }] });
+
+    await postCompliance("shop/redact", { shop_id: 1, shop_domain: domain });
+    expect(await note()).toMatchObject({ sent: null, raw: null, status: "transferred", document_number: before.document_number });
+  });
+
   it("finds the customer's orders by customer id when the order list is empty, and a repeat changes nothing more", async () => {
     const domain = `redact2-${crypto.randomUUID().slice(0, 8)}.myshopify.com`;
     const { integration } = await shopWithTwoCustomers(domain);

@@ -26,7 +26,7 @@ const Notification = z
   })
   .openapi("Notification");
 const NotificationPage = z.object({ items: z.array(Notification), nextCursor: z.string().nullable() });
-const DigestRun = z.object({ window: z.object({ from: z.string(), to: z.string() }), tenants: z.int(), orders: z.int(), sent: z.int() }).openapi("DigestRun");
+const DigestRun = z.object({ window: z.object({ from: z.string(), to: z.string() }), tenants: z.int(), orders: z.int(), refunds: z.int().openapi({ description: "Refunds whose credit note failed (R23), told in the same digest" }), sent: z.int() }).openapi("DigestRun");
 
 export function notificationRoutes(app: StaffApp) {
   app.openapi(
