@@ -18,12 +18,21 @@ export function fakeWooConsent(opts: { allowHttpLocal?: boolean } = {}) {
   let keys = newKeys();
   const valid = new Set([basic(keys)]);
   const hooks: Hook[] = [];
+  const orders: Record<string, unknown>[] = [];
   const json = (b: unknown, status = 200) => new Response(JSON.stringify(b), { status, headers: { "content-type": "application/json" } });
   const httpsOrLocal = (u: string) => /^https:\/\//.test(u) || (!!opts.allowHttpLocal && /^http:\/\/(localhost|127\.0\.0\.1):\d+\//.test(u));
   const fetch: FetchFn = async (input, init) => {
     const req = new Request(input, init);
     const url = new URL(req.url);
     if (!valid.has(req.headers.get("authorization") ?? "")) return json({ code: "woocommerce_rest_cannot_view", message: "Sorry, you cannot list resources.", data: { status: 401 } }, 401);
+    // The orders the keys can read (the shop's check before activation reads one page).
+    if (url.pathname === "/wp-json/wc/v3/orders" && req.method === "GET") {
+      const perPage = Number(url.searchParams.get("per_page") ?? 10);
+      const page = Number(url.searchParams.get("page") ?? 1);
+      return new Response(JSON.stringify(orders.slice((page - 1) * perPage, page * perPage)), {
+        headers: { "content-type": "application/json", "x-wp-total": String(orders.length), "x-wp-totalpages": String(Math.ceil(orders.length / perPage)) },
+      });
+    }
     if (url.pathname === "/wp-json/wc/v3/webhooks" && req.method === "GET") return json(hooks);
     if (url.pathname === "/wp-json/wc/v3/webhooks" && req.method === "POST") {
       const b = (await req.json()) as any;
@@ -75,5 +84,5 @@ export function fakeWooConsent(opts: { allowHttpLocal?: boolean } = {}) {
     return answers;
   }
 
-  return { fetch, checkAuthorize, approve, deliver, hooks, get keys() { return keys; } };
+  return { fetch, checkAuthorize, approve, deliver, hooks, orders, get keys() { return keys; } };
 }
