@@ -3,7 +3,7 @@ import { requireScope, type Scope } from "./auth";
 
 export const ErrorSchema = z
   .object({
-    error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }),
+    error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) }),
   })
   .openapi("Error");
 

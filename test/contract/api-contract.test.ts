@@ -2,9 +2,10 @@
  * Contract probes: the HTTP API against /work/shared/api.md (paths, fields, status codes and error
  * codes are fixed there). Every request goes through the real Worker.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { hmacBase64 } from "../../src/lib/crypto";
-import { activate, call, createIntegration, createTenant, postShopify, postWoo } from "../helpers";
+import { demoOrder } from "../../src/modules/sandbox/shop";
+import { activate, call, createIntegration, createTenant, postShopify, postWoo, waitForOrder, waitImport } from "../helpers";
 
 const sandbox = { shop: { module: "sandbox", settings: {} }, accounting: { module: "sandbox", settings: {} } };
 const woo = {
@@ -22,7 +23,9 @@ function expectError(r: { status: number; json: any; text: string }, status: num
   expect(r.json?.error?.code, r.text).toBe(code);
   expect(typeof r.json.error.message).toBe("string");
   expect(r.json.error.message.length).toBeGreaterThan(0);
-  if ("details" in r.json.error) expect(typeof r.json.error.details).toBe("object");
+  // The shape api.md shows: details is always there (an object, empty when there is nothing to add).
+  expect(r.json.error.details, r.text).toEqual(expect.any(Object));
+  expect(Array.isArray(r.json.error.details)).toBe(false);
   expect(Object.keys(r.json)).toEqual(["error"]);
   expect(r.text).not.toMatch(/at .*\.(ts|js):\d+/);
 }
@@ -352,5 +355,96 @@ describe("webhooks: answers 200/401/404/400/413", () => {
     expect((await postShopify(i.id, { id: 1, order_id: 450789469, refund_line_items: [] }, "whsec-shopify", { topic: "refunds/create" })).status).toBe(200);
     expect((await postShopify(i.id, { id: 1 }, "whsec-shopify", { topic: "app/uninstalled" })).status).toBe(200);
     expect((await call("GET", `/api/staff/integrations/${i.id}`)).json.connection.shop.status).toBe("needs_reconnect");
+  });
+});
+
+describe("LedgerEntry and CreditNote through the sandbox", () => {
+  const ENTRY_KEYS = ["orderId", "orderNumber", "status", "reason", "error", "document", "source", "importId", "receivedAt", "transferredAt", "currency", "creditNotes"];
+  const NOTE_KEYS = ["refundId", "status", "amount", "currency", "document", "error", "receivedAt", "transferredAt"];
+
+  it("a transferred order, its refund as a credit note, the refund's transfer-again: one entry, a new document", async () => {
+    const t = await createTenant();
+    const i = await createIntegration(t.id, sandbox);
+    await activate(i.id);
+    const order = (await call("POST", `/api/staff/integrations/${i.id}/sandbox/orders`, {})).json;
+    const e = await waitForOrder(i.id, String(order.id), (x) => x.status === "transferred");
+    for (const k of Object.keys(e)) expect([...ENTRY_KEYS, "attempts", "received", "sent"]).toContain(k);
+    expect(e).toMatchObject({ orderId: String(order.id), orderNumber: expect.any(String), source: "poll", currency: "DKK", creditNotes: [], document: { type: "draft", number: expect.any(String) } });
+    expect(Array.isArray(e.attempts)).toBe(true);
+    const list = await call("GET", `/api/staff/integrations/${i.id}/orders?status=transferred`);
+    expect(list.json.items).toHaveLength(1);
+    for (const k of Object.keys(list.json.items[0])) expect(ENTRY_KEYS).toContain(k);
+
+    expect((await call("POST", `/api/staff/integrations/${i.id}/sandbox/orders/${order.id}/refunds`, { quantity: 1 })).status).toBe(201);
+    const withNote = await waitForOrder(i.id, String(order.id), (x) => x.creditNotes.length === 1 && x.creditNotes[0].status === "transferred");
+    const note = withNote.creditNotes[0];
+    for (const k of Object.keys(note)) expect(NOTE_KEYS).toContain(k);
+    expect(note).toMatchObject({ refundId: expect.any(String), amount: 12500, currency: "DKK", document: { type: "draft", number: expect.any(String) }, receivedAt: expect.any(String), transferredAt: expect.any(String) });
+    const again = await call("POST", `/api/staff/integrations/${i.id}/orders/${order.id}/refunds/${note.refundId}/transfer-again`);
+    expect(again.status, again.text).toBe(202);
+    const after = await waitForOrder(i.id, String(order.id), (x) => x.creditNotes[0].status === "transferred" && x.creditNotes[0].document.number !== note.document.number);
+    expect(after.creditNotes).toHaveLength(1);
+    expect(after.creditNotes[0].refundId).toBe(note.refundId);
+    const t2 = await call("POST", `/api/staff/integrations/${i.id}/orders/${order.id}/transfer-again`, {});
+    expect(t2.status, t2.text).toBe(202);
+  });
+});
+
+describe("the import run end to end and the notifications outbox", () => {
+  it("preflight, testTransfer, approve, start, completed; import_completed in the outbox with its fields; paging", async () => {
+    const t = await createTenant();
+    const owner = await call("POST", `/api/staff/tenants/${t.id}/users`, { email: `owner-${crypto.randomUUID()}@shop.dk`, role: "owner" });
+    expect(owner.status).toBe(201);
+    const i = await createIntegration(t.id, sandbox);
+    const earlier = new Date(Date.now() - 3 * 86400_000).toISOString();
+    const { env } = await import("cloudflare:workers");
+    const dayAgo = new Date(Date.now() - 86400_000).toISOString();
+    await env.DB.prepare("UPDATE integrations SET created_at = ?, start_at = ? WHERE id = ?").bind(dayAgo, dayAgo, i.id).run();
+    await activate(i.id);
+    // Two orders created (and last changed) before the start point (R2): only an import takes them.
+    const [o1, o2] = [demoOrder(9001, 9001, { createdAt: earlier }, earlier), demoOrder(9002, 9002, { createdAt: earlier }, earlier)];
+    for (const o of [o1, o2])
+      await env.DB.prepare("INSERT INTO sandbox_orders (integration_id, id, number, body, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)")
+        .bind(i.id, String(o.id), o.id, JSON.stringify(o), earlier, earlier)
+        .run();
+    const fromDate = earlier.slice(0, 10);
+    const imp = (await call("POST", "/api/staff/imports", { integrationId: i.id, fromDate, estimatedOrders: 2 })).json;
+    expect((await call("POST", `/api/staff/imports/${imp.id}/preflight`, {})).status).toBe(202);
+    const pf = await waitImport(imp.id, (x) => x.preflight?.status === "done", 20_000);
+    expect(pf.preflight).toEqual({ status: "done", ordersFound: 2, errorsByCategory: {} });
+    const tt = await call("POST", `/api/staff/imports/${imp.id}/test-transfer`);
+    expect(tt.status, tt.text).toBe(200);
+    expect(tt.json.testTransfer).toMatchObject({ orderId: String(o1.id), status: "transferred", document: { type: "draft", number: expect.any(String) } });
+    expect((await call("POST", `/api/staff/imports/${imp.id}/approve`, { note: "customer said yes" })).json.status).toBe("approved");
+    const started = await call("POST", `/api/staff/imports/${imp.id}/start`);
+    expect(started.status, started.text).toBe(202);
+    expect(started.json.status).toBe("running");
+    const done = await waitImport(imp.id, (x) => x.status === "completed", 30_000);
+    expect(done.progress).toMatchObject({ found: 2, transferred: 2, failed: 0, skipped: 0, pending: 0, creditNotes: { transferred: 0, failed: 0 } });
+    expect(typeof done.startedAt).toBe("string");
+    expect(typeof done.completedAt).toBe("string");
+    const e2 = await waitForOrder(i.id, String(o2.id));
+    expect(e2).toMatchObject({ source: "import", importId: imp.id, status: "transferred" });
+
+    const list = await vi.waitFor(async () => {
+      const r = await call("GET", `/api/staff/tenants/${t.id}/notifications`);
+      if (!r.json.items.some((n: any) => n.kind === "import_completed" && n.status === "sent")) throw new Error(r.text);
+      return r.json;
+    });
+    const n = list.items.find((x: any) => x.kind === "import_completed");
+    expect(n).toMatchObject({ id: expect.any(String), kind: "import_completed", to: owner.json && expect.stringContaining("@shop.dk"), subject: expect.any(String), status: "sent", importId: imp.id, createdAt: expect.any(String), sentAt: expect.any(String) });
+    // Paging: limit=1 gives a cursor while more exist, null on the last page.
+    await call("POST", `/api/staff/imports/${imp.id}/time`, { minutes: 1, note: "n" });
+    const total = list.items.length;
+    let cursor: string | null = null;
+    const seen: string[] = [];
+    do {
+      const r: any = await call("GET", `/api/staff/tenants/${t.id}/notifications?limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+      expect(r.json.items.length).toBeLessThanOrEqual(1);
+      seen.push(...r.json.items.map((x: any) => x.id));
+      cursor = r.json.nextCursor;
+    } while (cursor);
+    expect(seen.length).toBeGreaterThanOrEqual(total);
+    expect(new Set(seen).size).toBe(seen.length);
   });
 });
