@@ -448,3 +448,50 @@ describe("the import run end to end and the notifications outbox", () => {
     expect(new Set(seen).size).toBe(seen.length);
   });
 });
+
+describe("query parameters left empty, as api.md writes them (`?status=&limit=&cursor=`)", () => {
+  it("an empty status, category, month, limit or cursor is the default, not a 400", async () => {
+    const t = await createTenant();
+    const i = await createIntegration(t.id, sandbox);
+    const orders = await call("GET", `/api/staff/integrations/${i.id}/orders?status=&limit=&cursor=`);
+    expect(orders.status, orders.text).toBe(200);
+    expect(orders.json).toEqual({ items: [], nextCursor: null });
+    const notes = await call("GET", `/api/staff/tenants/${t.id}/notifications?limit=&cursor=`);
+    expect(notes.status, notes.text).toBe(200);
+    const usage = await call("GET", `/api/staff/tenants/${t.id}/usage?month=`);
+    expect(usage.status, usage.text).toBe(200);
+    expect(usage.json.month).toMatch(/^\d{4}-\d{2}$/);
+    await activate(i.id);
+    const imp = (await call("POST", "/api/staff/imports", { integrationId: i.id, fromDate: "2025-01-01", estimatedOrders: 1 })).json;
+    const errors = await call("GET", `/api/staff/imports/${imp.id}/errors?category=`);
+    expect(errors.status, errors.text).toBe(200);
+  });
+
+  it("a required body that is missing is 400, never 500", async () => {
+    for (const [method, path] of [
+      ["POST", "/api/staff/tenants"],
+      ["POST", "/api/staff/keys"],
+      ["PUT", "/api/staff/prices"],
+      ["POST", "/api/staff/imports"],
+      ["POST", "/api/staff/imports/quote"],
+    ]) {
+      const r = await call(method, path, "", BOOTSTRAP_TOKEN, { "content-type": "application/json" });
+      expectError(r, 400, "invalid_request");
+      const n = await call(method, path, "null");
+      expectError(n, 400, "invalid_request");
+      const a = await call(method, path, "[]");
+      expectError(a, 400, "invalid_request");
+    }
+  });
+});
+
+describe("the OpenAPI document", () => {
+  it("is served without auth and names the list parameters", async () => {
+    const r = await call("GET", "/api/staff/openapi.json", undefined, null);
+    expect(r.status, r.text.slice(0, 300)).toBe(200);
+    const list = r.json.paths["/integrations/{id}/orders"].get;
+    expect(list.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(["status", "limit", "cursor"]));
+    expect(r.json.paths["/tenants/{id}/notifications"]).toBeDefined();
+    expect(r.json.paths["/notifications/digest"]).toBeDefined();
+  });
+});
