@@ -495,3 +495,86 @@ describe("the OpenAPI document", () => {
     expect(r.json.paths["/notifications/digest"]).toBeDefined();
   });
 });
+
+describe("list paging: default 50, clamped to 200, newest first, cursor to the end", () => {
+  it("the ledger with 230 entries", async () => {
+    const t = await createTenant();
+    const i = await createIntegration(t.id, sandbox);
+    const { env } = await import("cloudflare:workers");
+    const base = Date.parse("2026-01-01T00:00:00Z");
+    const rows = Array.from({ length: 230 }, (_, n) =>
+      env.DB.prepare("INSERT INTO ledger (id, integration_id, tenant_id, shop_order_id, order_number, status, reason, source, received_at, updated_at) VALUES (?, ?, ?, ?, ?, 'skipped', 'before_start', 'poll', ?, ?)").bind(
+        `led_probe_${n}`,
+        i.id,
+        t.id,
+        String(1000 + n),
+        String(1000 + n),
+        new Date(base + n * 1000).toISOString(),
+        new Date(base + n * 1000).toISOString(),
+      ),
+    );
+    await env.DB.batch(rows);
+    const path = `/api/staff/integrations/${i.id}/orders`;
+    const first = await call("GET", path);
+    expect(first.json.items).toHaveLength(50);
+    expect(first.json.items[0].orderId).toBe("1229");
+    expect(typeof first.json.nextCursor).toBe("string");
+    const big = await call("GET", `${path}?limit=1000`);
+    expect(big.json.items).toHaveLength(200);
+    const rest = await call("GET", `${path}?limit=200&cursor=${encodeURIComponent(big.json.nextCursor)}`);
+    expect(rest.json.items.map((e: { orderId: string }) => e.orderId)).toEqual(Array.from({ length: 30 }, (_, n) => String(1029 - n)));
+    expect(rest.json.nextCursor).toBeNull();
+    expect((await call("GET", `${path}?status=skipped&limit=10`)).json.items.every((e: { status: string; reason: string }) => e.status === "skipped" && e.reason === "before_start")).toBe(true);
+  });
+});
+
+describe("every staff route: 401 without a token, 403 without its scope (before any validation)", () => {
+  const writes: [string, string, string][] = [
+    ["POST", "/api/staff/keys", "keys:write"],
+    ["DELETE", "/api/staff/keys/key_x", "keys:write"],
+    ["PUT", "/api/staff/plans/basic", "tenants:write"],
+    ["PUT", "/api/staff/prices", "tenants:write"],
+    ["POST", "/api/staff/tenants", "tenants:write"],
+    ["POST", "/api/staff/tenants/ten_x/users", "tenants:write"],
+    ["POST", "/api/staff/tenants/ten_x/top-ups", "tenants:write"],
+    ["POST", "/api/staff/tenants/ten_x/integrations", "integrations:write"],
+    ["PATCH", "/api/staff/integrations/int_x", "integrations:write"],
+    ["POST", "/api/staff/integrations/int_x/activate", "integrations:write"],
+    ["POST", "/api/staff/integrations/int_x/deactivate", "integrations:write"],
+    ["POST", "/api/staff/integrations/int_x/orders/1/transfer-again", "integrations:write"],
+    ["POST", "/api/staff/integrations/int_x/orders/1/refunds/1/transfer-again", "integrations:write"],
+    ["POST", "/api/staff/imports/quote", "imports:write"],
+    ["POST", "/api/staff/imports", "imports:write"],
+    ["PATCH", "/api/staff/imports/imp_x", "imports:write"],
+    ...["preflight", "test-transfer", "approve", "start", "pause", "resume", "cancel", "time", "offers"].map((a) => ["POST", `/api/staff/imports/imp_x/${a}`, "imports:write"] as [string, string, string]),
+  ];
+  const reads = [
+    "/api/staff/plans",
+    "/api/staff/tenants/ten_x",
+    "/api/staff/tenants/ten_x/usage",
+    "/api/staff/tenants/ten_x/top-up/quote?orders=5",
+    "/api/staff/tenants/ten_x/notifications",
+    "/api/staff/integrations/int_x",
+    "/api/staff/integrations/int_x/orders",
+    "/api/staff/integrations/int_x/orders/1",
+    "/api/staff/imports/imp_x",
+    "/api/staff/imports/imp_x/errors",
+  ];
+
+  it("401 unauthorized", async () => {
+    for (const [method, path] of writes) expectError(await call(method, path, { bad: true }, null), 401, "unauthorized");
+    for (const path of reads) expectError(await call("GET", path, undefined, null), 401, "unauthorized");
+  });
+
+  it("403 forbidden for a read key, even with an invalid body; the route's own write scope passes the check", async () => {
+    const reader = await mintKey(["read"]);
+    for (const [method, path] of writes) expectError(await call(method, path, { bad: true }, reader.token), 403, "forbidden");
+    for (const [method, path, scope] of writes) {
+      const k = await mintKey([scope]);
+      const r = await call(method, path, { bad: true }, k.token);
+      expect([400, 404], `${method} ${path}: ${r.text}`).toContain(r.status);
+    }
+    const other = await mintKey(["keys:write"]);
+    for (const path of reads) expect((await call("GET", path, undefined, other.token)).status, path).not.toBe(403);
+  });
+});
