@@ -578,3 +578,37 @@ describe("every staff route: 401 without a token, 403 without its scope (before 
     for (const path of reads) expect((await call("GET", path, undefined, other.token)).status, path).not.toBe(403);
   });
 });
+
+describe("creditRefunds: false (R23)", () => {
+  it("a refund's credit note is skipped and nothing is sent", async () => {
+    const t = await createTenant();
+    const i = await createIntegration(t.id, { shop: sandbox.shop, accounting: { module: "sandbox", settings: { creditRefunds: false } } });
+    expect(i.accounting.settings.creditRefunds).toBe(false);
+    await activate(i.id);
+    const order = (await call("POST", `/api/staff/integrations/${i.id}/sandbox/orders`, {})).json;
+    await waitForOrder(i.id, String(order.id), (x) => x.status === "transferred");
+    expect((await call("POST", `/api/staff/integrations/${i.id}/sandbox/orders/${order.id}/refunds`, {})).status).toBe(201);
+    const e = await waitForOrder(i.id, String(order.id), (x) => x.creditNotes.length === 1 && x.creditNotes[0].status !== "pending" && x.creditNotes[0].status !== "waiting");
+    expect(e.creditNotes[0]).toMatchObject({ status: "skipped", amount: expect.any(Number), currency: "DKK" });
+    expect(e.creditNotes[0].document).toBeUndefined();
+  });
+});
+
+describe("PATCH merges settings", () => {
+  it("a nested setting (vatZones, accounts) is merged too: the zones not named keep their values", async () => {
+    const t = await createTenant();
+    const i = await createIntegration(t.id, { shop: sandbox.shop, accounting: { module: "economic", settings: { vatZones: { domestic: 1 } } } });
+    const p = await call("PATCH", `/api/staff/integrations/${i.id}`, { accounting: { settings: { vatZones: { eu: 2 } } } });
+    expect(p.status, p.text).toBe(200);
+    expect(p.json.accounting.settings.vatZones).toEqual({ domestic: 1, eu: 2 });
+    const act = await call("POST", `/api/staff/integrations/${i.id}/activate`);
+    expect(act.json.error.details.missing).toContain("accounting.vatZones.abroad");
+    expect(act.json.error.details.missing).not.toContain("accounting.vatZones.domestic");
+    const d = await createIntegration(t.id, { shop: sandbox.shop, accounting: { module: "dinero", settings: { accounts: { domestic: 1000, eu: 1050 } } } });
+    const q = await call("PATCH", `/api/staff/integrations/${d.id}`, { accounting: { settings: { accounts: { abroad: 1050 } } } });
+    expect(q.json.accounting.settings.accounts).toEqual({ domestic: 1000, eu: 1050, abroad: 1050 });
+    // A list is replaced, not merged.
+    const s = await call("PATCH", `/api/staff/integrations/${i.id}`, { shop: { settings: { allowedStatuses: ["completed"] } } });
+    expect(s.json.shop.settings.allowedStatuses).toEqual(["completed"]);
+  });
+});
