@@ -612,3 +612,41 @@ describe("PATCH merges settings", () => {
     expect(s.json.shop.settings.allowedStatuses).toEqual(["completed"]);
   });
 });
+
+describe("never a 500 for bad input", () => {
+  it("odd JSON bodies and query values on real resources answer 4xx with the error body", async () => {
+    const t = await createTenant();
+    const i = await createIntegration(t.id, sandbox);
+    await activate(i.id);
+    const imp = (await call("POST", "/api/staff/imports", { integrationId: i.id, fromDate: "2025-01-01", estimatedOrders: 1 })).json;
+    const routes: [string, string][] = [
+      ["POST", "/api/staff/keys"],
+      ["PUT", "/api/staff/plans/basic"],
+      ["PUT", "/api/staff/prices"],
+      ["POST", "/api/staff/tenants"],
+      ["POST", `/api/staff/tenants/${t.id}/users`],
+      ["POST", `/api/staff/tenants/${t.id}/top-ups`],
+      ["POST", `/api/staff/tenants/${t.id}/integrations`],
+      ["PATCH", `/api/staff/integrations/${i.id}`],
+      ["POST", "/api/staff/imports/quote"],
+      ["POST", "/api/staff/imports"],
+      ["PATCH", `/api/staff/imports/${imp.id}`],
+      ["POST", `/api/staff/imports/${imp.id}/test-transfer`],
+      ["POST", `/api/staff/imports/${imp.id}/approve`],
+      ["POST", `/api/staff/imports/${imp.id}/time`],
+      ["POST", `/api/staff/imports/${imp.id}/offers`],
+    ];
+    const bodies = ['"text"', "42", "true", '{"shop":{"settings":[]}}', '{"name":{"a":1},"scopes":"read"}', '{"estimatedOrders":-1}', '{"minutes":1.5,"note":"x"}', '{"orderId":""}', '{"topUpTiers":[{"minOrders":1,"unitPrice":-1}],"technicianHalfHourPrice":1}', '{"shop":{"module":"sandbox"},"accounting":{"module":"sandbox","settings":null}}', '{"integrationId":"' + i.id + '","fromDate":"2025-02-30","estimatedOrders":1}'];
+    for (const [method, path] of routes)
+      for (const body of bodies) {
+        const r = await call(method, path, body);
+        expect(r.status, `${method} ${path} ${body}: ${r.text}`).toBeLessThan(500);
+        if (r.status >= 400) expect(r.json?.error?.code, `${method} ${path} ${body}`).toMatch(/^[a-z_]+$/);
+      }
+    for (const q of ["limit=1e999", "limit=-3", "limit=2.5", "cursor=" + btoa("[1,2]"), "cursor=" + btoa('["a"]'), "status=FAILED", "category=product_missing"]) {
+      const r = await call("GET", `/api/staff/integrations/${i.id}/orders?${q}`);
+      expect(r.status, `${q}: ${r.text}`).toBeLessThan(500);
+    }
+    for (const q of ["orders=", "orders=1.5", "orders=-1", "orders=99999999999"]) expect((await call("GET", `/api/staff/tenants/${t.id}/top-up/quote?${q}`)).status, q).toBe(400);
+  });
+});
