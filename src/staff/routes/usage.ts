@@ -7,7 +7,7 @@ import { invalid } from "../../lib/errors";
 import { copenhagenDate, copenhagenMonth, isValidDate, MONTH_RE } from "../../lib/time";
 import type { StaffApp } from "../../http/types";
 import { auditStatement } from "../audit";
-import { blankIsAbsent, commonErrors, IdParam, json, jsonBody, OrderNumber, staff } from "../openapi";
+import { commonErrors, IdParam, json, jsonBody, OrderNumber, staff } from "../openapi";
 import { requireIntegration } from "./integrations";
 
 /** Counts above this are refused as absurd (400). */
@@ -30,7 +30,7 @@ const Usage = z
     currency: z.string(),
   })
   .openapi("Usage");
-const UsageQuery = z.object({ month: blankIsAbsent(z.string().regex(MONTH_RE, "month must be YYYY-MM")) });
+const UsageQuery = z.object({ month: z.string().regex(MONTH_RE, "month must be YYYY-MM").optional() });
 const OrdersQuery = z.object({ orders: z.coerce.number().int().min(1).max(MAX_ORDERS) });
 const TopUpQuoteSchema = z.object({ orders: z.int(), unitPrice: z.int(), price: z.int(), currency: z.string() }).openapi("TopUpQuote");
 const TopUpBody = z.strictObject({
