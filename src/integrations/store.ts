@@ -6,6 +6,7 @@ import { TransferError } from "../domain/errors";
 import { ApiError, invalid } from "../lib/errors";
 import { outboundFetch } from "../lib/outbound";
 import { accountingAdapters } from "../modules/adapters";
+import { isObj } from "../modules/order-json";
 import { newId } from "../lib/ids";
 import { nowIso } from "../lib/time";
 import {
@@ -193,10 +194,17 @@ export async function mergeSettings(env: Env, row: Integration, side: Side, patc
   const urlChanged = shopUrlFields(m).some((f) => f in plain && plain[f] !== current[f]);
   if (urlChanged) secrets = {};
   if (side === "accounting") Object.assign(plain, await verifiedFacts(env, m, { ...current, ...secrets }, { plain, secret }));
-  const merged = { ...current, ...plain };
+  const merged = mergeDeep(current, plain);
   secrets = { ...secrets, ...secret };
   // New typed credentials replace what a refused connection left: the side is checked afresh (R26).
   return { settings: merged, secrets: await writeSecrets(env, row, side, secrets), credentialsCleared: urlChanged, credentialsTyped: Object.keys(secret).length > 0 };
+}
+
+/** A PATCH merges at every level: `{vatZones: {eu: 2}}` keeps the other zones; a list or a value replaces. */
+function mergeDeep(current: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...current };
+  for (const [k, v] of Object.entries(patch)) out[k] = isObj(v) && isObj(current[k]) ? mergeDeep(current[k], v) : v;
+  return out;
 }
 
 /**

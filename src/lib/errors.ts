@@ -20,8 +20,9 @@ export const conflict = (code: string, message: string, details?: Record<string,
 export const unprocessable = (code: string, message: string, details?: Record<string, unknown>) =>
   new ApiError(422, code, message, details);
 
+/** Always with `details` (an empty object when there is nothing to add), as api.md shows the error shape. */
 export function errorBody(code: string, message: string, details?: Record<string, unknown>) {
-  return { error: { code, message, ...(details ? { details } : {}) } };
+  return { error: { code, message, details: details ?? {} } };
 }
 
 /** Zod issues in a stable, client-readable shape. */

@@ -16,6 +16,7 @@ import type { PageContext, PagesEnv } from "./auth";
 import { tenantUsage, UsageStats } from "./home";
 import type { T } from "./i18n";
 import { Csrf, FieldError, Flash, render, tr } from "./layout";
+import { errorBody } from "../lib/errors";
 
 export const SLIDER_MIN = 1;
 const SLIDER_MAX_DEFAULT = 5000;
@@ -145,7 +146,7 @@ export function subscriptionRoutes(app: Hono<PagesEnv>) {
     const p = await priceList(getDb(c.env));
     const max = sliderMax(p.topUpTiers);
     if (!Number.isInteger(orders) || orders < SLIDER_MIN || orders > max)
-      return c.json({ error: { code: "invalid_request", message: t.t("invalidNumber", { min: SLIDER_MIN, max }) } }, 400);
+      return c.json(errorBody("invalid_request", t.t("invalidNumber", { min: SLIDER_MIN, max })), 400);
     const q = { ...topUpQuote(p.topUpTiers, orders), currency: p.currency };
     return c.json({ ...q, unitPriceText: t.money(q.unitPrice, q.currency), priceText: t.money(q.price, q.currency), hintText: tierHint(t, p.topUpTiers, orders, q.currency) });
   });

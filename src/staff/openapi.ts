@@ -3,7 +3,7 @@ import { requireScope, type Scope } from "./auth";
 
 export const ErrorSchema = z
   .object({
-    error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }),
+    error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) }),
   })
   .openapi("Error");
 
@@ -33,6 +33,9 @@ export const commonErrors = {
 
 /** An order number as the merchant sees it: "#1001", "1001" or 1001. */
 export const OrderNumber = z.union([z.string().min(1).max(50), z.int().min(0)]).transform(String);
+
+/** A query parameter sent empty (`?status=`, as api.md writes the lists) is the same as one left out. */
+export const blankIsAbsent = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
 
 export const IdParam = z.object({ id: z.string().min(1).max(100) });
 /** Action endpoints take no body: an empty body and {} are both accepted. */

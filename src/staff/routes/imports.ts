@@ -19,7 +19,7 @@ import {
   startPreflight,
   testTransfer,
 } from "../../imports/service";
-import { commonErrors, IdParam, json, jsonBody, OrderNumber, staff } from "../openapi";
+import { blankIsAbsent, commonErrors, IdParam, json, jsonBody, OrderNumber, staff } from "../openapi";
 
 const MAX_ORDERS = 1_000_000;
 const Import = z.record(z.string(), z.unknown()).openapi("Import");
@@ -86,7 +86,7 @@ export function importRoutes(app: StaffApp) {
       tags: ["Imports"],
       summary: "The import's errors with order number, message and hint",
       ...staff("read"),
-      request: { params: IdParam, query: z.object({ category: z.enum(ERROR_CATEGORIES).optional() }) },
+      request: { params: IdParam, query: z.object({ category: blankIsAbsent(z.enum(ERROR_CATEGORIES)) }) },
       responses: { 200: json(z.object({ items: z.array(z.record(z.string(), z.unknown())) })), ...commonErrors },
     }),
     async (c) => c.json(await importErrors(c.env, await loadImport(c.env, c.req.valid("param").id), c.req.valid("query").category), 200),

@@ -16,12 +16,12 @@ import { ledgerDetail, ledgerEntryOf, listLedger } from "../../transfers/ledger-
 import { enqueue } from "../../transfers/messages";
 import type { StaffApp } from "../../http/types";
 import { auditStatement } from "../audit";
-import { commonErrors, IdParam, json, staff } from "../openapi";
+import { blankIsAbsent, commonErrors, IdParam, json, staff } from "../openapi";
 import { requireIntegration } from "./integrations";
 
 export const ListQuery = z.object({
-  status: z.enum(["pending", "transferred", "failed", "skipped"]).optional(),
-  category: z.enum(ERROR_CATEGORIES).optional(),
+  status: blankIsAbsent(z.enum(["pending", "transferred", "failed", "skipped"])),
+  category: blankIsAbsent(z.enum(ERROR_CATEGORIES)),
   // A larger value is clamped to 200 (a smaller one to 1); only a non-number is refused.
   limit: z
     .string()
