@@ -37,6 +37,8 @@ export default defineConfig(async () => {
       include: ["test/**/*.test.ts"],
       setupFiles: ["./test/setup.ts"],
       testTimeout: 30_000,
+      // Most tests wait on queues, timers and fakes, not the CPU: two files at once even on two cores.
+      maxWorkers: 2,
     },
   };
 });
