@@ -139,3 +139,9 @@ export function identifyBy(idFields: string[], numberFields: string[]) {
     return { shopOrderId: String(id), orderNumber: String(number ?? id) };
   };
 }
+
+/** The refunds of one order as the shop's API lists them, each mapped; none when the client cannot list them. */
+export async function listedRefunds<R>(client: () => Promise<{ listRefunds?(shopOrderId: string): Promise<unknown[]> }>, shopOrderId: string, map: (raw: unknown) => R): Promise<R[]> {
+  const shop = await client();
+  return shop.listRefunds ? (await shop.listRefunds(shopOrderId)).map(map) : [];
+}

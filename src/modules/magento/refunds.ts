@@ -11,7 +11,7 @@
 import { requireCurrency } from "../../domain/currency";
 import { moneyField, sumMinor } from "../../domain/money";
 import { canonicalRefund, type CanonicalRefund, type RefundLine } from "../../domain/refund";
-import { isObj, type Obj, orderReader, text } from "../order-json";
+import { isObj, listedRefunds, type Obj, orderReader, text } from "../order-json";
 import type { ShopAdapter } from "../types";
 
 const read = orderReader("Magento");
@@ -55,8 +55,6 @@ export const magentoRefundReading: Pick<ShopAdapter, "refunds"> = {
   async refunds(raw, _settings, _known, client) {
     const o = read.order(raw);
     if (!(Number(o.total_refunded ?? 0) > 0)) return [];
-    const shop = await client();
-    if (!shop.listRefunds) return [];
-    return (await shop.listRefunds(read.orderId(o.entity_id, "entity_id"))).map((memo) => magentoRefund(memo, raw));
+    return listedRefunds(client, read.orderId(o.entity_id, "entity_id"), (memo) => magentoRefund(memo, raw));
   },
 };

@@ -11,7 +11,7 @@
 import { requireCurrency } from "../../domain/currency";
 import { moneyField, sumMinor } from "../../domain/money";
 import { canonicalRefund, refundTotals, type CanonicalRefund, type RefundLine } from "../../domain/refund";
-import { isObj, type Obj, orderReader, text } from "../order-json";
+import { isObj, listedRefunds, type Obj, orderReader, text } from "../order-json";
 import type { ShopAdapter } from "../types";
 
 const read = orderReader("WooCommerce");
@@ -62,9 +62,7 @@ export const woocommerceRefundReading: Pick<ShopAdapter, "refunds"> = {
     const o = read.order(raw);
     const listed = read.list(o.refunds, "refunds").map((s) => String(s.id));
     if (!listed.some((id) => !known.has(id))) return [];
-    const shop = await client();
-    if (!shop.listRefunds) return [];
-    return (await shop.listRefunds(read.orderId(o.id, "id"))).map((r) => woocommerceRefund(r, raw));
+    return listedRefunds(client, read.orderId(o.id, "id"), (r) => woocommerceRefund(r, raw));
   },
 };
 
