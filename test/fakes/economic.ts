@@ -145,6 +145,13 @@ export class FakeEconomic {
   /** Requests refused with 429 because the agreement's bucket was empty. */
   rateLimited = 0;
 
+  /** The agreement's tokens left now (the bucket refilled to this moment). */
+  tokensLeft(now = Date.now()) {
+    if (!this.rateLimit) return Infinity;
+    const b = this.bucket ?? { tokens: this.rateLimit.capacity, at: now };
+    return Math.min(this.rateLimit.capacity, b.tokens + ((now - b.at) / 1000) * this.rateLimit.refillPerSecond);
+  }
+
   constructor(opts: FakeEconomicOptions = {}) {
     this.rateLimit = opts.rateLimit === undefined ? { capacity: 2000, refillPerSecond: 30 } : opts.rateLimit;
     this.origin = opts.origin ?? "https://economic.fake";
