@@ -360,7 +360,7 @@ await shopifyImport("bulk-collective", SHOPIFY_IMPORT, "collective");
 
 // ---- 5. Billy and Dinero: calls per order ----
 console.log(`\n5. Shopify webhooks to Billy and Dinero (their fakes; Dinero at its 100 requests a minute): API calls per order`);
-console.log("system  type    | orders | calls/order | seconds");
+console.log("system  type    | orders | new buyers | calls/order | seconds");
 async function intoBooks(system: "billy" | "dinero", documentType: "draft" | "booked", n: number) {
   const settings =
     system === "billy"
@@ -373,16 +373,21 @@ async function intoBooks(system: "billy" | "dinero", documentType: "draft" | "bo
   await api("POST", `/integrations/${books.id}/activate`);
   const count = () => (system === "billy" ? billy.invoices.length : dinero.invoices.length);
   const calls = () => (system === "billy" ? billy.log.length : dinero.log.length);
+  const contacts = () => (system === "billy" ? billy.contacts.length : dinero.contacts.length);
   const invoices0 = count();
   const calls0 = calls();
+  const contacts0 = contacts();
   const t0 = performance.now();
   await load(n, 4, () => fetch(`${base}/webhooks/shopify/${books.id}`, webhook().init));
   await waitFor(`${system} invoices`, async () => count() - invoices0, (k) => k >= n, 600_000);
   const seconds = (performance.now() - t0) / 1000;
-  console.log(`${system.padEnd(7)} ${documentType.padEnd(7)} | ${String(n).padStart(6)} | ${f((calls() - calls0) / n, 2).padStart(11)} | ${f(seconds).padStart(7)}`);
+  console.log(`${system.padEnd(7)} ${documentType.padEnd(7)} | ${String(n).padStart(6)} | ${String(contacts() - contacts0).padStart(10)} | ${f((calls() - calls0) / n, 2).padStart(11)} | ${f(seconds).padStart(7)}`);
 }
+// The webhooks' 50 buyers: new to each system in its first run, returning in the next ones.
+await intoBooks("billy", "draft", 100);
 await intoBooks("billy", "draft", 100);
 await intoBooks("billy", "booked", 100);
+await intoBooks("dinero", "draft", 60);
 await intoBooks("dinero", "draft", 60);
 await intoBooks("dinero", "booked", 60);
 stop();
