@@ -4,6 +4,7 @@
  * again" (R8) saying what happens to the document that exists; the raw JSON behind a disclosure.
  */
 import type { Hono } from "hono";
+import { getCreditNote } from "../transfers/credit-note-store";
 import { getDb } from "../db/client";
 import type { CanonicalOrder } from "../domain/order";
 import { ERROR_CATEGORIES } from "../domain/errors";
@@ -11,7 +12,7 @@ import { missingForActivation, type Integration } from "../integrations/store";
 import { notFound } from "../lib/errors";
 import { shopAdapters } from "../modules/adapters";
 import { getModule } from "../modules/registry";
-import { requestTransferAgain } from "../staff/routes/orders";
+import { requestCreditNoteAgain, requestTransferAgain } from "../transfers/transfer-again";
 import { getLedgerRow, type LedgerRow } from "../transfers/ledger-store";
 import { ledgerDetail, searchLedger } from "../transfers/ledger-view";
 import type { PageContext, PagesEnv } from "./auth";
@@ -133,7 +134,7 @@ async function orderPage(c: PageContext, state: { flash?: string; error?: string
           <p class="muted">{t.t("noCreditNotes")}</p>
         ) : (
           <table class="cards">
-            <thead><tr><th>{t.t("refund")}</th><th>{t.t("status")}</th><th class="num">{t.t("amount")}</th><th>{t.t("document")}</th><th>{t.t("hint")}</th></tr></thead>
+            <thead><tr><th>{t.t("refund")}</th><th>{t.t("status")}</th><th class="num">{t.t("amount")}</th><th>{t.t("document")}</th><th>{t.t("hint")}</th><th>{t.t("transferAgain")}</th></tr></thead>
             <tbody>
               {d.creditNotes.map((n) => (
                 <tr data-refund={n.refundId}>
@@ -142,6 +143,17 @@ async function orderPage(c: PageContext, state: { flash?: string; error?: string
                   <td data-label={t.t("amount")} class="num">{t.money(n.amount, n.currency ?? cur)}</td>
                   <td data-label={t.t("document")}>{n.document ? `${t.code(n.document.type)} ${n.document.number}` : ""}</td>
                   <td data-label={t.t("hint")}>{n.error ? errorHelp(t.lang, n.error.category, { ...help, message: n.error.message }) : ""}</td>
+                  <td data-label={t.t("transferAgain")}>
+                    {(n.status === "failed" || n.status === "transferred") && (
+                      <form method="post" action={`/integrations/${integration.id}/orders/${encodeURIComponent(d.orderId)}/refunds/${encodeURIComponent(n.refundId)}/transfer-again`}>
+                        <Csrf token={c.get("csrf")} />
+                        <label class="check">
+                          <input type="checkbox" name="confirm" value="yes" required /> {t.t(n.status === "transferred" ? "creditAgainConfirmNew" : "creditAgainConfirm")}
+                        </label>
+                        <button type="submit" class="secondary">{t.t("transferAgain")}</button>
+                      </form>
+                    )}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -314,7 +326,24 @@ export function orderRoutes(app: Hono<PagesEnv>) {
     );
   });
 
-  app.get("/integrations/:id/orders/:orderId", (c) => orderPage(c, c.req.query("done") === "again" ? { flash: tr(c).t("transferAgainQueued") } : {}));
+  app.get("/integrations/:id/orders/:orderId", (c) => {
+    const done = c.req.query("done");
+    return orderPage(c, done === "again" ? { flash: tr(c).t("transferAgainQueued") } : done === "credit-again" ? { flash: tr(c).t("creditAgainQueued") } : {});
+  });
+
+  // A credit note again (R8 for a refund): the same function as the staff API's.
+  app.post("/integrations/:id/orders/:orderId/refunds/:refundId/transfer-again", async (c) => {
+    const t = tr(c);
+    const { integration, row } = await tenantOrder(c);
+    const note = await getCreditNote(getDb(c.env), integration.id, row.shopOrderId, c.req.param("refundId"));
+    if (!note) return orderPage(c, { error: t.t("refundUnknown") }, 400);
+    const body = await c.req.parseBody();
+    if (body.confirm !== "yes") return orderPage(c, { error: t.t("transferAgainMustConfirm") }, 400);
+    const missing = await missingForActivation(c.env, integration);
+    if (missing.length) return orderPage(c, { error: `${t.t("missingTitle")} ${missing.join(", ")}` }, 422);
+    await requestCreditNoteAgain(c.env, note, userAudit(c, "refund.transfer_again", { type: "refund", id: `${integration.id}/${row.shopOrderId}/${note.refundId}` }));
+    return c.redirect(`/integrations/${integration.id}/orders/${encodeURIComponent(row.shopOrderId)}?done=credit-again`, 303);
+  });
 
   app.post("/integrations/:id/orders/:orderId/transfer-again", async (c) => {
     const t = tr(c);

@@ -2,7 +2,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { formatAmount } from "../../src/domain/currency";
 import { demoOrder } from "../../src/modules/sandbox/shop";
-import { createIntegration } from "../helpers";
+import { activate, call, createIntegration, sandboxDocuments, waitForOrder } from "../helpers";
+import { runBatch } from "../transfers/transfer-helpers";
 import { signedInOwner } from "./helpers";
 
 /** A ledger row with the order as received (a sandbox order), as intake leaves it. */
@@ -119,5 +120,31 @@ describe("settings page: a log to work in", () => {
     expect(rowsOf(page.text)).toEqual(["3002"]);
     expect(page.text).toMatch(/id="refunded"[^>]*checked/);
     expect(rowsOf((await b.get(`/log?integration=${a.id}`)).text).sort()).toEqual(["3001", "3002"]);
+  });
+
+  it("a credit note can be transferred again from the order page, with a confirmation: a new credit note, the first one kept", async () => {
+    const { b, tenantId } = await signedInOwner();
+    const i = await createIntegration(tenantId, { shop: { module: "sandbox", settings: {} }, accounting: { module: "sandbox", settings: {} } });
+    await activate(i.id);
+    const order = (await call("POST", `/api/staff/integrations/${i.id}/sandbox/orders`, {})).json;
+    await runBatch([{ body: { type: "poll", integrationId: i.id } }]);
+    await runBatch([{ body: { type: "transfer", integrationId: i.id, shopOrderId: String(order.id) } }]);
+    expect((await call("POST", `/api/staff/integrations/${i.id}/sandbox/orders/${order.id}/refunds`, { quantity: 1 })).status).toBe(201);
+    await runBatch([{ body: { type: "poll", integrationId: i.id } }]);
+    const first = await waitForOrder(i.id, String(order.id), (x) => x.creditNotes[0]?.status === "transferred");
+    const page = `/integrations/${i.id}/orders/${order.id}`;
+    const action = `${page}/refunds/${first.creditNotes[0].refundId}/transfer-again`;
+    expect((await b.get(page)).text).toContain(`action="${action}"`);
+    // Without the confirmation nothing changes.
+    expect((await b.submit(page, action, {})).status).toBe(400);
+    expect((await waitForOrder(i.id, String(order.id))).creditNotes[0].document).toEqual(first.creditNotes[0].document);
+    const done = await b.submit(page, action, { confirm: "yes" });
+    expect(done.status).toBe(303);
+    expect(done.location).toContain("done=credit-again");
+    const again = await waitForOrder(i.id, String(order.id), (x) => x.creditNotes[0]?.status === "transferred" && x.creditNotes[0].document?.number !== first.creditNotes[0].document.number);
+    expect(again.creditNotes).toHaveLength(1);
+    const credits = (await sandboxDocuments(i.id)).filter((d) => JSON.parse(d.body).type === "creditNote");
+    expect(credits).toHaveLength(2); // the first one stays in the books
+    expect((await b.get(`${page}?done=credit-again`)).text).toContain("Kreditnotaen sættes i kø til overførsel igen.");
   });
 });

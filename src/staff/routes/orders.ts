@@ -1,18 +1,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { BatchItem } from "drizzle-orm/batch";
-import { and, eq, sql } from "drizzle-orm";
+import { requestCreditNoteAgain, requestTransferAgain } from "../../transfers/transfer-again";
 import { getDb } from "../../db/client";
-import { ledger } from "../../db/schema";
 import { ERROR_CATEGORIES } from "../../domain/errors";
 import { invalid, notFound, unprocessable } from "../../lib/errors";
-import { nowIso } from "../../lib/time";
 import { missingForActivation } from "../../integrations/store";
 import { currencyDecimals } from "../../domain/currency";
 import { createSandboxOrder, refundSandboxOrder } from "../../modules/sandbox/shop";
-import { creditNoteView, getCreditNote, requeueCreditNote } from "../../transfers/credit-note-store";
-import { creditNoteMessage } from "../../transfers/credit-notes";
-import { getLedgerRow, type LedgerRow } from "../../transfers/ledger-store";
-import { ledgerDetail, ledgerEntryOf, listLedger } from "../../transfers/ledger-view";
+import { creditNoteView, getCreditNote } from "../../transfers/credit-note-store";
+import { getLedgerRow } from "../../transfers/ledger-store";
+import { ledgerDetail, listLedger } from "../../transfers/ledger-view";
 import { enqueue } from "../../transfers/messages";
 import type { StaffApp } from "../../http/types";
 import { auditStatement } from "../audit";
@@ -188,13 +184,7 @@ export function orderRoutes(app: StaffApp) {
       if (!row) throw notFound("Refund");
       const missing = await missingForActivation(c.env, integration);
       if (missing.length) throw unprocessable("settings_incomplete", "Required settings are missing", { missing });
-      const at = nowIso();
-      await db.batch([
-        requeueCreditNote(db, row, at),
-        auditStatement(c, "refund.transfer_again", { type: "refund", id: `${integration.id}/${orderId}/${refundId}`, tenantId: integration.tenantId }),
-      ]);
-      const current = (await getCreditNote(db, integration.id, orderId, refundId))!;
-      if (current.status === "pending") await enqueue(c.env, creditNoteMessage(current));
+      const current = await requestCreditNoteAgain(c.env, row, auditStatement(c, "refund.transfer_again", { type: "refund", id: `${integration.id}/${orderId}/${refundId}`, tenantId: integration.tenantId }));
       return c.json(creditNoteView(current) as z.infer<typeof CreditNote>, 202);
     },
   );
@@ -243,36 +233,3 @@ export function orderRoutes(app: StaffApp) {
   );
 }
 
-/** R8: a transferred order gets a new generation (a new document and a new charge); others are simply retried. */
-export async function requestTransferAgain(env: Env, row: LedgerRow, audit: BatchItem<"sqlite">) {
-  const at = nowIso();
-  const db = getDb(env);
-  if (row.status !== "pending") {
-    const bump = row.status === "transferred" ? 1 : 0;
-    await db.batch([
-      db
-        .update(ledger)
-        .set({
-          status: "pending",
-          reason: null,
-          errorCategory: null,
-          errorMessage: null,
-          errorHint: null,
-          source: "manual",
-          generation: sql`${ledger.generation} + ${bump}`,
-          // A new generation gets a new document; a failed one keeps the draft it left, to complete it.
-          ...(bump ? { documentType: null, documentNumber: null } : {}),
-          pendingSince: at,
-          nextAttemptAt: at,
-          leaseUntil: null,
-          attempts: 0,
-          updatedAt: at,
-        })
-        .where(and(eq(ledger.id, row.id), eq(ledger.status, row.status))),
-      audit,
-    ]);
-  }
-  await enqueue(env, { type: "transfer", integrationId: row.integrationId, shopOrderId: row.shopOrderId });
-  const updated = await getLedgerRow(db, row.integrationId, row.shopOrderId);
-  return ledgerEntryOf(db, updated!);
-}
