@@ -7,7 +7,7 @@ import { sessions, users } from "../db/schema";
 import { notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { nowIso } from "../lib/time";
-import { inviteStatements } from "../staff/routes/tenants";
+import { inviteStatements } from "../account/invites";
 import type { PageContext, PagesEnv } from "./auth";
 import { userAudit } from "./integrations";
 import { Csrf, FieldError, Flash, render, tr } from "./layout";

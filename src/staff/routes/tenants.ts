@@ -1,21 +1,20 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import { getDb, type Db } from "../../db/client";
-import { invites, plans, tenants, users } from "../../db/schema";
-import { randomToken, sha256Hex } from "../../lib/crypto";
+import { plans, tenants, users } from "../../db/schema";
 import { conflict, invalid, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { nowIso } from "../../lib/time";
 import type { StaffApp } from "../../http/types";
 import { auditStatement } from "../audit";
 import { commonErrors, IdParam, json, jsonBody, staff } from "../openapi";
+import { inviteStatements } from "../../account/invites";
 
 const Tenant = z.object({ id: z.string(), name: z.string(), planCode: z.string(), createdAt: z.string() }).openapi("Tenant");
 const CreateTenant = z.strictObject({ name: z.string().trim().min(1).max(200), planCode: z.string().min(1).max(40) });
 const CreateUser = z.strictObject({ email: z.email().max(254), role: z.enum(["owner", "member"]) });
 const UserInvited = z.object({ userId: z.string(), inviteUrl: z.string() }).openapi("UserInvited");
 
-const INVITE_DAYS = 7;
 
 export async function loadTenant(db: Db, id: string) {
   const t = await db.select().from(tenants).where(eq(tenants.id, id)).get();
@@ -23,15 +22,6 @@ export async function loadTenant(db: Db, id: string) {
   return t;
 }
 
-/** Creates an invite for a user; the link lets them choose a password on the settings page. */
-export async function inviteStatements(db: Db, publicUrl: string, userId: string) {
-  const token = randomToken(32);
-  const expiresAt = new Date(Date.now() + INVITE_DAYS * 86400_000).toISOString();
-  return {
-    url: `${publicUrl.replace(/\/$/, "")}/invite/${token}`,
-    statement: db.insert(invites).values({ tokenHash: await sha256Hex(token), userId, expiresAt }),
-  };
-}
 
 export function tenantRoutes(app: StaffApp) {
   app.openapi(
