@@ -1,7 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
 import { allocate, chargeSource, importQuote, remainingIncluded, type PlanTerms } from "../domain/quota";
-import { copenhagenMonth, MONTH_RE } from "../lib/time";
+import { copenhagenMonth } from "../lib/time";
 import type { ChargeRequest, ChargeResult, ChargeSource } from "./client";
+import { instant, requireCount, requireMonth, requirePlan, requireString } from "./validate";
 
 /**
  * The tenant's account: the single writer of its usage (R9–R14). One instance per tenant id
@@ -74,40 +75,9 @@ export interface ImportBilling {
   reservation: Reservation | null;
 }
 
-const MAX_COUNT = 1_000_000;
 const SYNC_DELAY_MS = 500;
 
 type Row = Record<string, SqlStorageValue>;
-
-function requireString(v: unknown, name: string, max = 200): string {
-  if (typeof v !== "string" || v.length === 0 || v.length > max) throw new TypeError(`${name} must be a non-empty string (at most ${max} characters)`);
-  return v;
-}
-
-function requireCount(v: unknown, name: string, min = 0, max = MAX_COUNT): number {
-  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min || v > max) throw new RangeError(`${name} must be an integer from ${min} to ${max}`);
-  return v;
-}
-
-function requirePlan(plan: PlanTerms): PlanTerms {
-  if (!plan || typeof plan !== "object") throw new TypeError("plan is required");
-  return {
-    code: requireString(plan.code, "plan.code", 40),
-    includedOrders: requireCount(plan.includedOrders, "plan.includedOrders", 0, 100_000_000),
-    extraOrderPrice: requireCount(plan.extraOrderPrice, "plan.extraOrderPrice", 0, 100_000_000),
-  };
-}
-
-function requireMonth(month: string): string {
-  if (typeof month !== "string" || !MONTH_RE.test(month)) throw new RangeError("month must be YYYY-MM");
-  return month;
-}
-
-function instant(at: unknown, name = "at"): Date {
-  const d = typeof at === "string" || at instanceof Date ? new Date(at) : new Date(NaN);
-  if (Number.isNaN(d.getTime())) throw new RangeError(`${name} must be an ISO 8601 time`);
-  return d;
-}
 
 export const chargeKey = (r: Pick<ChargeRequest, "integrationId" | "shopOrderId" | "generation">) =>
   `${r.integrationId}:${r.shopOrderId}:${r.generation}`;
