@@ -311,6 +311,8 @@ export const imports = sqliteTable(
     preflight: text("preflight", { mode: "json" }).$type<{
       status: "running" | "done";
       ordersFound: number;
+      /** Refunds the orders' JSON shows (each becomes a credit note in the run, R22). */
+      refundsFound?: number;
       errorsByCategory: Record<string, number>;
       errors?: { orderId: string; orderNumber: string; category: string; message: string; hint: string }[];
       shopError?: string;

@@ -134,6 +134,8 @@ async function preflightPage(ctx: TransferContext, row: ImportRow, integration: 
   const earlier = await transferredBefore(db, integration.id, orders.flatMap(({ order }) => (order ? [order.shopOrderId] : [])));
   for (const { raw, order } of orders) {
     pf.ordersFound++;
+    // R22: refunded earlier orders come with their credit notes; the preflight says how many.
+    pf.refundsFound = (pf.refundsFound ?? 0) + (shop.refundCount?.(raw) ?? 0);
     const problem = order
       ? allowed.includes(order.state)
         ? await session.check(order)

@@ -59,7 +59,7 @@ export async function importView(env: Env, row: ImportRow) {
     fromOrderNumber: row.fromOrderNumber,
     toDate: row.toDate,
     estimatedOrders: row.estimatedOrders,
-    ...(pf ? { preflight: { status: pf.status, ordersFound: pf.ordersFound, errorsByCategory: pf.errorsByCategory, ...(pf.shopError ? { shopError: pf.shopError } : {}) } } : {}),
+    ...(pf ? { preflight: { status: pf.status, ordersFound: pf.ordersFound, refundsFound: pf.refundsFound ?? 0, errorsByCategory: pf.errorsByCategory, ...(pf.shopError ? { shopError: pf.shopError } : {}) } } : {}),
     ...(row.testTransfer ? { testTransfer: row.testTransfer } : {}),
     ...(row.approval ? { approval: row.approval } : {}),
     technicianMinutes: row.technicianMinutes,

@@ -145,3 +145,6 @@ export async function listedRefunds<R>(client: () => Promise<{ listRefunds?(shop
   const shop = await client();
   return shop.listRefunds ? (await shop.listRefunds(shopOrderId)).map(map) : [];
 }
+
+/** The length of the order JSON's `refunds` list (Shopify, WooCommerce, the sandbox). */
+export const refundsListed = (raw: unknown) => (isObj(raw) && Array.isArray(raw.refunds) ? raw.refunds.length : 0);

@@ -31,6 +31,8 @@ export interface ShopAdapter {
   refundOf?(rawRefund: unknown, rawOrder: unknown, settings: Record<string, unknown>): CanonicalRefund;
   /** The shop order id a refund delivered on its own belongs to. */
   refundOrderId?(rawRefund: unknown): string | null;
+  /** How many refunds the order's JSON shows, without asking the shop (the preflight's count, R22). */
+  refundCount?(raw: unknown): number;
 }
 
 export interface ShopContext {

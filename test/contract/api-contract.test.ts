@@ -411,7 +411,7 @@ describe("the import run end to end and the notifications outbox", () => {
     const imp = (await call("POST", "/api/staff/imports", { integrationId: i.id, fromDate, estimatedOrders: 2 })).json;
     expect((await call("POST", `/api/staff/imports/${imp.id}/preflight`, {})).status).toBe(202);
     const pf = await waitImport(imp.id, (x) => x.preflight?.status === "done", 20_000);
-    expect(pf.preflight).toEqual({ status: "done", ordersFound: 2, errorsByCategory: {} });
+    expect(pf.preflight).toEqual({ status: "done", ordersFound: 2, refundsFound: 0, errorsByCategory: {} });
     const tt = await call("POST", `/api/staff/imports/${imp.id}/test-transfer`);
     expect(tt.status, tt.text).toBe(200);
     expect(tt.json.testTransfer).toMatchObject({ orderId: String(o1.id), status: "transferred", document: { type: "draft", number: expect.any(String) } });

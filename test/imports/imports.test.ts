@@ -46,7 +46,7 @@ describe("imports of earlier orders", () => {
 
     expect((await call("POST", `/api/staff/imports/${id}/preflight`, {})).status).toBe(202);
     const pf = await waitImport(id, (i) => i.preflight?.status === "done");
-    expect(pf.preflight).toEqual({ status: "done", ordersFound: 5, errorsByCategory: { product_missing: 1 } });
+    expect(pf.preflight).toEqual({ status: "done", ordersFound: 5, refundsFound: 0, errorsByCategory: { product_missing: 1 } });
     expect(await sandboxDocuments(integration.id)).toHaveLength(0); // the preflight creates nothing
     expect((await call("GET", `/api/staff/tenants/${tenant.id}/usage`)).json.transferredOrders).toBe(0);
     const pfErrors = await call("GET", `/api/staff/imports/${id}/errors?category=product_missing`);

@@ -53,7 +53,7 @@ describe("a Shopify import under Shopify's documented cost limits", () => {
     shopify.state.throttleNext = 2; // the export's start meets THROTTLED twice
     await call("POST", `/api/staff/imports/${importId}/preflight`);
     const pf = await waitImport(importId, (x) => x.preflight?.status === "done");
-    expect(pf.preflight).toEqual({ status: "done", ordersFound: 120, errorsByCategory: {} });
+    expect(pf.preflight).toEqual({ status: "done", ordersFound: 120, refundsFound: 0, errorsByCategory: {} });
     expect(runBulks(shopify)).toHaveLength(3); // throttled twice, then started
     // Another app spent the whole bucket: the staff call waits for the one order it reads, never a 4xx.
     shopify.drain();
@@ -116,6 +116,9 @@ describe("a Shopify import under Shopify's documented cost limits", () => {
     // Order 3: one of two shirts given back; order 7: everything, shipping too, in two refunds.
     Object.assign(node(5000003), { displayFinancialStatus: "PARTIALLY_REFUNDED", refunds: [refundNode(901, 5000003, at(5000003), 1, false)] });
     Object.assign(node(5000007), { displayFinancialStatus: "REFUNDED", refunds: [refundNode(902, 5000007, at(5000007), 1, false), refundNode(903, 5000007, at(5000007), 1, true)] });
+    // The preflight says how many refunds come along (R22).
+    await call("POST", `/api/staff/imports/${importId}/preflight`);
+    expect((await waitImport(importId, (x) => x.preflight?.status === "done")).preflight).toMatchObject({ ordersFound: 30, refundsFound: 3 });
     expect((await call("POST", `/api/staff/imports/${importId}/test-transfer`)).json.testTransfer.status).toBe("transferred");
     await call("POST", `/api/staff/imports/${importId}/approve`, { note: "ok" });
     await call("POST", `/api/staff/imports/${importId}/start`);
@@ -134,7 +137,7 @@ describe("a Shopify import under Shopify's documented cost limits", () => {
     expect(three.creditNotes.map((n: any) => [n.refundId, n.status, n.amount])).toEqual([["901", "transferred", 12500]]);
     const seven = await entry(5000007);
     expect(seven.creditNotes.map((n: any) => [n.refundId, n.amount]).sort()).toEqual([["902", 12500], ["903", 17375]]);
-    expect(shopify.bulkOperations()).toHaveLength(1);
+    expect(shopify.bulkOperations()).toHaveLength(2); // the preflight's export and the run's
     // The report counts them; billing does not (R23).
     const report = (await call("GET", `/api/staff/imports/${importId}`)).json;
     expect(report.progress.creditNotes).toEqual({ transferred: 3, failed: 0 });

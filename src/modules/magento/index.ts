@@ -1,3 +1,4 @@
+import { isObj } from "../order-json";
 import { texts } from "./texts";
 import { magentoClient } from "./client";
 import { magentoAdapter } from "./mapper";
@@ -11,6 +12,6 @@ export const magento: ShopModule = {
   name: "Magento 2",
   settings: magentoSettings,
   delivery: "poll",
-  behaviour: { ...magentoAdapter, client: magentoClient, ...magentoRefundReading },
+  behaviour: { ...magentoAdapter, client: magentoClient, ...magentoRefundReading, refundCount: (raw) => (isObj(raw) && Number(raw.total_refunded ?? 0) > 0 ? 1 : 0) },
   stateNames: texts.stateNames,
 };

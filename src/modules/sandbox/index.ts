@@ -1,3 +1,4 @@
+import { refundsListed } from "../order-json";
 import { woocommerce } from "../woocommerce";
 import { embeddedRefundReading } from "../woocommerce/refunds";
 import { sandboxAccountingAdapter } from "./accounting";
@@ -12,7 +13,7 @@ export const sandboxShop: ShopModule = {
   name: "Sandbox shop",
   settings: sandboxShopSettings,
   delivery: "poll",
-  behaviour: { ...sandboxShopAdapter, client: sandboxShopClient, ...embeddedRefundReading },
+  behaviour: { ...sandboxShopAdapter, client: sandboxShopClient, ...embeddedRefundReading, refundCount: refundsListed },
   // Its orders are WooCommerce orders, in WooCommerce's words.
   stateNames: woocommerce.stateNames,
 };

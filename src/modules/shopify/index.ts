@@ -1,3 +1,4 @@
+import { refundsListed } from "../order-json";
 import { texts } from "./texts";
 import { shopifyClient } from "./client";
 import { shopifyAdapter } from "./mapper";
@@ -12,7 +13,7 @@ export const shopify: ShopModule = {
   name: "Shopify",
   settings: shopifySettings,
   delivery: "webhook",
-  behaviour: { ...shopifyAdapter, client: shopifyClient, ...shopifyRefundReading },
+  behaviour: { ...shopifyAdapter, client: shopifyClient, ...shopifyRefundReading, refundCount: refundsListed },
   webhook: shopifyWebhook,
   stateNames: texts.stateNames,
   webhookHelp: texts.webhookHelp,

@@ -1,3 +1,4 @@
+import { refundsListed } from "../order-json";
 import { texts } from "./texts";
 import { woocommerceClient } from "./client";
 import { woocommerceAdapter } from "./mapper";
@@ -12,7 +13,7 @@ export const woocommerce: ShopModule = {
   name: "WooCommerce",
   settings: woocommerceSettings,
   delivery: "webhook",
-  behaviour: { ...woocommerceAdapter, client: woocommerceClient, ...woocommerceRefundReading },
+  behaviour: { ...woocommerceAdapter, client: woocommerceClient, ...woocommerceRefundReading, refundCount: refundsListed },
   webhook: woocommerceWebhook,
   stateNames: texts.stateNames,
   webhookHelp: texts.webhookHelp,
