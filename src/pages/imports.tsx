@@ -178,6 +178,7 @@ async function detailPage(c: PageContext, row: ImportRow, state: { note?: string
             <p>
               {t.code(v.preflight.status)} · {t.t("found")}: {t.num(v.preflight.ordersFound)} / {t.num(v.estimatedOrders)}
             </p>
+            {!!v.preflight.refundsFound && <p id="refunds-found">{t.t("refundsFound", { n: t.num(v.preflight.refundsFound) })}</p>}
             <Categories t={t} counts={v.preflight.errorsByCategory} />
           </>
         )}

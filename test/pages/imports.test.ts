@@ -56,12 +56,15 @@ describe("settings page: informed import approval", () => {
   it("warns when the preflight found more than the estimate (R17), and says when that pauses the import", async () => {
     const { b, tenantId } = await signedInOwner();
     const i = await createIntegration(tenantId, { shop: { module: "sandbox", settings: {} }, accounting: { module: "sandbox", settings: {} } });
-    const some = await draftImport(tenantId, i.id, { estimated: 100, preflight: { status: "done", ordersFound: 110, errorsByCategory: {} } });
+    const some = await draftImport(tenantId, i.id, { estimated: 100, preflight: { status: "done", ordersFound: 110, refundsFound: 7, errorsByCategory: {} } });
     const many = await draftImport(tenantId, i.id, { estimated: 100, preflight: { status: "done", ordersFound: 130, errorsByCategory: {} } });
     const a = await b.get(`/imports/${some}`);
     expect(a.text).toContain("Forhåndstjekket fandt 110 ordrer, flere end de 100, prisen bygger på. De ekstra ordrer afregnes på samme måde");
     expect(a.text).toMatch(/<li class="current" aria-current="step">Testoverførsel<\/li>/);
+    // The refunds that come along (R22), in Danish.
+    expect(a.text).toContain("Ordrerne har 7 refusioner: hver bliver en kreditnota i regnskabet sammen med fakturaen.");
     const m = await b.get(`/imports/${many}`);
+    expect(m.text).not.toContain('id="refunds-found"');
     expect(m.text).toContain("Det er mere end 25 % over: importen holder pause");
   });
 
