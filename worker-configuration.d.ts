@@ -15,12 +15,12 @@ interface __BaseEnv_Env {
 	ENCRYPTION_KEY: string;
 	ECONOMIC_APP_SECRET_TOKEN: string;
 	ACCOUNT: DurableObjectNamespace<import("./src/index").TenantAccount>;
-	RATE_LIMITER: DurableObjectNamespace<import("./src/index").AgreementRateLimiter>;
+	RATE_LIMITER: DurableObjectNamespace<import("./src/index").RateLimiter>;
 }
 declare namespace Cloudflare {
 	interface GlobalProps {
 		mainModule: typeof import("./src/index");
-		durableNamespaces: "TenantAccount" | "AgreementRateLimiter";
+		durableNamespaces: "TenantAccount" | "RateLimiter";
 	}
 	interface Env extends __BaseEnv_Env {}
 }

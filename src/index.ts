@@ -3,7 +3,7 @@ import { runCron } from "./cron";
 import { handleDeadLetters, handleTransferBatch } from "./queue";
 import type { TransferMessage } from "./transfers/messages";
 export { TenantAccount } from "./account/account-do";
-export { AgreementRateLimiter } from "./modules/economic/rate-limiter";
+export { RateLimiter } from "./lib/rate-limiter";
 
 const app = createApp();
 

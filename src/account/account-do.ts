@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { allocate, chargeSource, importQuote, remainingIncluded, type PlanTerms } from "../domain/quota";
-import { copenhagenMonth } from "../lib/time";
+import { copenhagenMonth } from "../domain/calendar";
 import type { ChargeRequest, ChargeResult, ChargeSource } from "./client";
 import { instant, requireCount, requireMonth, requirePlan, requireString } from "./validate";
 

@@ -17,7 +17,7 @@ import { TransferError } from "../domain/errors";
 import { loadIntegration, mergeSettings, type Integration } from "../integrations/store";
 import { ApiError, errorBody, invalid } from "../lib/errors";
 import { outboundFetch } from "../lib/outbound";
-import { nowIso } from "../lib/time";
+import { nowIso } from "../domain/calendar";
 import { EconomicClient } from "../modules/economic/client";
 import { type PageContext, type PagesEnv } from "../pages/auth";
 import { requireUser } from "../pages/guard";

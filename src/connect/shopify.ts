@@ -6,7 +6,7 @@
  * access tokens, WebhookSubscriptionInput `uri` from 2025-10.)
  */
 import { safeEqual } from "../lib/crypto";
-import { shopFetchJson } from "../lib/shop-fetch";
+import { shopFetchJson } from "../modules/http/shop-fetch";
 import { TransferError } from "../domain/errors";
 import type { FetchFn } from "../lib/outbound";
 import { SHOPIFY_API_VERSION } from "../modules/shopify/client";

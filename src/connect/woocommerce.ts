@@ -9,7 +9,7 @@ import { audit } from "../db/audit";
 import { TransferError } from "../domain/errors";
 import { randomToken } from "../lib/crypto";
 import type { FetchFn } from "../lib/outbound";
-import { shopFetchJson } from "../lib/shop-fetch";
+import { shopFetchJson } from "../modules/http/shop-fetch";
 import { setConnection, sideSettings, type Integration } from "../integrations/store";
 import { setHealth, unhealthy } from "../transfers/poll";
 import type { TransferContext } from "../transfers/transfer";

@@ -10,7 +10,7 @@ import { audit } from "../db/audit";
 import { importTimeEntries, imports, ledger } from "../db/schema";
 import { conflict, invalid, notFound, unprocessable } from "../lib/errors";
 import { newId } from "../lib/ids";
-import { copenhagenDate, isValidDate, nowIso } from "../lib/time";
+import { copenhagenDate, isValidDate, nowIso } from "../domain/calendar";
 import { loadIntegration, missingForActivation, type Integration } from "../integrations/store";
 import { tenantPlan } from "../account/prices";
 import { enqueue } from "../transfers/messages";

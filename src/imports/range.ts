@@ -1,6 +1,6 @@
 /** The import's range (api.md, Imports) as pure functions. */
 import { startSecond } from "../domain/ledger";
-import { copenhagenMidnightUtc, nextDate } from "../lib/time";
+import { copenhagenMidnightUtc, nextDate } from "../domain/calendar";
 
 export interface ImportRange {
   fromDate: string;

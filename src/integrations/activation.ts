@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { getDb } from "../db/client";
 import { integrations } from "../db/schema";
 import { unprocessable } from "../lib/errors";
-import { nowIso } from "../lib/time";
+import { nowIso } from "../domain/calendar";
 import { isWebhookShop, missingForActivation, type Integration } from "./store";
 
 /**

@@ -8,7 +8,7 @@ import { outboundFetch } from "../lib/outbound";
 import { accountingAdapters } from "../modules/adapters";
 import { isObj } from "../modules/order-json";
 import { newId } from "../lib/ids";
-import { nowIso } from "../lib/time";
+import { nowIso } from "../domain/calendar";
 import {
   getModule,
   missingSettings,

@@ -10,7 +10,7 @@ import { sha256Hex } from "./crypto";
  * The bucket lives in memory; after an eviction it starts full again, which the system's own bucket
  * would also be after the same quiet time.
  */
-export class AgreementRateLimiter extends DurableObject<Env> {
+export class RateLimiter extends DurableObject<Env> {
   private bucket: Bucket | null = null;
 
   /** Takes `n` tokens, waiting at most `maxWaitMs` (see token-bucket.ts), at the calling module's limits. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { checkShopUrl } from "../lib/ssrf";
+import { checkShopUrl } from "./http/ssrf";
 import { modules } from ".";
 import type { ModuleDescriptor } from "./types";
 import { fieldsWhere, REDACTED } from "./settings";

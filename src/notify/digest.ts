@@ -8,7 +8,7 @@
 import { and, asc, eq, gt, inArray, lte } from "drizzle-orm";
 import { getDb } from "../db/client";
 import { creditNotes, integrations, ledger, notifyDigest } from "../db/schema";
-import { copenhagenDate, copenhagenTimeUtc } from "../lib/time";
+import { copenhagenDate, copenhagenTimeUtc } from "../domain/calendar";
 import { integrationLabel } from "./labels";
 import { deliver, record, retryDue, type Notice } from "./outbox";
 import type { NotifyEnv } from "./sender";

@@ -6,7 +6,7 @@ import { getDb } from "../db/client";
 import { integrations, ledger, notifyIncidents } from "../db/schema";
 import { connectionOf, isWebhookShop } from "../integrations/store";
 import { integrationLabel } from "../notify/labels";
-import { copenhagenDate, copenhagenMonth } from "../lib/time";
+import { copenhagenDate, copenhagenMonth } from "../domain/calendar";
 import { tenantPlan } from "../account/prices";
 import type { PageContext, PagesEnv } from "./auth";
 import type { T } from "./i18n";

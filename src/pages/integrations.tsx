@@ -18,7 +18,7 @@ import type { SettingChoices } from "../modules/types";
 import { TransferContext } from "../transfers/transfer";
 import { integrationView, loadIntegration, mergeSettings, missingForActivation, modulesOf, prepareNewIntegration, type Integration } from "../integrations/store";
 import { ApiError, notFound } from "../lib/errors";
-import { nowIso } from "../lib/time";
+import { nowIso } from "../domain/calendar";
 import { getModule, listModules, secretFields, validateSettings, type ModuleRegistration, type SettingsIssue, type Side } from "../modules/registry";
 import type { PageContext, PagesEnv } from "./auth";
 import { errorHelp } from "./error-help";

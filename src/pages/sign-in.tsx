@@ -4,7 +4,7 @@ import { Hono } from "hono";
 import { getDb } from "../db/client";
 import { invites, users } from "../db/schema";
 import { sha256Hex } from "../lib/crypto";
-import { nowIso } from "../lib/time";
+import { nowIso } from "../domain/calendar";
 import {
   checkPreCsrf,
   clearFailures,

@@ -6,7 +6,7 @@ import { getDb } from "../db/client";
 import { sessions, users } from "../db/schema";
 import { notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
-import { nowIso } from "../lib/time";
+import { nowIso } from "../domain/calendar";
 import { inviteStatements } from "../account/invites";
 import type { PageContext, PagesEnv } from "./auth";
 import { userAudit } from "./integrations";

@@ -7,7 +7,7 @@ import { and, eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { getDb } from "../db/client";
 import { ledger } from "../db/schema";
-import { nowIso } from "../lib/time";
+import { nowIso } from "../domain/calendar";
 import { getCreditNote, requeueCreditNote, type CreditNoteRow } from "./credit-note-store";
 import { creditNoteMessage } from "./credit-notes";
 import { getLedgerRow, type LedgerRow } from "./ledger-store";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
 import { chargeOrder } from "../../src/account/client";
-import { copenhagenDate, copenhagenMonth } from "../../src/lib/time";
+import { copenhagenDate, copenhagenMonth } from "../../src/domain/calendar";
 import { call, createIntegration, createTenant } from "../helpers";
 
 const sandbox = { shop: { module: "sandbox", settings: {} }, accounting: { module: "sandbox", settings: {} } };

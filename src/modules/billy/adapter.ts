@@ -15,7 +15,7 @@
  */
 import { checkOrder, documentTotals, orderDate, productNumbersOf } from "../../domain/checks";
 import { creditNoteLines, creditNoteNet } from "../economic/credit-note";
-import { copenhagenDate } from "../../lib/time";
+import { copenhagenDate } from "../../domain/calendar";
 import { decimalsOf } from "../../domain/currency";
 import { TransferError } from "../../domain/errors";
 import { formatMinor, sumMinor } from "../../domain/money";

@@ -11,7 +11,7 @@ import { TransferError } from "../../domain/errors";
 import type { CanonicalOrder, DocumentRef } from "../../domain/order";
 import type { CanonicalRefund } from "../../domain/refund";
 import { vatTreatment } from "../../domain/vat";
-import { copenhagenDate } from "../../lib/time";
+import { copenhagenDate } from "../../domain/calendar";
 import { withDocument } from "../economic/adapter";
 import { bookWithTimestamp, documentOf, findByReference, type DineroInvoice, type DineroSession } from "./adapter";
 import { creditLines, externalReference, orderText } from "./invoice";

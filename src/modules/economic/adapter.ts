@@ -20,7 +20,7 @@ import { bindingStore, cacheEntry, type Bindings, type CacheEntry } from "../../
 import { sha256Hex } from "../../lib/crypto";
 import { checkOrder, fiscalYearError, productNumbersOf, vatZoneOf, type AccountingYear, type MasterData } from "../../domain/checks";
 import { vatTreatment } from "../../domain/vat";
-import { copenhagenDate } from "../../lib/time";
+import { copenhagenDate } from "../../domain/calendar";
 import { buildCreditNote } from "./credit-note";
 import { DocumentGone, TransferError, type ErrorCategory } from "../../domain/errors";
 import { decimalsOf } from "../../domain/currency";

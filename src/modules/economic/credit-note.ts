@@ -14,7 +14,7 @@ import { splitGross, sumMinor } from "../../domain/money";
 import type { CanonicalOrder } from "../../domain/order";
 import type { CanonicalRefund } from "../../domain/refund";
 import { zoneVatRate, type VatTreatment } from "../../domain/vat";
-import { copenhagenDate } from "../../lib/time";
+import { copenhagenDate } from "../../domain/calendar";
 import type { CreditNoteInput } from "../types";
 import { draftLines, ECONOMIC_DECIMALS, exactLines, heading, referenceText, type DocumentLine, type EconomicDraftInvoice } from "./invoice";
 import type { EconomicSettings } from "./settings";

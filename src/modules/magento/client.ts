@@ -5,7 +5,7 @@
  * `GET /rest/V1/creditmemos`.
  */
 import { TransferError } from "../../domain/errors";
-import { shopFetchJson } from "../../lib/shop-fetch";
+import { shopFetchJson } from "../http/shop-fetch";
 import type { ShopClient, ShopContext, ShopOrderQuery } from "../types";
 
 const PAGE_SIZE = 100;

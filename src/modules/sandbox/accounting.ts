@@ -15,7 +15,7 @@ import type { CanonicalOrder, DocumentRef } from "../../domain/order";
 import { sandboxDocuments } from "../../db/schema";
 import type { Db } from "../../db/client";
 import { vatTreatment } from "../../domain/vat";
-import { copenhagenDate } from "../../lib/time";
+import { copenhagenDate } from "../../domain/calendar";
 import { creditNoteLines, creditNoteNet } from "../economic/credit-note";
 import type { AccountingAdapter, AccountingContext, AccountingSession, CreditNoteInput } from "../types";
 

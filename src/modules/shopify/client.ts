@@ -16,7 +16,7 @@
  */
 import { TransferError } from "../../domain/errors";
 import { sleep, spendBudget } from "../../lib/rate-limiter";
-import { jsonLines, shopFetchJson, shopFetchStream } from "../../lib/shop-fetch";
+import { jsonLines, shopFetchJson, shopFetchStream } from "../http/shop-fetch";
 import type { BulkOperationState, BulkRead, ShopClient, ShopContext, ShopOrderQuery } from "../types";
 import type { BucketLimits } from "../../domain/token-bucket";
 import { shopifyAccessToken } from "./token";

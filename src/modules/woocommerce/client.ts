@@ -5,7 +5,7 @@
  * shifts); the cursor is the next page number, X-WP-TotalPages says when to stop.
  */
 import { TransferError } from "../../domain/errors";
-import { shopFetchJson } from "../../lib/shop-fetch";
+import { shopFetchJson } from "../http/shop-fetch";
 import type { ShopClient, ShopContext, ShopOrderQuery } from "../types";
 
 const PAGE_SIZE = 100; // WooCommerce's maximum per_page

@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { getDb } from "../../db/client";
 import { integrations } from "../../db/schema";
 import { notFound } from "../../lib/errors";
-import { nowIso } from "../../lib/time";
+import { nowIso } from "../../domain/calendar";
 import { activateIntegration, deactivateIntegration } from "../../integrations/activation";
 import { integrationView, loadIntegration, mergeSettings, prepareNewIntegration } from "../../integrations/store";
 import type { StaffApp } from "../../http/types";

@@ -5,7 +5,7 @@ import { staffKeys } from "../../db/schema";
 import { randomToken, sha256Hex } from "../../lib/crypto";
 import { notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
-import { nowIso } from "../../lib/time";
+import { nowIso } from "../../domain/calendar";
 import type { StaffApp } from "../../http/types";
 import { auditStatement } from "../audit";
 import { SCOPES } from "../auth";

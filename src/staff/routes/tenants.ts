@@ -4,7 +4,7 @@ import { getDb, type Db } from "../../db/client";
 import { plans, tenants, users } from "../../db/schema";
 import { conflict, invalid, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
-import { nowIso } from "../../lib/time";
+import { nowIso } from "../../domain/calendar";
 import type { StaffApp } from "../../http/types";
 import { auditStatement } from "../audit";
 import { commonErrors, IdParam, json, jsonBody, staff } from "../openapi";

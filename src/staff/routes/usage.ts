@@ -4,7 +4,7 @@ import { priceList, tenantPlan } from "../../account/prices";
 import { getDb } from "../../db/client";
 import { topUpQuote } from "../../domain/pricing";
 import { invalid } from "../../lib/errors";
-import { copenhagenDate, copenhagenMonth, isValidDate, MONTH_RE } from "../../lib/time";
+import { copenhagenDate, copenhagenMonth, isValidDate, MONTH_RE } from "../../domain/calendar";
 import type { StaffApp } from "../../http/types";
 import { auditStatement } from "../audit";
 import { commonErrors, IdParam, json, jsonBody, OrderNumber, staff } from "../openapi";

@@ -3,8 +3,8 @@
  * request (not only when the setting was saved), no redirects followed, a time-out and a cap on the
  * answer's size. Every failure is a TransferError("shop_unavailable") with a message the merchant can act on.
  */
-import { TransferError } from "../domain/errors";
-import type { FetchFn } from "./outbound";
+import { TransferError } from "../../domain/errors";
+import type { FetchFn } from "../../lib/outbound";
 import { checkShopUrl } from "./ssrf";
 
 export const SHOP_TIMEOUT_MS = 20_000;
