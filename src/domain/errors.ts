@@ -1,3 +1,4 @@
+import type { DocumentRef } from "./order";
 /** The error categories of domain.md; every failure is sorted into one. */
 export const ERROR_CATEGORIES = [
   "product_missing",
@@ -61,4 +62,13 @@ export class DocumentGone extends TransferError {
   constructor(readonly document: { type: string; number: string }, system: string) {
     super("accounting_rejected", `${system}: ${document.type} ${document.number} no longer exists.`);
   }
+}
+
+/** The same error, carrying the document that exists in the accounting system, so the ledger records it. */
+export function withDocument(err: TransferError, document: DocumentRef, sent: unknown, note: string) {
+  return new TransferError(err.category, err.message + note, {
+    hint: err.hint,
+    retryAfterSeconds: err.retryAfterSeconds,
+    details: { ...err.details, document, sent },
+  });
 }

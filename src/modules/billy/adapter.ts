@@ -14,16 +14,14 @@
  * reference-wave2 §2), approved when documents are booked, our reference in `externalId` as well.
  */
 import { checkOrder, documentTotals, orderDate, productNumbersOf } from "../../domain/checks";
-import { creditNoteLines, creditNoteNet } from "../economic/credit-note";
+import { creditNoteLines, creditNoteNet, documentLines, orderHeading, type DocumentLine } from "../../domain/document-plan";
 import { copenhagenDate } from "../../domain/calendar";
 import { decimalsOf } from "../../domain/currency";
-import { TransferError } from "../../domain/errors";
+import { TransferError, withDocument } from "../../domain/errors";
 import { formatMinor, sumMinor } from "../../domain/money";
 import type { CanonicalOrder, DocumentRef } from "../../domain/order";
 import { EU_COUNTRIES_EXCEPT_DK, vatTreatment, zoneVatRate } from "../../domain/vat";
 import { bindingStore, type Bindings } from "../../integrations/bindings";
-import { withDocument } from "../economic/adapter";
-import { documentLines, orderHeading, type DocumentLine } from "../economic/invoice";
 import { sharedBudget } from "../../lib/rate-limiter";
 
 /** Billy documents no rate limit: a polite default (a burst of 20, then 5 requests a second); a 429 is honoured. */

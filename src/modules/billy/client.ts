@@ -6,7 +6,7 @@
 import { TransferError } from "../../domain/errors";
 import { jsonApiRequest, type Query } from "../../lib/json-api";
 import type { FetchFn } from "../../lib/outbound";
-import { retryAfterSeconds } from "../economic/client";
+import { retryAfterSeconds } from "../../lib/retry-after";
 
 export interface BillyClientOptions {
   baseUrl: string;

@@ -13,13 +13,12 @@
  * back (GET /invoices/{guid}) before anything is done with it: booked meanwhile means done.
  */
 import { customerInfoError } from "../../domain/checks";
-import { DocumentGone, TransferError } from "../../domain/errors";
+import { DocumentGone, TransferError, withDocument } from "../../domain/errors";
 import type { CanonicalOrder, DocumentRef } from "../../domain/order";
 import { vatTreatment } from "../../domain/vat";
 import { bindingStore, cacheEntry, type Bindings, type CacheEntry } from "../../integrations/bindings";
 import { sha256Hex } from "../../lib/crypto";
 import { sharedBudget } from "../../lib/rate-limiter";
-import { withDocument } from "../economic/adapter";
 import type { AccountingAdapter, AccountingContext, AccountingSession, CreditNoteInput } from "../types";
 import { completeCreditNote, creditedInvoice, findCreditNote, makeCreditNote, readCreditNote } from "./credit-note";
 import { credentialOf, dineroApiUrl, DineroTokens, requestToken, type DineroEnv, type KeptToken } from "./auth";

@@ -13,7 +13,7 @@ import { TransferError } from "../../domain/errors";
 import type { CacheEntry } from "../../integrations/bindings";
 import { decryptSecret, encryptSecret, toBase64 } from "../../lib/crypto";
 import type { FetchFn } from "../../lib/outbound";
-import { retryAfterSeconds } from "../economic/client";
+import { retryAfterSeconds } from "../../lib/retry-after";
 
 /** The Worker's Dinero configuration (api.md "Configuration"); every one is optional for the Worker as a whole. */
 export type DineroEnv = Env & {

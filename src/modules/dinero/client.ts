@@ -6,7 +6,7 @@
  */
 import { TransferError } from "../../domain/errors";
 import { jsonApiRequest, type ApiClientOptions, type Query } from "../../lib/json-api";
-import { retryAfterSeconds } from "../economic/client";
+import { retryAfterSeconds } from "../../lib/retry-after";
 
 /** Dinero's error codes used here (developer.dinero.dk "Error and status"). */
 export const DINERO_CODES = { notFound: 40, unauthorized: 41, validation: 42, limitExceeded: 43, noPro: 48, outdatedTimestamp: 58 } as const;

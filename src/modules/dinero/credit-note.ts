@@ -7,12 +7,11 @@
  * (Dinero documents the entity and its book call; creating one directly, rather than generating a full
  * copy with /invoices/{guid}/generate-creditnote, is what php-dinero does: reference-wave2 §1.)
  */
-import { TransferError } from "../../domain/errors";
+import { TransferError, withDocument } from "../../domain/errors";
 import type { CanonicalOrder, DocumentRef } from "../../domain/order";
 import type { CanonicalRefund } from "../../domain/refund";
 import { vatTreatment } from "../../domain/vat";
 import { copenhagenDate } from "../../domain/calendar";
-import { withDocument } from "../economic/adapter";
 import { bookWithTimestamp, documentOf, findByReference, type DineroInvoice, type DineroSession } from "./adapter";
 import { creditLines, externalReference, orderText } from "./invoice";
 

@@ -14,8 +14,7 @@ import { formatMinor, sumMinor } from "../../domain/money";
 import type { CanonicalOrder } from "../../domain/order";
 import type { CanonicalRefund } from "../../domain/refund";
 import type { VatTreatment } from "../../domain/vat";
-import { creditNoteLines } from "../economic/credit-note";
-import { documentLines, type DocumentLine } from "../economic/invoice";
+import { creditNoteLines, documentLines, type DocumentLine } from "../../domain/document-plan";
 import type { DineroSettings } from "./settings";
 
 /** Dinero's limits (POST invoices: ExternalReference ≤ 128 characters). */

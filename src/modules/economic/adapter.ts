@@ -22,7 +22,7 @@ import { checkOrder, fiscalYearError, productNumbersOf, vatZoneOf, type Accounti
 import { vatTreatment } from "../../domain/vat";
 import { copenhagenDate } from "../../domain/calendar";
 import { buildCreditNote } from "./credit-note";
-import { DocumentGone, TransferError, type ErrorCategory } from "../../domain/errors";
+import { DocumentGone, TransferError, withDocument, type ErrorCategory } from "../../domain/errors";
 import { decimalsOf } from "../../domain/currency";
 import { formatMinor, impliedExchangeRate, representable } from "../../domain/money";
 import type { CanonicalOrder, DocumentRef } from "../../domain/order";
@@ -580,11 +580,3 @@ export function emailChunks(keys: string[], maxChars = MAX_FILTER_CHARS): string
   return chunks;
 }
 
-/** The same error, carrying the document that exists in the accounting system, so the ledger records it. */
-export function withDocument(err: TransferError, document: DocumentRef, sent: unknown, note: string) {
-  return new TransferError(err.category, err.message + note, {
-    hint: err.hint,
-    retryAfterSeconds: err.retryAfterSeconds,
-    details: { ...err.details, document, sent },
-  });
-}

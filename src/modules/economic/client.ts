@@ -6,6 +6,7 @@
 import { TransferError } from "../../domain/errors";
 import { jsonApiRequest, type Query } from "../../lib/json-api";
 import type { FetchFn } from "../../lib/outbound";
+import { retryAfterSeconds } from "../../lib/retry-after";
 
 export interface EconomicClientOptions {
   baseUrl: string;
@@ -153,14 +154,6 @@ export function fieldErrors(errors: unknown, path = ""): string[] {
   return out;
 }
 
-/** Retry-After in seconds (delta-seconds or an HTTP date); undefined when absent or unreadable. */
-export function retryAfterSeconds(header: string | null, now = Date.now()): number | undefined {
-  if (!header) return undefined;
-  const v = header.trim();
-  if (/^\d+$/.test(v)) return Number(v);
-  const at = Date.parse(v);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
-}
 
 /** A value inside an e-conomic filter (`field$eq:value`), with the documented escapes ($ ( ) * , [ ]). */
 export function filterValue(value: string): string {

@@ -6,6 +6,7 @@
 import { TransferError } from "../../domain/errors";
 import type { FetchFn } from "../../lib/outbound";
 import { checkShopUrl } from "./ssrf";
+import { retryAfterSeconds } from "../../lib/retry-after";
 
 export const SHOP_TIMEOUT_MS = 20_000;
 export const SHOP_MAX_BYTES = 10 * 1024 * 1024;
@@ -17,13 +18,6 @@ export interface ShopAnswer {
 
 const unavailable = (message: string, retryAfterSeconds?: number) => new TransferError("shop_unavailable", message, { retryAfterSeconds });
 
-/** Retry-After in seconds (a number of seconds or an HTTP date), if given. */
-export function retryAfterSeconds(value: string | null, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim());
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
-}
 
 /** The guarded request: SSRF check, no redirects, a time-out for the answer's head, a clear error for a non-2xx status. */
 async function guardedFetch(fetchFn: FetchFn, env: Pick<Env, "ALLOW_HTTP_SHOP_URLS">, url: string, init: RequestInit, timeoutMs: number): Promise<Response> {

@@ -16,7 +16,7 @@ import { sandboxDocuments } from "../../db/schema";
 import type { Db } from "../../db/client";
 import { vatTreatment } from "../../domain/vat";
 import { copenhagenDate } from "../../domain/calendar";
-import { creditNoteLines, creditNoteNet } from "../economic/credit-note";
+import { creditNoteLines, creditNoteNet } from "../../domain/document-plan";
 import type { AccountingAdapter, AccountingContext, AccountingSession, CreditNoteInput } from "../types";
 
 export const SANDBOX_PRODUCTS: Readonly<Record<string, { name: string; price: number }>> = {

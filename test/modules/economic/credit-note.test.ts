@@ -3,7 +3,8 @@ import { TransferError } from "../../../src/domain/errors";
 import type { CanonicalOrder } from "../../../src/domain/order";
 import type { CanonicalRefund } from "../../../src/domain/refund";
 import { refundTotals } from "../../../src/domain/refund";
-import { creditNoteLines, creditNoteNet, creditNoteReference } from "../../../src/modules/economic/credit-note";
+import { creditNoteLines, creditNoteNet } from "../../../src/domain/document-plan";
+import { creditNoteReference } from "../../../src/modules/economic/credit-note";
 
 const order: CanonicalOrder = {
   shopOrderId: "5001",

@@ -7,7 +7,7 @@ import type { CanonicalOrder } from "../../../src/domain/order";
 import { vatTreatment } from "../../../src/domain/vat";
 import { economicAdapter } from "../../../src/modules/economic/adapter";
 import { EconomicClient, fieldErrors } from "../../../src/modules/economic/client";
-import { exactLines } from "../../../src/modules/economic/invoice";
+import { exactLines } from "../../../src/domain/document-plan";
 import { economicSettings } from "../../../src/modules/economic/settings";
 import { sandboxAccountingAdapter } from "../../../src/modules/sandbox/accounting";
 import type { AccountingSession } from "../../../src/modules/types";
