@@ -240,6 +240,10 @@ interface ModuleBase {
   name: string;
   /** The full settings schema: required fields are the ones activation needs (R1). */
   settings: z.ZodObject;
+  /** Its settings in the merchant's words, by setting path ("vatZones.eu"; an option as "customerMode:collective"); shared settings are named by the core. */
+  labels?: { da: Record<string, string>; en: Record<string, string> };
+  /** A line of help under a setting, where its label alone does not say what happens. */
+  settingHelp?: { da: Record<string, string>; en: Record<string, string> };
   /** A connect flow (R26): where the button leads, what it says, and the settings it fills in itself. */
   connect?: { startPath: string; help: Words; filledByConnection?: string[] };
 }

@@ -4,18 +4,24 @@
  * outbox records a key once.
  */
 import { and, count, eq, gte, min } from "drizzle-orm";
-import { getDb } from "../db/client";
+import { getDb, type Db } from "../db/client";
 import { integrations, ledger } from "../db/schema";
 import type { TransferError } from "../domain/errors";
 import type { Integration } from "../integrations/store";
 import { integrationLabel, moduleName } from "./labels";
 import type { Side } from "../modules/registry";
-import type { TransferContext } from "../transfers/transfer";
 import { incidentOf, openIncident, resolveIncident } from "./incidents";
 import { notify, type Notice } from "./outbox";
 import type { NotifyEnv } from "./sender";
 import * as texts from "./texts";
 import type { Kind } from "./texts";
+
+/** What the notifications need of the caller (the transfer context fits): notify sits below the features that tell it things. */
+export interface NotifyContext {
+  env: Env;
+  db: Db;
+  now(): Date;
+}
 
 export { notifyCron, runDigest } from "./digest";
 
@@ -29,15 +35,15 @@ async function tellIncident(env: NotifyEnv, now: Date, kind: Kind, subjectId: st
 }
 
 /** Per batch: which integrations are known to have an open credential incident (one read per integration and batch). */
-const authOpen = new WeakMap<TransferContext, Map<string, Promise<boolean>>>();
-const authMemo = (ctx: TransferContext) => {
+const authOpen = new WeakMap<NotifyContext, Map<string, Promise<boolean>>>();
+const authMemo = (ctx: NotifyContext) => {
   let m = authOpen.get(ctx);
   if (!m) authOpen.set(ctx, (m = new Map()));
   return m;
 };
 
 /** A transfer failed for good: a refused credential is an incident, told at once (once per incident). */
-export async function transferFailed(ctx: TransferContext, integration: Integration, err: TransferError) {
+export async function transferFailed(ctx: NotifyContext, integration: Integration, err: TransferError) {
   if (err.category !== "accounting_auth_failed") return;
   const memo = authMemo(ctx);
   if (memo.has(integration.id) && (await memo.get(integration.id))) return; // told in this batch already
@@ -50,7 +56,7 @@ export async function transferFailed(ctx: TransferContext, integration: Integrat
 }
 
 /** A transfer succeeded: the credential works (again), so an open credential incident is over. */
-export async function transferSucceeded(ctx: TransferContext, integration: Integration) {
+export async function transferSucceeded(ctx: NotifyContext, integration: Integration) {
   const memo = authMemo(ctx);
   let open = memo.get(integration.id);
   if (!open) memo.set(integration.id, (open = incidentOf(ctx.db, "accounting_auth_failed", integration.id).then((i) => i?.open === 1)));
@@ -80,7 +86,7 @@ const QUIET_SWEEP_MINUTES = 10;
  * (no webhook brought them) are an incident, told with how many and since when; a sweep that finds
  * none ends it.
  */
-export async function reconciled(ctx: TransferContext, integration: Integration, pageStartedAt: Date, lastPage: boolean) {
+export async function reconciled(ctx: NotifyContext, integration: Integration, pageStartedAt: Date, lastPage: boolean) {
   const db = ctx.db;
   const since = pageStartedAt.toISOString();
   const found = await db

@@ -9,7 +9,7 @@ import { getDb, type Db } from "../db/client";
 import { notifications, tenants, users } from "../db/schema";
 import { decodeCursor, encodeCursor } from "../lib/cursor";
 import { newId } from "../lib/ids";
-import type { Lang } from "../pages/i18n";
+import type { Lang } from "../words/i18n";
 import { renderMail } from "./render";
 import { fromAddress, senderFor, type NotifyEnv } from "./sender";
 import type { Content, Kind } from "./texts";

@@ -1,5 +1,5 @@
 /** A notification's plain text and simple HTML, from the same content (R25). */
-import type { Lang } from "../pages/i18n";
+import type { Lang } from "../words/i18n";
 import { frame, type Content } from "./texts";
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);

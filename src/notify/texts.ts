@@ -3,9 +3,9 @@
  * what it means for the books, what to do, and where to look. Codes (categories, statuses) and the
  * formatting of money and times come from the settings page's translator, so both say the same.
  */
-import { errorHelp } from "../pages/error-help";
-import { pauseWords } from "../pages/import-words";
-import { translator, type Lang } from "../pages/i18n";
+import { errorHelp } from "../words/error-help";
+import { pauseWords } from "../words/import-words";
+import { translator, type Lang } from "../words/i18n";
 
 export const KINDS = ["accounting_auth_failed", "shop_disconnected", "webhooks_missing", "import_paused", "import_completed", "failed_orders_digest"] as const;
 export type Kind = (typeof KINDS)[number];

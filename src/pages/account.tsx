@@ -7,7 +7,7 @@ import { users } from "../db/schema";
 import { kindsOf } from "../notify/outbox";
 import { KINDS } from "../notify/texts";
 import type { PageContext, PagesEnv } from "./auth";
-import { LANGS, type Lang } from "./i18n";
+import { LANGS, type Lang } from "../words/i18n";
 import { Csrf, Flash, render, tr } from "./layout";
 
 async function page(c: PageContext, flash?: string) {

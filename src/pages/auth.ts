@@ -10,7 +10,7 @@ import { createMiddleware } from "hono/factory";
 import { getDb } from "../db/client";
 import { sessions, signInAttempts, users } from "../db/schema";
 import { fromBase64, randomToken, safeEqual, sha256Hex, toBase64 } from "../lib/crypto";
-import type { Lang } from "./i18n";
+import type { Lang } from "../words/i18n";
 
 export const SESSION_COOKIE = "__Host-session";
 /** Double-submit token for the forms shown before there is a session (sign-in, invite). */

@@ -9,7 +9,7 @@ import { integrationLabel } from "../notify/labels";
 import { copenhagenDate, copenhagenMonth } from "../domain/calendar";
 import { tenantPlan } from "../account/prices";
 import type { PageContext, PagesEnv } from "./auth";
-import type { T } from "./i18n";
+import type { T } from "../words/i18n";
 import { render, tr } from "./layout";
 
 export async function tenantUsage(c: PageContext) {

@@ -11,9 +11,9 @@ import { ApiError, notFound } from "../lib/errors";
 import { getLedgerRow } from "../transfers/ledger-store";
 import { ledgerDetail } from "../transfers/ledger-view";
 import type { PageContext, PagesEnv } from "./auth";
-import { errorHelp } from "./error-help";
-import type { T } from "./i18n";
-import { pauseWords } from "./import-words";
+import { errorHelp } from "../words/error-help";
+import type { T } from "../words/i18n";
+import { pauseWords } from "../words/import-words";
 import { Badge, Csrf, FieldError, Flash, render, tr } from "./layout";
 
 async function tenantImport(c: PageContext, id: string): Promise<ImportRow> {

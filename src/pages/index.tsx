@@ -8,7 +8,7 @@ import { CSS, SLIDER_JS } from "./assets";
 import { currentSession, type PageContext, type PagesEnv } from "./auth";
 import { requireUser } from "./guard";
 import { homeRoutes } from "./home";
-import { LANGS, type Lang } from "./i18n";
+import { LANGS, type Lang } from "../words/i18n";
 import { importRoutes } from "./imports";
 import { integrationRoutes } from "./integrations";
 import { Flash, render, tr } from "./layout";

@@ -21,8 +21,8 @@ import { ApiError, notFound } from "../lib/errors";
 import { nowIso } from "../domain/calendar";
 import { getModule, listModules, secretFields, validateSettings, type ModuleRegistration, type SettingsIssue, type Side } from "../modules/registry";
 import type { PageContext, PagesEnv } from "./auth";
-import { errorHelp } from "./error-help";
-import { settingHelp, settingLabel, stateLabel, type T } from "./i18n";
+import { errorHelp } from "../words/error-help";
+import { settingHelp, settingLabel, stateLabel, type T } from "../words/i18n";
 import { Badge, Csrf, FieldError, Flash, render, tr } from "./layout";
 
 /** An integration of the signed-in user's tenant, or 404 (another tenant's id looks like no id at all). */
@@ -138,13 +138,13 @@ function chosen(f: FieldSpec, settings: Record<string, unknown>, typed?: Record<
   return Array.isArray(v) ? v.map(String) : [];
 }
 
-function Field(p: { t: T; f: FieldSpec; moduleId: string; choices?: SettingChoices | null; settings: Record<string, unknown>; typed?: Record<string, unknown>; errors: Record<string, string>; missing: Set<string> }) {
+function Field(p: { t: T; f: FieldSpec; m: ModuleRegistration; choices?: SettingChoices | null; settings: Record<string, unknown>; typed?: Record<string, unknown>; errors: Record<string, string>; missing: Set<string> }) {
   const { t, f } = p;
   const id = `f-${f.name.replace(/\./g, "-")}`;
   const err = p.errors[f.name] ?? (p.missing.has(f.name) ? t.t("required") : undefined);
   const path = f.name.split(".").slice(1).join(".");
-  const title = settingLabel(t.lang, path);
-  const help = settingHelp(t.lang, path);
+  const title = settingLabel(t.lang, path, p.m);
+  const help = settingHelp(t.lang, path, p.m);
   const label = (
     <label for={id}>
       {title ?? f.key}
@@ -161,7 +161,7 @@ function Field(p: { t: T; f: FieldSpec; moduleId: string; choices?: SettingChoic
     return (
       <fieldset>
         <legend>
-          {settingLabel(t.lang, f.name.split(".").slice(1).join(".")) ?? f.key}
+          {settingLabel(t.lang, f.name.split(".").slice(1).join("."), p.m) ?? f.key}
           {f.required && <span class="req"> *</span>}
         </legend>
         {f.children!.map((ch) => (
@@ -181,7 +181,7 @@ function Field(p: { t: T; f: FieldSpec; moduleId: string; choices?: SettingChoic
         <input type="hidden" name={f.name} value="" />
         {f.options.map((o) => (
           <label class="check">
-            <input type="checkbox" name={f.name} value={o} checked={ticked.has(o)} /> {stateLabel(t.lang, shopModules[p.moduleId]?.stateNames, o)}
+            <input type="checkbox" name={f.name} value={o} checked={ticked.has(o)} /> {stateLabel(t.lang, p.m.side === "shop" ? p.m.stateNames : undefined, o)}
           </label>
         ))}
         <FieldError text={err} id={errId} />
@@ -210,7 +210,7 @@ function Field(p: { t: T; f: FieldSpec; moduleId: string; choices?: SettingChoic
       </select>
     );
   } else if (f.kind === "boolean" || f.kind === "enum") {
-    const opts = f.kind === "boolean" ? [["true", t.t("yes")], ["false", t.t("no")]] : f.options!.map((o) => [o, settingLabel(t.lang, `${path}:${o}`) ?? o]);
+    const opts = f.kind === "boolean" ? [["true", t.t("yes")], ["false", t.t("no")]] : f.options!.map((o) => [o, settingLabel(t.lang, `${path}:${o}`, p.m) ?? o]);
     input = (
       <select id={id} name={f.name} class={cls} aria-invalid={err ? "true" : undefined} aria-describedby={described}>
         {!value && <option value="">{t.t("notSet")}</option>}
@@ -327,7 +327,7 @@ async function setupPage(c: PageContext, row: Integration, state: SetupState = {
       {(() => {
         const fields = formSpec(m, s).filter((f) => !m.connect?.filledByConnection?.includes(f.key));
         const field = (f: FieldSpec) => (
-          <Field t={t} f={f} moduleId={m.id} choices={s === "accounting" && choices !== "unavailable" ? choices : null} settings={settings} typed={state.typed} errors={errors} missing={missing} />
+          <Field t={t} f={f} m={m} choices={s === "accounting" && choices !== "unavailable" ? choices : null} settings={settings} typed={state.typed} errors={errors} missing={missing} />
         );
         if (!m.connect) return fields.map(field);
         // A module with a connect flow: the credentials it fills in are the advanced path.

@@ -1,6 +1,6 @@
 import type { Child } from "hono/jsx";
 import type { SessionUser } from "./auth";
-import type { Key, T } from "./i18n";
+import type { Key, T } from "../words/i18n";
 
 const NAV: [string, Key][] = [
   ["/home", "navHome"],
@@ -75,7 +75,7 @@ export const Badge = (p: { t: T; code: string }) => <span class={`badge ${p.code
 
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { PageContext } from "./auth";
-import { translator } from "./i18n";
+import { translator } from "../words/i18n";
 
 /** The translator of this request (language chosen by the `lang` middleware). */
 export const tr = (c: PageContext) => translator(c.get("lang") ?? "da");

@@ -16,8 +16,8 @@ import { requestCreditNoteAgain, requestTransferAgain } from "../transfers/trans
 import { getLedgerRow, type LedgerRow } from "../transfers/ledger-store";
 import { ledgerDetail, searchLedger } from "../transfers/ledger-view";
 import type { PageContext, PagesEnv } from "./auth";
-import { errorHelp } from "./error-help";
-import type { T } from "./i18n";
+import { errorHelp } from "../words/error-help";
+import type { T } from "../words/i18n";
 import { tenantIntegration, tenantIntegrations, userAudit } from "./integrations";
 import { Badge, Csrf, FieldError, Flash, render, tr } from "./layout";
 

@@ -14,7 +14,7 @@ import { randomToken } from "../lib/crypto";
 import { priceList } from "../account/prices";
 import type { PageContext, PagesEnv } from "./auth";
 import { tenantUsage, UsageStats } from "./home";
-import type { T } from "./i18n";
+import type { T } from "../words/i18n";
 import { Csrf, FieldError, Flash, render, tr } from "./layout";
 import { errorBody } from "../lib/errors";
 

@@ -16,7 +16,7 @@ import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { ECONOMIC_PUBLIC, SHOPIFY_KEY, SHOPIFY_SECRET, startFakes } from "../../scripts/e2e-fakes";
-import { catalogue } from "../../src/pages/i18n.ts";
+import { catalogue } from "../../src/words/i18n.ts";
 
 const WRANGLER = "node_modules/.bin/wrangler";
 const ARTIFACTS = "test-artifacts";

@@ -58,7 +58,7 @@ describe("webhooks_missing", () => {
     expect(home).toMatch(/data-health="webhooks" class="field-error">Webhooks: stille: ordrer kom ikke med webhook/);
     expect(home).toMatch(/data-health="lastTransfer">Seneste overførsel: \d/);
     expect(mail.to(owner.email)[0].subject).toBe("2 ordrer fra WooCommerce kom ikke med webhook");
-    const { translator } = await import("../../src/pages/i18n");
+    const { translator } = await import("../../src/words/i18n");
     expect(mail.to(owner.email)[0].text).toContain(`den første er fra ${translator("da").when(lost[0].date_created_gmt + "Z")}`);
 
     // Another lost order while the incident is open: no second mail.

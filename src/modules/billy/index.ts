@@ -1,3 +1,4 @@
+import { texts } from "./texts";
 import { BILLY_LIMITS, billyAdapter } from "./adapter";
 import { billySettings } from "./settings";
 import type { AccountingModule } from "../types";
@@ -7,6 +8,7 @@ export const billy: AccountingModule = {
   side: "accounting",
   name: "Billy",
   settings: billySettings,
+  labels: texts.labels,
   behaviour: billyAdapter,
   limits: BILLY_LIMITS,
 };

@@ -8,6 +8,8 @@ export const dinero: AccountingModule = {
   side: "accounting",
   name: "Dinero",
   settings: dineroSettings,
+  labels: texts.labels,
+  settingHelp: texts.settingHelp,
   behaviour: dineroAdapter,
   limits: DINERO_LIMITS,
   connect: { startPath: "/connect/dinero/start", help: texts.connectHelp, filledByConnection: ["organizationName"] },

@@ -8,6 +8,8 @@ export const economic: AccountingModule = {
   side: "accounting",
   name: "e-conomic",
   settings: economicSettings,
+  labels: texts.labels,
+  settingHelp: texts.settingHelp,
   behaviour: economicAdapter,
   limits: ECONOMIC_LIMITS,
   connect: { startPath: "/connect/economic/start", help: texts.connectHelp },

@@ -11,6 +11,7 @@ export const magento: ShopModule = {
   side: "shop",
   name: "Magento 2",
   settings: magentoSettings,
+  labels: texts.labels,
   delivery: "poll",
   behaviour: { ...magentoAdapter, client: magentoClient, ...magentoRefundReading, refundCount: (raw) => (isObj(raw) && Number(raw.total_refunded ?? 0) > 0 ? 1 : 0) },
   stateNames: texts.stateNames,

@@ -12,6 +12,7 @@ export const shopify: ShopModule = {
   side: "shop",
   name: "Shopify",
   settings: shopifySettings,
+  labels: texts.labels,
   delivery: "webhook",
   behaviour: { ...shopifyAdapter, client: shopifyClient, ...shopifyRefundReading, refundCount: refundsListed },
   webhook: shopifyWebhook,

@@ -12,6 +12,7 @@ export const woocommerce: ShopModule = {
   side: "shop",
   name: "WooCommerce",
   settings: woocommerceSettings,
+  labels: texts.labels,
   delivery: "webhook",
   behaviour: { ...woocommerceAdapter, client: woocommerceClient, ...woocommerceRefundReading, refundCount: refundsListed },
   webhook: woocommerceWebhook,

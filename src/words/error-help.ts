@@ -71,10 +71,10 @@ const RETRYING: Record<Lang, string> = {
   en: "Nothing to do: we try again by ourselves shortly.",
 };
 
-/** Whether a module of the integration has this setting (top-level key). */
-function hasSetting(side: Side, moduleId: string | undefined, key: string) {
+/** The module of the integration that has this setting (top-level key), if one has. */
+function moduleWith(side: Side, moduleId: string | undefined, key: string) {
   const m = moduleId ? getModule(side, moduleId) : undefined;
-  return !!m && Object.hasOwn(m.settings.shape, key);
+  return m && Object.hasOwn(m.settings.shape, key) ? m : undefined;
 }
 
 /** The hint of a category in the page's language; "" for a code that is no category. */
@@ -82,8 +82,10 @@ export function errorHelp(lang: Lang, category: string, ctx: HelpContext = {}): 
   const words = HELP[lang][category as ErrorCategory];
   if (!words) return "";
   if (ctx.retrying && (category === "accounting_unavailable" || category === "shop_unavailable")) return RETRYING[lang];
-  const label = (key: string) =>
-    hasSetting("accounting", ctx.accountingModule, key) || hasSetting("shop", ctx.shopModule, key) ? (settingLabel(lang, key) ?? key) : null;
+  const label = (key: string) => {
+    const m = moduleWith("accounting", ctx.accountingModule, key) ?? moduleWith("shop", ctx.shopModule, key);
+    return m ? (settingLabel(lang, key, m) ?? key) : null;
+  };
   const products = [...(ctx.message ?? "").matchAll(/"([^"]{1,60})"/g)].map((m) => m[1]).join(", ");
   return words({ label, products: category === "product_missing" ? products : "", order: ctx.orderNumber ?? "" });
 }

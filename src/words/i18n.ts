@@ -623,14 +623,18 @@ export function catalogue(lang: Lang, modules: ModuleTexts[] = []): string[] {
   return [...new Set([...Object.values(dict[lang]), ...Object.values(codes[lang]), ...wordsOf(modules, lang)])].filter((s) => !theirs.has(s));
 }
 
-/** The words a module brings along (src/modules/<id>/texts.ts): state names, connect and webhook help. */
-export interface ModuleTexts {
+/** The words a module brings along (src/modules/<id>/texts.ts): state names, connect and webhook help, setting names and help. */
+export interface ModuleTexts extends SettingWords {
   stateNames?: Record<Lang, Record<string, string>>;
   webhookHelp?: Record<Lang, string>;
   connectHelp?: Record<Lang, string>;
 }
 const wordsOf = (texts: ModuleTexts[], lang: Lang) =>
-  texts.flatMap((m) => [...(m.connectHelp ? [m.connectHelp[lang]] : []), ...(m.webhookHelp ? [m.webhookHelp[lang]] : []), ...Object.values(m.stateNames?.[lang] ?? {})]);
+  texts.flatMap((m) => [
+    ...(m.connectHelp ? [m.connectHelp[lang]] : []),
+    ...(m.webhookHelp ? [m.webhookHelp[lang]] : []),
+    ...[m.stateNames, m.labels, m.settingHelp].flatMap((words) => Object.values(words?.[lang] ?? {})),
+  ]);
 
 export function translator(lang: Lang) {
   const words = dict[lang];
@@ -657,130 +661,53 @@ export function translator(lang: Lang) {
 
 export type T = ReturnType<typeof translator>;
 
-/** Setting names in the merchant's words, by setting path (the code name is shown beside it). */
+/**
+ * Names in the merchant's words of the settings that several modules share (the settings the core reads,
+ * CoreSettings in src/modules/types.ts, and a few more); a module names its own settings in its texts.ts.
+ */
 const settingLabels: Record<Lang, Record<string, string>> = {
   da: {
-    shopDomain: "Butikkens myshopify-domæne",
     accessToken: "Adgangstoken",
     webhookSecret: "Webhook-hemmelighed",
     previousWebhookSecret: "Forrige webhook-hemmelighed (under skift)",
-    allowedFinancialStatuses: "Betalingsstatusser der overføres",
     allowedStatuses: "Ordrestatusser der overføres",
-    siteUrl: "Butikkens adresse",
-    baseUrl: "Butikkens adresse",
-    consumerKey: "Consumer key",
-    consumerSecret: "Consumer secret",
-    agreementGrantToken: "Aftale-token (Agreement Grant Token)",
-    layoutNumber: "Layout-nummer",
-    paymentTermsNumber: "Betalingsbetingelse (nummer)",
-    customerGroupNumber: "Kundegruppe (nummer)",
-    vatZones: "Momszoner",
-    "vatZones.domestic": "Momszone for Danmark",
-    "vatZones.eu": "Momszone for EU uden moms",
-    "vatZones.abroad": "Momszone for udlandet",
-    shippingProductNumber: "Varenummer for fragt",
     documentType: "Bilagstype (kladde eller bogført)",
     autoCreateProducts: "Opret manglende varer",
-    productGroupNumber: "Varegruppe for nye varer",
     allowDraftUpdates: "Opdatér kladder når ordren ændres",
-    roundingProductNumber: "Varenummer for øreafrunding",
     roundingThreshold: "Største afrunding (i valutaens mindste enhed, fx øre)",
     documentCurrency: "Fakturaens valuta: butikkens valuta eller den valuta kunden betalte i",
-    shippingProductNo: "Billy-varenr. for fragt og gebyrer",
-    productAccountId: "Billy-konto (id) for nye varer",
-    salesTaxRulesetId: "Billy-momsregel (id) for nye varer",
     creditRefunds: "Opret kreditnotaer for refunderinger",
     organizationName: "Virksomhed i regnskabsprogrammet (fra adgangsoplysningerne)",
-    organizationId: "Dinero firma-id",
-    apiKey: "Dinero API-nøgle",
-    refreshToken: "Dinero-forbindelse (udfyldes af Forbind)",
-    accounts: "Salgskonti",
-    "accounts.domestic": "Salgskonto med dansk moms (fx 1000)",
-    "accounts.eu": "Salgskonto for EU uden moms",
-    "accounts.abroad": "Salgskonto for udlandet uden moms (fx 1050)",
-    paymentConditionDays: "Betalingsfrist i dage (0 = netto kontant)",
-    customerMode: "Kunder i e-conomic",
-    "customerMode:per_customer": "Én kunde pr. køber",
-    "customerMode:collective": "Samlekunde for privatkunder",
-    collectiveCustomerNumber: "Samlekundens kundenummer",
   },
   en: {
-    shopDomain: "Shop's myshopify domain",
     accessToken: "Access token",
     webhookSecret: "Webhook secret",
     previousWebhookSecret: "Previous webhook secret (during a rotation)",
-    allowedFinancialStatuses: "Financial statuses to transfer",
     allowedStatuses: "Order statuses to transfer",
-    siteUrl: "Shop address",
-    baseUrl: "Shop address",
-    consumerKey: "Consumer key",
-    consumerSecret: "Consumer secret",
-    agreementGrantToken: "Agreement grant token",
-    layoutNumber: "Layout number",
-    paymentTermsNumber: "Payment terms (number)",
-    customerGroupNumber: "Customer group (number)",
-    vatZones: "VAT zones",
-    "vatZones.domestic": "VAT zone for Denmark",
-    "vatZones.eu": "VAT zone for the EU without VAT",
-    "vatZones.abroad": "VAT zone for abroad",
-    shippingProductNumber: "Product number for shipping",
     documentType: "Document type (draft or booked)",
     autoCreateProducts: "Create missing products",
-    productGroupNumber: "Product group for new products",
     allowDraftUpdates: "Update drafts when the order changes",
-    roundingProductNumber: "Product number for rounding",
     roundingThreshold: "Largest rounding (in the currency's smallest unit, e.g. cents)",
     documentCurrency: "Invoice currency: the shop's currency or the currency the customer paid in",
-    shippingProductNo: "Billy product no. for shipping and fees",
-    productAccountId: "Billy account (id) for new products",
-    salesTaxRulesetId: "Billy sales tax ruleset (id) for new products",
     creditRefunds: "Create credit notes for refunds",
     organizationName: "Organization in the accounting system (from the credentials)",
-    organizationId: "Dinero organization id",
-    apiKey: "Dinero API key",
-    refreshToken: "Dinero connection (filled in by Connect)",
-    accounts: "Sales accounts",
-    "accounts.domestic": "Sales account with Danish VAT (e.g. 1000)",
-    "accounts.eu": "Sales account for the EU without VAT",
-    "accounts.abroad": "Sales account for abroad without VAT (e.g. 1050)",
-    paymentConditionDays: "Payment terms in days (0 = net cash)",
-    customerMode: "Customers in e-conomic",
-    "customerMode:per_customer": "One customer per buyer",
-    "customerMode:collective": "Collective customer for private buyers",
-    collectiveCustomerNumber: "Collective customer's number",
   },
 };
 
-/** A line of help under a setting, where its label alone does not say what happens. */
-const settingHelps: Record<Lang, Record<string, string>> = {
-  da: {
-    customerMode:
-      "Med en samlekunde bogføres ordrer uden firmanavn eller CVR-nummer på én fast debitor, og køberens navn og adresse står som modtager på fakturaen. Firmaer får stadig deres egen kunde.",
-    collectiveCustomerNumber:
-      "Skal udfyldes når du bruger samlekunde: opret kunden i e-conomic (fx \"Privatkunder\") og skriv dens kundenummer her.",
-    accounts:
-      "I Dinero følger momsen kontoen: vælg for hver slags ordre den salgskonto i kontoplanen, hvis momskode passer (dansk moms, EU-salg uden moms, salg uden for EU).",
-    apiKey: "Opret nøglen i Dinero under Indstillinger → Integrationer (kræver Dinero Pro). Eller tryk Forbind Dinero, så skal der ikke kopieres nogen nøgle.",
-  },
-  en: {
-    customerMode:
-      "With a collective customer, orders without a company name or VAT number are invoiced to one fixed debtor, with the buyer's name and address as the invoice's recipient. Companies still get their own customer.",
-    collectiveCustomerNumber:
-      "Required with a collective customer: create the customer in e-conomic (e.g. \"Private customers\") and enter its customer number here.",
-    accounts:
-      "In Dinero the VAT follows the account: for each kind of order choose the sales account in the chart of accounts whose VAT code fits (Danish VAT, EU sales without VAT, sales outside the EU).",
-    apiKey: "Create the key in Dinero under Settings → Integrations (needs Dinero Pro). Or press Connect Dinero, and no key needs copying.",
-  },
-};
-
-/** The help line of a setting, if it has one. */
-export function settingHelp(lang: Lang, path: string): string | null {
-  return settingHelps[lang][path] ?? null;
+/** The module's own words for its settings (its `labels` and `settingHelp`, from its texts.ts). */
+export interface SettingWords {
+  labels?: Record<Lang, Record<string, string>>;
+  settingHelp?: Record<Lang, Record<string, string>>;
 }
 
-/** A setting's label; `path` is the setting's path within its module ("vatZones.eu"). */
-export function settingLabel(lang: Lang, path: string): string | null {
-  return settingLabels[lang][path] ?? null;
+/** The help line of a setting, if its module gives one. */
+export function settingHelp(lang: Lang, path: string, module?: SettingWords): string | null {
+  return module?.settingHelp?.[lang][path] ?? null;
+}
+
+/** A setting's label; `path` is the setting's path within its module ("vatZones.eu", an option as "customerMode:collective"). */
+export function settingLabel(lang: Lang, path: string, module?: SettingWords): string | null {
+  return module?.labels?.[lang][path] ?? settingLabels[lang][path] ?? null;
 }
 
 
