@@ -2,7 +2,7 @@ import { z } from "zod";
 import { checkShopUrl } from "./http/ssrf";
 import { modules } from ".";
 import type { ModuleDescriptor } from "./types";
-import { fieldsWhere, REDACTED } from "./settings";
+import { fieldsWhere, REDACTED, type ModuleSettings } from "./settings";
 
 export type Side = "shop" | "accounting";
 
@@ -94,7 +94,7 @@ export function missingSettings(m: ModuleRegistration, settings: Record<string, 
 }
 
 /** The complete settings with defaults applied, for a module in use (only valid after activation checks). */
-export function effectiveSettings<T = Record<string, unknown>>(m: ModuleRegistration, settings: Record<string, unknown>): T {
+export function effectiveSettings<T = ModuleSettings>(m: ModuleRegistration, settings: Record<string, unknown>): T {
   const r = m.settings.safeParse(settings);
   return (r.success ? r.data : settings) as T;
 }

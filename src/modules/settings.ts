@@ -14,6 +14,29 @@ export const orderStates = <const S extends readonly [string, ...string[]]>(stat
 
 export const REDACTED = "********";
 
+/**
+ * The settings that the core reads by name (issue #12), with one type and default wherever a module has
+ * them: a module's schema takes its field from here, so `documentType` means the same in every system.
+ */
+export const coreSettings = {
+  /** Documents are left as drafts or booked (approved). */
+  documentType: () => z.enum(["draft", "booked"]).default("draft"),
+  /** R7: a draft is updated when its order changes. */
+  allowDraftUpdates: () => z.boolean().default(true),
+  /** R20/R23: refunds and cancellations become credit notes. */
+  creditRefunds: () => z.boolean().default(true),
+  /** R24: the document in the shop's currency (default) or the one the customer paid in. */
+  documentCurrency: () => z.enum(["shop", "presentment"]).default("shop"),
+  /** The secret that signs a webhook shop's deliveries (typed, or made by the connect flow). */
+  webhookSecret: () => secret(),
+};
+
+/** The core settings as the core reads them (absent where a module does not have one). */
+export type CoreSettings = { [K in keyof typeof coreSettings]?: z.output<ReturnType<(typeof coreSettings)[K]>> };
+
+/** A module's complete settings: its own, and the core settings typed once. */
+export type ModuleSettings = Record<string, unknown> & CoreSettings;
+
 type Meta = { writeOnly?: boolean; shopUrl?: boolean };
 
 function metaOf(schema: z.ZodType): Meta {

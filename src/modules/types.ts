@@ -4,6 +4,7 @@ import type { BucketLimits } from "../domain/token-bucket";
 import type { CanonicalOrder, DocumentRef } from "../domain/order";
 import type { CanonicalRefund } from "../domain/refund";
 import type { FetchFn } from "../lib/outbound";
+import type { ModuleSettings } from "./settings";
 
 /** What a shop module offers the core: its orders mapped to the canonical order. */
 export interface ShopAdapter {
@@ -11,9 +12,9 @@ export interface ShopAdapter {
    * Maps the shop's order JSON with the module's settings (e.g. `documentCurrency`, R24); throws
    * TransferError("invalid_order") when it cannot be read.
    */
-  toOrder(raw: unknown, settings: Record<string, unknown>): CanonicalOrder;
+  toOrder(raw: unknown, settings: ModuleSettings): CanonicalOrder;
   /** The allowed order states from the module's settings (R5). */
-  allowedStates(settings: Record<string, unknown>): string[];
+  allowedStates(settings: ModuleSettings): string[];
   /**
    * The id and number of an order whose JSON the mapper cannot read, so it can still be shown and fixed
    * (null without an id).
@@ -26,9 +27,9 @@ export interface ShopAdapter {
    * shop whose order JSON only lists its refunds (WooCommerce) reads them through its client, and only
    * when one is new. Throws TransferError (invalid_order, shop_unavailable).
    */
-  refunds?(raw: unknown, settings: Record<string, unknown>, known: ReadonlySet<string>, client: () => Promise<ShopClient>): Promise<CanonicalRefund[]>;
+  refunds?(raw: unknown, settings: ModuleSettings, known: ReadonlySet<string>, client: () => Promise<ShopClient>): Promise<CanonicalRefund[]>;
   /** A refund delivered on its own (Shopify `refunds/create`), read with its order's JSON. */
-  refundOf?(rawRefund: unknown, rawOrder: unknown, settings: Record<string, unknown>): CanonicalRefund;
+  refundOf?(rawRefund: unknown, rawOrder: unknown, settings: ModuleSettings): CanonicalRefund;
   /** The shop order id a refund delivered on its own belongs to. */
   refundOrderId?(rawRefund: unknown): string | null;
   /** How many refunds the order's JSON shows, without asking the shop (the preflight's count, R22). */
@@ -38,7 +39,7 @@ export interface ShopAdapter {
 export interface ShopContext {
   integrationId: string;
   /** The module's complete settings (defaults applied, secrets decrypted). */
-  settings: Record<string, unknown>;
+  settings: ModuleSettings;
   env: Env;
   db: Db;
   fetch: FetchFn;
@@ -116,7 +117,7 @@ export interface AccountingContext {
   integrationId: string;
   tenantId: string;
   /** The module's complete settings (defaults applied, secrets decrypted). */
-  settings: Record<string, unknown>;
+  settings: ModuleSettings;
   env: Env;
   db: Db;
   fetch: FetchFn;
@@ -131,7 +132,7 @@ export interface AccountingAdapter {
    * with the settings (e.g. the organization's name); throws TransferError("accounting_auth_failed")
    * when they are refused, and then nothing is stored.
    */
-  verifySettings?(ctx: Pick<AccountingContext, "env" | "fetch">, settings: Record<string, unknown>): Promise<Record<string, unknown>>;
+  verifySettings?(ctx: Pick<AccountingContext, "env" | "fetch">, settings: ModuleSettings): Promise<Record<string, unknown>>;
   /**
    * What the merchant's own agreement offers for the settings that name its records (layouts, payment
    * terms, VAT zones, products …), by setting path ("vatZones.eu"), for dropdowns on the settings page.
@@ -221,7 +222,7 @@ export interface WebhookVerifier {
   /** A request answered 200 before any check (WooCommerce's unsigned creation ping). */
   isPing?(req: WebhookRequest, text: string): boolean;
   /** Extra authentication after the signature (Shopify's shop domain). */
-  checkOrigin?(req: WebhookRequest, settings: Record<string, unknown>): boolean;
+  checkOrigin?(req: WebhookRequest, settings: ModuleSettings): boolean;
   /** The topic, or null when it is not an order or refund topic we take (answered 200, ignored). */
   topic(req: WebhookRequest): WebhookTopic | null;
   /** The stable key that makes a redelivery a duplicate. */

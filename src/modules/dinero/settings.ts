@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { secret } from "../settings";
+import { coreSettings, secret } from "../settings";
 
 /** A Dinero account number (kontonummer), e.g. 1000 "Salg af varer/ydelser m/moms". */
 const account = () => z.int().positive().max(99_999_999);
@@ -14,13 +14,13 @@ export const dineroSettings = z
     refreshToken: secret().optional(),
     /** The sales account per VAT treatment: Dinero's VAT follows the account (1000 with VAT, 1050 without). */
     accounts: z.strictObject({ domestic: account(), eu: account(), abroad: account() }),
-    documentType: z.enum(["draft", "booked"]).default("draft"),
-    allowDraftUpdates: z.boolean().default(true),
+    documentType: coreSettings.documentType(),
+    allowDraftUpdates: coreSettings.allowDraftUpdates(),
     /** Netto N days; 0 = netto kontant (NettoCash). */
     paymentConditionDays: z.int().min(0).max(365).default(0),
     /** Minor units: a totals difference up to this goes on a rounding line (on the VAT-free `accounts.abroad`). */
     roundingThreshold: z.int().min(0).max(100_000).optional(),
-    creditRefunds: z.boolean().default(true),
+    creditRefunds: coreSettings.creditRefunds(),
     /** The organization's name, stored when the credentials are checked. */
     organizationName: z.string().max(255).optional(),
   })

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { secret } from "../settings";
+import { coreSettings, secret } from "../settings";
 
 const number = () => z.int().positive().max(2_000_000_000);
 const productNumber = () => z.string().min(1).max(25);
@@ -12,10 +12,10 @@ export const economicSettings = z
     customerGroupNumber: number(),
     vatZones: z.strictObject({ domestic: number(), eu: number(), abroad: number() }),
     shippingProductNumber: productNumber(),
-    documentType: z.enum(["draft", "booked"]).default("draft"),
+    documentType: coreSettings.documentType(),
     autoCreateProducts: z.boolean().default(false),
     productGroupNumber: number().optional(),
-    allowDraftUpdates: z.boolean().default(true),
+    allowDraftUpdates: coreSettings.allowDraftUpdates(),
     roundingProductNumber: productNumber().optional(),
     roundingThreshold: z.int().min(0).max(100_000).optional(),
     /** per_customer: one e-conomic customer per buyer (by email); collective: private buyers share one debtor. */
@@ -23,7 +23,7 @@ export const economicSettings = z
     /** The fixed debtor of private buyers in collective mode (their name and address go on the invoice as recipient). */
     collectiveCustomerNumber: number().optional(),
     /** R23: refunds and cancellations become credit notes. */
-    creditRefunds: z.boolean().default(true),
+    creditRefunds: coreSettings.creditRefunds(),
   })
   .superRefine((s, ctx) => {
     if (s.autoCreateProducts && s.productGroupNumber === undefined)

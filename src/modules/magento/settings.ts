@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { orderStates, secret, shopUrl } from "../settings";
+import { coreSettings, orderStates, secret, shopUrl } from "../settings";
 
 export const magentoSettings = z.strictObject({
   baseUrl: shopUrl(),
   accessToken: secret(),
   allowedStatuses: orderStates(["pending", "pending_payment", "payment_review", "processing", "complete", "closed", "canceled", "holded", "fraud"], ["processing", "complete"]),
   /** R24: the document in the base currency (base_* amounts, default) or the order currency (order_* amounts). */
-  documentCurrency: z.enum(["shop", "presentment"]).default("shop"),
+  documentCurrency: coreSettings.documentCurrency(),
 });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { orderStates } from "../settings";
+import { coreSettings, orderStates } from "../settings";
 
 /** The sandbox shop: orders live in D1 (sandbox_orders) in WooCommerce REST v3 shape, polled like Magento. */
 export const sandboxShopSettings = z.strictObject({
@@ -8,8 +8,8 @@ export const sandboxShopSettings = z.strictObject({
 
 /** The sandbox accounting system: documents live in D1 (sandbox_documents). */
 export const sandboxAccountingSettings = z.strictObject({
-  documentType: z.enum(["draft", "booked"]).default("draft"),
-  allowDraftUpdates: z.boolean().default(true),
+  documentType: coreSettings.documentType(),
+  allowDraftUpdates: coreSettings.allowDraftUpdates(),
   /** R23: refunds and cancellations become credit notes. */
-  creditRefunds: z.boolean().default(true),
+  creditRefunds: coreSettings.creditRefunds(),
 });
