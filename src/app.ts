@@ -4,6 +4,7 @@ import { d1Metrics } from "./db/metrics";
 import { errorBody } from "./lib/errors";
 import { onError } from "./http/errors";
 import type { AppEnv } from "./http/types";
+import { connectRoutes } from "./connect/routes";
 import { createPages } from "./pages";
 import { createStaffApi } from "./staff";
 import { webhookRoutes } from "./webhooks";
@@ -35,6 +36,6 @@ export function createApp() {
   app.get("/bench/metrics", (c) => (c.env.BENCH_METRICS === "true" ? c.json(d1Metrics) : c.json(errorBody("not_found", "No such endpoint"), 404)));
   app.route("/api/staff", createStaffApi());
   app.route("/webhooks", webhookRoutes());
-  app.route("/", createPages());
+  app.route("/", createPages([connectRoutes]));
   return app;
 }

@@ -9,7 +9,7 @@ import { handleImportPage, importAllowsTransfer, maybeComplete, stopReading } fr
 import { loadIntegration } from "./integrations/store";
 import { pollIntegration } from "./transfers/poll";
 import { reconcileIntegration } from "./transfers/reconcile";
-import { checkWooWebhooksDaily } from "./connect/woocommerce";
+import { checkConnectedWebhooks } from "./connect/webhook-check";
 import { claimDelivery } from "./transfers/deliveries";
 import { deadCreditNote, handleCreditNoteMessage, intakeRefundDelivery } from "./transfers/credit-notes";
 import { getLedgerRow, markFailed } from "./transfers/ledger-store";
@@ -82,8 +82,8 @@ export async function handleMessage(ctx: TransferContext, body: TransferMessage,
     case "poll":
       return pollIntegration(ctx, integration);
     case "reconcile":
-      // The first page of a sweep also looks after the webhooks of a connected WooCommerce shop, once a day.
-      if (!body.cursor && !body.bulk) await checkWooWebhooksDaily(ctx, integration, ctx.now());
+      // The first page of a sweep also runs the webhook check of a shop connected by its module's flow.
+      if (!body.cursor && !body.bulk) await checkConnectedWebhooks(ctx, integration, ctx.now());
       return reconcileIntegration(ctx, integration, body);
   }
 }

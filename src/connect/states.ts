@@ -11,15 +11,13 @@ import { SESSION_COOKIE, type PageContext } from "../pages/auth";
 
 export const STATE_MINUTES = 10;
 
-export type Provider = "shopify" | "woocommerce" | "economic" | "dinero";
-
 /** The hash of this request's session cookie (null without one). */
 export async function sessionHash(c: PageContext): Promise<string | null> {
   const token = getCookie(c, SESSION_COOKIE);
   return token ? sha256Hex(token) : null;
 }
 
-export async function issueState(db: Db, c: PageContext, provider: Provider, integrationId: string, now = new Date()): Promise<string> {
+export async function issueState(db: Db, c: PageContext, provider: string, integrationId: string, now = new Date()): Promise<string> {
   const state = randomToken(24);
   const user = c.get("user");
   await db.insert(connectStates).values({
@@ -35,11 +33,11 @@ export async function issueState(db: Db, c: PageContext, provider: Provider, int
 }
 
 /**
- * Takes a state once: the row, if the state was issued for this provider, is unused and unexpired, and
- * (when `session` is given) belongs to that session; null otherwise. Marked used in the same statement,
- * so a second callback with the same state finds nothing.
+ * Takes a state once: the row, if the state was issued for this provider (the module id), is unused and
+ * unexpired, and (when `session` is given) belongs to that session; null otherwise. Marked used in the same
+ * statement, so a second callback with the same state finds nothing.
  */
-export async function takeState(db: Db, provider: Provider, state: unknown, session: string | null | undefined, now = new Date()) {
+export async function takeState(db: Db, provider: string, state: unknown, session: string | null | undefined, now = new Date()) {
   if (typeof state !== "string" || state.length < 16 || state.length > 200) return null;
   const at = now.toISOString();
   const row = await db

@@ -245,8 +245,11 @@ interface ModuleBase {
   labels?: { da: Record<string, string>; en: Record<string, string> };
   /** A line of help under a setting, where its label alone does not say what happens. */
   settingHelp?: { da: Record<string, string>; en: Record<string, string> };
-  /** A connect flow (R26): where the button leads, what it says, and the settings it fills in itself. */
-  connect?: { startPath: string; help: Words; filledByConnection?: string[] };
+  /**
+   * A connect flow (R26): where the button leads, what it says, the settings it fills in itself, and the
+   * flow the core's routes (src/connect/) run.
+   */
+  connect?: { startPath: string; help: Words; filledByConnection?: string[]; flow: ConnectFlow };
 }
 
 export interface ShopModule extends ModuleBase {
@@ -271,3 +274,126 @@ export interface AccountingModule extends ModuleBase {
 }
 
 export type ModuleDescriptor = ShopModule | AccountingModule;
+
+// ---- connect flows (R26): what differs per system; the routes, the state and the storing are the core's ----
+
+/** A setting that must be filled before the flow starts (400, naming `<side>.settings.<setting>`). */
+export interface ConnectRequirement {
+  setting: string;
+  /** Whether the stored value (a string, "" when absent) will do; default: not empty. */
+  ok?(value: string): boolean;
+  missing: Words;
+}
+
+/** What the authorize URL is made from. */
+export interface ConnectStart {
+  env: Env;
+  /** The side's stored plain settings. */
+  settings: Record<string, unknown>;
+  /** Our one-time state. */
+  state: string;
+  /** `${PUBLIC_URL}/connect/<id>/callback`. */
+  callbackUrl: string;
+  /** The integration's page, where the merchant comes back. */
+  returnUrl: string;
+  lang: "da" | "en";
+}
+
+/** What a callback brought. */
+export interface ConnectInput {
+  /** Its query (the first value of each name), JSON body or form fields, as `callback.reads` says. */
+  fields: Record<string, unknown>;
+  /** The query as sent (a signature is checked over it). */
+  query: URLSearchParams;
+}
+
+/** What `complete` works with: the callback's input, after its state was taken for this integration. */
+export interface ConnectCompletion extends ConnectInput {
+  env: Env;
+  fetch: FetchFn;
+  /** The side's stored plain settings. */
+  settings: Record<string, unknown>;
+  callbackUrl: string;
+  /** Where the system sends this integration's webhooks: `${PUBLIC_URL}/webhooks/<id>/<integrationId>`. */
+  webhookUrl: string;
+}
+
+/** A callback or install not taken: nothing is stored, and the merchant (or the system) is told why. */
+export interface ConnectRefusal {
+  ok: false;
+  status: 400 | 401 | 502;
+  /** A string is the same in both languages (the English of a JSON answer). */
+  text: Words | string;
+  /** The JSON answer's error code; default invalid_request. */
+  code?: string;
+}
+
+/** A connection made: stored at once, with the audit row `connection.<id>`. */
+export interface ConnectDone {
+  ok: true;
+  /** Stored as the side's settings, merged and encrypted as typed ones would be. */
+  credentials: Record<string, unknown>;
+  /** The connection's account: the shop, organization or agreement as the merchant knows it. */
+  account: string;
+  /** The audit row's details. */
+  details: Record<string, unknown>;
+}
+
+/** A webhook a check created again or re-enabled. */
+export interface WebhookRepair {
+  topic: string;
+  action: string;
+}
+
+/** What a webhook check works with: the shop side's complete settings (secrets decrypted). */
+export interface WebhookCheckContext {
+  env: Env;
+  fetch: FetchFn;
+  settings: Record<string, unknown>;
+  /** `${PUBLIC_URL}/webhooks/<id>/<integrationId>`. */
+  webhookUrl: string;
+}
+
+/**
+ * One system's connect flow. The core mounts `GET /connect/<id>/start` (a signed-in owner; the env, then
+ * `requires`, then a state and a 302 to `authorizeUrl`), `/connect/<id>/callback` (read the input,
+ * `verify`, take the state, load the integration, `complete`, store) and, with `install`, `GET /connect/<id>`.
+ */
+export interface ConnectFlow {
+  /** The Worker variables the flow needs: one missing is 503 not_configured at start, install and a verified callback. */
+  env: string[];
+  /** The not_configured text, when not the common one naming `env`. */
+  notConfigured?: Words;
+  requires?: ConnectRequirement[];
+  authorizeUrl(start: ConnectStart): string;
+  callback: {
+    method: "GET" | "POST";
+    /** Where state and inputs are read from. */
+    reads: "query" | "json" | "form";
+    /** The field that carries our state. */
+    state: string;
+    /**
+     * The state is bound to the browser session that started the flow (the merchant's browser comes
+     * back), or not (the system calls us: server to server, or a cross-site form_post).
+     */
+    session: boolean;
+    /** A page (or a 303 to the integration) for the merchant, or JSON for a system. */
+    answers: "page" | "json";
+    /** The page's text for a state not taken, when not the common one. */
+    expired?: Words;
+  };
+  /** Checks before the state is taken (a signed query, the input's shape); null when they hold. */
+  verify?(env: Env, input: ConnectInput): Promise<ConnectRefusal | null>;
+  /** Checks the input and talks to the system (code exchange, webhooks, the account's name). */
+  complete(c: ConnectCompletion): Promise<ConnectDone | ConnectRefusal>;
+  /** `GET /connect/<id>`: an install started in the other system; where the merchant goes on. */
+  install?(env: Env, query: URLSearchParams): Promise<{ ok: true; redirect: string } | ConnectRefusal>;
+  /**
+   * For a shop connected by the flow (its webhooks are ours): a check every `everyHours` that makes them
+   * exist and be active. Returns what it repaired, or the TransferError that kept it from checking.
+   */
+  webhookCheck?: {
+    everyHours: number;
+    run(c: WebhookCheckContext): Promise<{ repaired: WebhookRepair[] } | { failed: import("../domain/errors").TransferError }>;
+  };
+}

@@ -3,7 +3,6 @@ import { Hono } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { secureHeaders } from "hono/secure-headers";
 import { ApiError } from "../lib/errors";
-import { connectRoutes } from "../connect/routes";
 import { CSS, SLIDER_JS } from "./assets";
 import { currentSession, type PageContext, type PagesEnv } from "./auth";
 import { requireUser } from "./guard";
@@ -49,7 +48,10 @@ async function notFoundPage(c: PageContext) {
   return render(c, t.t("notFound"), <><h1>{t.t("notFound")}</h1><p>{t.t("notFoundText")}</p><p><a class="button" href={signedIn ? "/home" : "/"}>{signedIn ? t.t("notFoundHome") : t.t("signIn")}</a></p></>, { status: 404 });
 }
 
-export function createPages() {
+/** Routes mounted beside the sign-in pages, before the session guard of the pages below (the connect flows). */
+export type PageRoutes = (app: Hono<PagesEnv>) => void;
+
+export function createPages(mounts: PageRoutes[] = []) {
   const app = new Hono<PagesEnv>();
   const headers = secureHeaders({
     contentSecurityPolicy: {
@@ -109,7 +111,7 @@ export function createPages() {
   app.get("/assets/slider.js", (c) => c.body(SLIDER_JS, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=3600" }));
 
   signInRoutes(app);
-  connectRoutes(app);
+  for (const mount of mounts) mount(app);
   // Everything below needs a session (and a CSRF token on every POST).
   for (const p of ["/home", "/integrations", "/integrations/*", "/log", "/subscription", "/subscription/*", "/imports", "/imports/*", "/users", "/users/*", "/account"])
     app.use(p, requireUser);

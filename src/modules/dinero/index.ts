@@ -1,4 +1,5 @@
 import { texts } from "./texts";
+import { dineroConnect } from "./connect";
 import { DINERO_LIMITS, dineroAdapter } from "./adapter";
 import { dineroSettings } from "./settings";
 import type { AccountingModule } from "../types";
@@ -12,5 +13,5 @@ export const dinero: AccountingModule = {
   settingHelp: texts.settingHelp,
   behaviour: dineroAdapter,
   limits: DINERO_LIMITS,
-  connect: { startPath: "/connect/dinero/start", help: texts.connectHelp, filledByConnection: ["organizationName"] },
+  connect: { startPath: "/connect/dinero/start", help: texts.connectHelp, filledByConnection: ["organizationName"], flow: dineroConnect },
 };

@@ -1,4 +1,5 @@
 import { texts } from "./texts";
+import { economicConnect } from "./connect";
 import { ECONOMIC_LIMITS, economicAdapter } from "./adapter";
 import { economicSettings } from "./settings";
 import type { AccountingModule } from "../types";
@@ -12,5 +13,5 @@ export const economic: AccountingModule = {
   settingHelp: texts.settingHelp,
   behaviour: economicAdapter,
   limits: ECONOMIC_LIMITS,
-  connect: { startPath: "/connect/economic/start", help: texts.connectHelp },
+  connect: { startPath: "/connect/economic/start", help: texts.connectHelp, flow: economicConnect },
 };

@@ -1,5 +1,6 @@
 import { refundsListed } from "../order-json";
 import { texts } from "./texts";
+import { shopifyConnect } from "./connect";
 import { shopifyClient } from "./client";
 import { shopifyAdapter } from "./mapper";
 import { shopifyRefundReading } from "./refunds";
@@ -18,5 +19,5 @@ export const shopify: ShopModule = {
   webhook: shopifyWebhook,
   stateNames: texts.stateNames,
   webhookHelp: texts.webhookHelp,
-  connect: { startPath: "/connect/shopify/start", help: texts.connectHelp, filledByConnection: ["accessTokenExpiresAt"] },
+  connect: { startPath: "/connect/shopify/start", help: texts.connectHelp, filledByConnection: ["accessTokenExpiresAt"], flow: shopifyConnect },
 };

@@ -1,5 +1,6 @@
 import { refundsListed } from "../order-json";
 import { texts } from "./texts";
+import { woocommerceConnect } from "./connect";
 import { woocommerceClient } from "./client";
 import { woocommerceAdapter } from "./mapper";
 import { woocommerceRefundReading } from "./refunds";
@@ -18,5 +19,5 @@ export const woocommerce: ShopModule = {
   webhook: woocommerceWebhook,
   stateNames: texts.stateNames,
   webhookHelp: texts.webhookHelp,
-  connect: { startPath: "/connect/woocommerce/start", help: texts.connectHelp },
+  connect: { startPath: "/connect/woocommerce/start", help: texts.connectHelp, flow: woocommerceConnect },
 };

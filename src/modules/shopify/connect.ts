@@ -5,11 +5,13 @@
  * (shopify.dev: authorization-code grant, "Verify a request" HMAC of the sorted query, expiring offline
  * access tokens, WebhookSubscriptionInput `uri` from 2025-10.)
  */
-import { safeEqual } from "../lib/crypto";
-import { shopFetchJson } from "../modules/http/shop-fetch";
-import { TransferError } from "../domain/errors";
-import type { FetchFn } from "../lib/outbound";
-import { SHOPIFY_API_VERSION } from "../modules/shopify/client";
+import { safeEqual } from "../../lib/crypto";
+import { shopFetchJson } from "../http/shop-fetch";
+import { TransferError } from "../../domain/errors";
+import type { FetchFn } from "../../lib/outbound";
+import { refusal } from "../connect";
+import type { ConnectFlow, ConnectRefusal, Words } from "../types";
+import { SHOPIFY_API_VERSION } from "./client";
 
 export const SHOP_DOMAIN = /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/;
 
@@ -115,3 +117,73 @@ export async function registerWebhooks(fetch: FetchFn, env: Env, shop: string, a
   }
   return [...have];
 }
+
+/** A signed query from Shopify naming a myshopify.com shop; the refusal (401, 400) otherwise. */
+async function signedShop(env: Env, query: URLSearchParams, unsigned: Words, notShop: Words): Promise<ConnectRefusal | null> {
+  if (!(await verifyShopifyQuery(query, shopifyApp(env)!.secret))) return refusal(401, unsigned);
+  if (!SHOP_DOMAIN.test(query.get("shop") ?? "")) return refusal(400, notShop);
+  return null;
+}
+
+/** The app install: the merchant approves in the shop's admin and comes back in the same browser. */
+export const shopifyConnect: ConnectFlow = {
+  env: ["SHOPIFY_API_KEY", "SHOPIFY_API_SECRET"],
+  requires: [
+    {
+      setting: "shopDomain",
+      ok: (v) => SHOP_DOMAIN.test(v),
+      missing: { da: "Angiv først butikkens myshopify-domæne (fx din-butik.myshopify.com).", en: "First enter the shop's myshopify domain (e.g. your-shop.myshopify.com)." },
+    },
+  ],
+  authorizeUrl({ env, settings, state, callbackUrl }) {
+    const app = shopifyApp(env)!;
+    const q = new URLSearchParams({ client_id: app.key, scope: app.scopes, redirect_uri: callbackUrl, state });
+    return `${adminOrigin(env, String(settings.shopDomain ?? ""))}/admin/oauth/authorize?${q}`;
+  },
+  callback: { method: "GET", reads: "query", state: "state", session: true, answers: "page" },
+  // The signature first, over the raw query: nothing is looked up or used before it holds.
+  verify: (env, { query }) =>
+    signedShop(
+      env,
+      query,
+      { da: "Svaret fra Shopify kunne ikke bekræftes. Tryk på Forbind igen.", en: "Shopify's answer could not be verified. Press Connect again." },
+      { da: "Butikkens adresse er ikke en myshopify.com-adresse.", en: "The shop is not a myshopify.com address." },
+    ),
+  async complete({ env, fetch, settings, query, webhookUrl }) {
+    const shop = query.get("shop") ?? "";
+    if (String(settings.shopDomain ?? "").toLowerCase() !== shop.toLowerCase())
+      return refusal(400, { da: `Du godkendte butikken ${shop}, men integrationen er sat op til ${String(settings.shopDomain)}.`, en: `You approved the shop ${shop}, but the integration is set up for ${String(settings.shopDomain)}.` });
+    const code = query.get("code") ?? "";
+    if (!/^[A-Za-z0-9_-]{4,200}$/.test(code)) return refusal(400, { da: "Shopify sendte ingen gyldig kode.", en: "Shopify sent no valid code." });
+    let account: string;
+    let token;
+    try {
+      token = await exchangeCode(fetch, env, shop, code);
+      account = await shopName(fetch, env, shop, token.accessToken);
+      await registerWebhooks(fetch, env, shop, token.accessToken, webhookUrl);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      return refusal(400, { da: `Shopify afviste forbindelsen (${message}). Prøv igen.`, en: `Shopify refused the connection (${message}). Please try again.` });
+    }
+    return {
+      ok: true,
+      credentials: {
+        accessToken: token.accessToken,
+        ...(token.refreshToken ? { refreshToken: token.refreshToken } : {}),
+        ...(token.expiresAt ? { accessTokenExpiresAt: token.expiresAt } : {}),
+      },
+      account,
+      details: { shop, account },
+    };
+  },
+  // An install started in Shopify's admin: verified, then the merchant signs in and picks the integration.
+  async install(env, query) {
+    const refused = await signedShop(
+      env,
+      query,
+      { da: "Forespørgslen fra Shopify kunne ikke bekræftes.", en: "The request from Shopify could not be verified." },
+      { da: "Butikkens adresse er ikke en myshopify.com-adresse. Start installationen igen fra Shopify.", en: "The shop is not a myshopify.com address. Start the install again from Shopify." },
+    );
+    return refused ?? { ok: true, redirect: `/integrations?connectShop=${encodeURIComponent(query.get("shop")!)}` };
+  },
+};

@@ -5,14 +5,12 @@
  * state. The two order webhooks are then created through the REST API with a fresh secret, and a daily
  * check re-enables or re-creates one that WooCommerce paused or disabled (after 5 failed deliveries).
  */
-import { audit } from "../db/audit";
-import { TransferError } from "../domain/errors";
-import { randomToken } from "../lib/crypto";
-import type { FetchFn } from "../lib/outbound";
-import { shopFetchJson } from "../modules/http/shop-fetch";
-import { setConnection, sideSettings, type Integration } from "../integrations/store";
-import { setHealth, unhealthy } from "../transfers/poll";
-import type { TransferContext } from "../transfers/transfer";
+import { TransferError } from "../../domain/errors";
+import { randomToken } from "../../lib/crypto";
+import type { FetchFn } from "../../lib/outbound";
+import { refusal } from "../connect";
+import { shopFetchJson } from "../http/shop-fetch";
+import type { ConnectFlow } from "../types";
 
 export const WOO_TOPICS = ["order.created", "order.updated"] as const;
 
@@ -74,28 +72,52 @@ export async function ensureWooWebhooks(fetch: FetchFn, env: Env, siteUrl: strin
 /** A fresh webhook secret for a consented shop. */
 export const newWebhookSecret = () => randomToken(32);
 
-/** How often the webhooks of a connected WooCommerce shop are checked. */
-const WEBHOOK_CHECK_HOURS = 24;
+const siteOf = (siteUrl: unknown) => String(siteUrl ?? "").replace(/\/+$/, "");
 
-/**
- * WooCommerce pauses or disables a webhook after 5 failed deliveries, and orders then silently stop
- * (frappe/ecommerce_integrations #258). For a shop connected by consent (we created its webhooks), the
- * daily check lists them and re-enables or re-creates what is missing, and writes it in the log.
- */
-export async function checkWooWebhooksDaily(ctx: TransferContext, integration: Integration, now: Date) {
-  const conn = integration.shopConnection;
-  if (integration.status !== "active" || integration.shopModule !== "woocommerce" || conn?.via !== "oauth" || conn.status !== "connected") return;
-  if (now.getTime() - new Date(conn.checkedAt).getTime() < WEBHOOK_CHECK_HOURS * 3600_000) return;
-  const s = await sideSettings(ctx.env, integration, "shop");
-  const base = (ctx.env.PUBLIC_URL ?? "").replace(/\/+$/, "");
-  try {
-    const done = await ensureWooWebhooks(ctx.fetch, ctx.env, String(s.siteUrl), { consumerKey: String(s.consumerKey), consumerSecret: String(s.consumerSecret) }, `${base}/webhooks/woocommerce/${integration.id}`, String(s.webhookSecret));
-    const repaired = done.filter((d) => d.action !== "ok");
-    if (repaired.length)
-      await audit(ctx.db, { actor: "system", action: "webhooks.repaired", target: { type: "integration", id: integration.id, tenantId: integration.tenantId }, details: { repaired } });
-    await setConnection(ctx.env, integration.id, "shop", { ...conn, checkedAt: now.toISOString() });
-  } catch (e) {
-    if (!(e instanceof TransferError)) throw e;
-    await setHealth(ctx.db, integration.id, unhealthy(e, now));
-  }
-}
+/** Keys by consent: the merchant approves at the shop, and WooCommerce posts the keys to us. */
+export const woocommerceConnect: ConnectFlow = {
+  env: [],
+  requires: [
+    {
+      setting: "siteUrl",
+      ok: (v) => siteOf(v) !== "",
+      missing: { da: "Angiv først butikkens adresse (fx https://din-butik.dk).", en: "First enter the shop's address (e.g. https://your-shop.com)." },
+    },
+  ],
+  authorizeUrl({ settings, state, callbackUrl, returnUrl }) {
+    const q = new URLSearchParams({ app_name: "orderbridge", scope: "read_write", user_id: state, return_url: returnUrl, callback_url: callbackUrl });
+    return `${siteOf(settings.siteUrl)}/wc-auth/v1/authorize?${q}`;
+  },
+  // Server to server: WooCommerce posts the keys; the state alone identifies the flow (no browser session).
+  callback: { method: "POST", reads: "json", state: "user_id", session: false, answers: "json" },
+  verify: async (_env, { fields }) => (consentKeys(fields) ? null : refusal(400, "Expected WooCommerce's read_write keys: consumer_key, consumer_secret, user_id, key_permissions")),
+  async complete({ env, fetch, settings, fields, webhookUrl }) {
+    const keys = consentKeys(fields)!;
+    const siteUrl = String(settings.siteUrl ?? "");
+    const webhookSecret = newWebhookSecret();
+    try {
+      await ensureWooWebhooks(fetch, env, siteUrl, keys, webhookUrl, webhookSecret);
+    } catch (e) {
+      // Nothing is stored: the merchant presses Connect again.
+      return refusal(502, `The keys were received but the webhooks could not be created: ${e instanceof Error ? e.message : String(e)}`, "shop_unavailable");
+    }
+    return { ok: true, credentials: { consumerKey: keys.consumerKey, consumerSecret: keys.consumerSecret, webhookSecret }, account: siteUrl, details: { siteUrl } };
+  },
+  /**
+   * WooCommerce pauses or disables a webhook after 5 failed deliveries, and orders then silently stop
+   * (frappe/ecommerce_integrations #258). For a shop connected by consent (we created its webhooks), the
+   * daily check lists them and re-enables or re-creates what is missing.
+   */
+  webhookCheck: {
+    everyHours: 24,
+    async run({ env, fetch, settings: s, webhookUrl }) {
+      try {
+        const done = await ensureWooWebhooks(fetch, env, String(s.siteUrl), { consumerKey: String(s.consumerKey), consumerSecret: String(s.consumerSecret) }, webhookUrl, String(s.webhookSecret));
+        return { repaired: done.filter((d) => d.action !== "ok") };
+      } catch (e) {
+        if (!(e instanceof TransferError)) throw e;
+        return { failed: e };
+      }
+    },
+  },
+};
