@@ -20,15 +20,22 @@ export interface AccountingYear {
 
 /** What the accounting system knows, as far as the checks need it. */
 export interface MasterData {
-  vatZoneNumbers: ReadonlySet<number>;
-  accountingYears: readonly AccountingYear[];
+  /** Absent when the system does not tell (it refuses a closed period itself when the document is made). */
+  accountingYears?: readonly AccountingYear[];
   productNumbers: ReadonlySet<string>;
 }
 
+/**
+ * A module's own target for a VAT treatment (e-conomic: the VAT zone set for it; Dinero: the sales
+ * account; the sandbox: its zone), or the vat_setup_missing error when the merchant's system has none.
+ */
+export type VatTarget<T> = (treatment: VatTreatment) => T | TransferError;
+
 export interface CheckOptions {
-  vatZones: { domestic: number; eu: number; abroad: number };
   shippingProductNumber: string;
   autoCreateProducts?: boolean;
+  /** Default: every treatment has a target (the module checks its VAT setup itself). */
+  vatTarget?: VatTarget<unknown>;
 }
 
 /** The accounting date of an order: its creation date in Europe/Copenhagen. */
@@ -45,19 +52,15 @@ export function productNumbersOf(order: CanonicalOrder, shippingProductNumber: s
   return [...numbers];
 }
 
-/** The VAT zone number of the order, or the error that prevents choosing one. */
-export function vatZoneOf(order: CanonicalOrder, master: Pick<MasterData, "vatZoneNumbers">, zones: CheckOptions["vatZones"]) {
+/**
+ * The order's VAT treatment (vat.ts: domestic, eu, abroad; an order none fits is the decision's error)
+ * and the module's target for it, or the error that prevents choosing one.
+ */
+export function vatTargetOf<T>(order: CanonicalOrder, target: VatTarget<T>): { treatment: VatTreatment; target: T; error?: undefined } | { error: TransferError } {
   const decision = vatTreatment(order);
   if (decision.error) return { error: decision.error };
-  const zone = zones[decision.treatment];
-  if (!master.vatZoneNumbers.has(zone))
-    return {
-      error: new TransferError(
-        "vat_setup_missing",
-        `The VAT zone ${zone} set for ${decision.treatment} orders does not exist in the accounting system.`,
-      ),
-    };
-  return { treatment: decision.treatment, vatZoneNumber: zone };
+  const t = target(decision.treatment);
+  return t instanceof TransferError ? { error: t } : { treatment: decision.treatment, target: t };
 }
 
 /**
@@ -72,8 +75,8 @@ export function checkOrder(order: CanonicalOrder, master: MasterData, opts: Chec
   const customer = customerInfoError(order);
   if (customer) return customer;
 
-  const zone = vatZoneOf(order, master, opts.vatZones);
-  if (zone.error) return zone.error;
+  const vat = vatTargetOf(order, opts.vatTarget ?? ((t) => t));
+  if (vat.error) return vat.error;
 
   if (!opts.autoCreateProducts) {
     const absent = productNumbersOf(order, opts.shippingProductNumber).filter((n) => !master.productNumbers.has(n));
@@ -87,7 +90,7 @@ export function checkOrder(order: CanonicalOrder, master: MasterData, opts: Chec
     }
   }
 
-  return fiscalYearError(orderDate(order), master.accountingYears);
+  return master.accountingYears ? fiscalYearError(orderDate(order), master.accountingYears) : null;
 }
 
 /** customer_info_missing when the order's customer has no name (or company), email or country. */

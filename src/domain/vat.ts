@@ -1,6 +1,9 @@
 /**
- * The VAT treatment of an order (api.md "How an order becomes an e-conomic invoice"): which of the
- * merchant's VAT zones the document goes into. Pure.
+ * The VAT treatment of an order (api.md "How an order becomes an e-conomic invoice"), in neutral words:
+ * domestic (Danish VAT), eu or abroad (no VAT), or unsupported, which is the decision's error
+ * (vat_setup_missing, saying why). Each accounting module maps a treatment to its own target: the
+ * e-conomic VAT zone, the Dinero sales account, the Billy product's sales tax ruleset (checks.ts
+ * `vatTargetOf`). Pure.
  */
 import { TransferError } from "./errors";
 import type { CanonicalOrder } from "./order";
@@ -54,5 +57,5 @@ function fail(message: string): VatDecision {
   return { error: new TransferError("vat_setup_missing", message) };
 }
 
-/** The VAT rate a document in this zone is charged at (e-conomic applies it from the zone). */
+/** The VAT rate a document of this treatment is charged at (e-conomic applies it from the zone, Dinero from the account). */
 export const zoneVatRate = (t: VatTreatment) => (t === "domestic" ? DANISH_VAT_BP : 0);

@@ -151,11 +151,7 @@ export class BillySession implements AccountingSession {
   async check(order: CanonicalOrder) {
     // Billy has no VAT zones and no accounting years to read here: the VAT treatment must be one the
     // products' rulesets handle (Danish VAT, or none for EU/abroad), the products must exist.
-    const problem = checkOrder(
-      order,
-      { vatZoneNumbers: new Set([1, 2, 3]), accountingYears: [{ year: "any", fromDate: "0000-01-01", toDate: "9999-12-31", closed: false }], productNumbers: new Set(this.products.keys()) },
-      { vatZones: { domestic: 1, eu: 2, abroad: 3 }, shippingProductNumber: this.settings.shippingProductNo, autoCreateProducts: this.settings.autoCreateProducts },
-    );
+    const problem = checkOrder(order, { productNumbers: new Set(this.products.keys()) }, { shippingProductNumber: this.settings.shippingProductNo, autoCreateProducts: this.settings.autoCreateProducts });
     if (problem?.category === "product_missing") return productMissing(problem.message.replace("the accounting system", "Billy (no product with that product no.)"), problem.details);
     if (problem) return inBillyWords(problem);
     const decision = vatTreatment(order);

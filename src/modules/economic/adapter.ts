@@ -18,8 +18,8 @@
  */
 import { bindingStore, cacheEntry, type Bindings, type CacheEntry } from "../../integrations/bindings";
 import { sha256Hex } from "../../lib/crypto";
-import { checkOrder, fiscalYearError, productNumbersOf, vatZoneOf, type AccountingYear, type MasterData } from "../../domain/checks";
-import { vatTreatment } from "../../domain/vat";
+import { checkOrder, fiscalYearError, productNumbersOf, vatTargetOf, type AccountingYear, type CheckOptions, type MasterData } from "../../domain/checks";
+import { vatTreatment, type VatTreatment } from "../../domain/vat";
 import { copenhagenDate } from "../../domain/calendar";
 import { buildCreditNote } from "./credit-note";
 import { DocumentGone, TransferError, withDocument, type ErrorCategory } from "../../domain/errors";
@@ -233,7 +233,17 @@ export class EconomicSession implements AccountingSession {
   }
 
   private master(): MasterData {
-    return { vatZoneNumbers: this.vatZoneNumbers, accountingYears: this.accountingYears, productNumbers: this.products };
+    return { accountingYears: this.accountingYears, productNumbers: this.products };
+  }
+
+  /** The VAT zone set for the order's treatment, when the agreement has it (e-conomic's target of a VAT treatment). */
+  private readonly vatZone = (treatment: VatTreatment): number | TransferError => {
+    const zone = this.settings.vatZones[treatment];
+    return this.vatZoneNumbers.has(zone) ? zone : new TransferError("vat_setup_missing", `The VAT zone ${zone} set for ${treatment} orders does not exist in the accounting system.`);
+  };
+
+  private checkOptions(): CheckOptions {
+    return { shippingProductNumber: this.settings.shippingProductNumber, autoCreateProducts: this.settings.autoCreateProducts, vatTarget: this.vatZone };
   }
 
   /** Makes `products` know every product number in the list (one filtered GET per chunk of unknown ones). */
@@ -251,12 +261,12 @@ export class EconomicSession implements AccountingSession {
 
   async check(order: CanonicalOrder) {
     await this.resolveProducts(productNumbersOf(order, this.settings.shippingProductNumber));
-    const problem = checkOrder(order, this.master(), this.settings);
+    const problem = checkOrder(order, this.master(), this.checkOptions());
     if (!problem || this.masterFresh || !MASTER_DEPENDENT.has(problem.category)) return problem;
     // Found on the kept copy: the merchant may have fixed it in e-conomic since. Read again, check again.
     await this.reload();
     await this.resolveProducts(productNumbersOf(order, this.settings.shippingProductNumber));
-    return checkOrder(order, this.master(), this.settings);
+    return checkOrder(order, this.master(), this.checkOptions());
   }
 
   /**
@@ -456,12 +466,12 @@ export class EconomicSession implements AccountingSession {
   private async prepare(order: CanonicalOrder, reference: string) {
     const problem = await this.check(order);
     if (problem) throw problem;
-    const zone = vatZoneOf(order, this.master(), this.settings.vatZones);
+    const zone = vatTargetOf(order, this.vatZone);
     if (zone.error) throw zone.error;
     if (this.settings.autoCreateProducts) await this.createMissingProducts(order);
-    const customerNumber = this.collectiveFor(order) ?? (await this.customerFor(order, zone.vatZoneNumber));
+    const customerNumber = this.collectiveFor(order) ?? (await this.customerFor(order, zone.target));
     const exchangeRate = await this.exchangeRateFor(order);
-    return buildDraftInvoice({ order, settings: this.settings, customerNumber, vatZoneNumber: zone.vatZoneNumber, treatment: zone.treatment, reference, exchangeRate });
+    return buildDraftInvoice({ order, settings: this.settings, customerNumber, vatZoneNumber: zone.target, treatment: zone.treatment, reference, exchangeRate });
   }
 
   /**

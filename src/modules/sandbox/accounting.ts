@@ -7,7 +7,7 @@
  * `…@reject.test` → accounting_rejected (the system refuses the document).
  */
 import { and, desc, eq, max } from "drizzle-orm";
-import { chargedShipping, checkOrder, documentTotals, fiscalYearError, orderDate, vatZoneOf, type CheckOptions, type MasterData } from "../../domain/checks";
+import { chargedShipping, checkOrder, documentTotals, fiscalYearError, orderDate, vatTargetOf, type CheckOptions, type MasterData } from "../../domain/checks";
 import { DocumentGone, TransferError } from "../../domain/errors";
 import { decimalsOf } from "../../domain/currency";
 import { impliedExchangeRate, sumMinor } from "../../domain/money";
@@ -27,7 +27,9 @@ export const SANDBOX_PRODUCTS: Readonly<Record<string, { name: string; price: nu
   ROUND: { name: "Rounding", price: 0 },
 };
 
-export const SANDBOX_OPTIONS: CheckOptions = { vatZones: { domestic: 1, eu: 2, abroad: 3 }, shippingProductNumber: "SHIP", autoCreateProducts: false };
+/** The sandbox books like e-conomic: one VAT zone per treatment. */
+const SANDBOX_ZONES = { domestic: 1, eu: 2, abroad: 3 } as const;
+export const SANDBOX_OPTIONS: CheckOptions & { vatTarget: (t: keyof typeof SANDBOX_ZONES) => number } = { shippingProductNumber: "SHIP", autoCreateProducts: false, vatTarget: (t) => SANDBOX_ZONES[t] };
 /** A difference in the total up to 0.50 is corrected with a ROUND line. */
 export const SANDBOX_ROUNDING = { roundingProductNumber: "ROUND", roundingThreshold: 50 };
 /** The sandbox accounting system keeps its books in Danish kroner. */
@@ -38,7 +40,6 @@ export function sandboxMasterData(now = new Date()): MasterData {
   const y = now.getUTCFullYear();
   const year = (n: number, closed: boolean) => ({ year: String(n), fromDate: `${n}-01-01`, toDate: `${n}-12-31`, closed });
   return {
-    vatZoneNumbers: new Set(Object.values(SANDBOX_OPTIONS.vatZones)),
     accountingYears: [year(y - 1, true), year(y, false), year(y + 1, false)],
     productNumbers: new Set(Object.keys(SANDBOX_PRODUCTS)),
   };
@@ -126,9 +127,9 @@ class SandboxAccountingSession implements AccountingSession {
    */
   async createCreditNote(input: CreditNoteInput) {
     const { order, refund } = input;
-    const closed = fiscalYearError(copenhagenDate(refund.createdAt), this.master.accountingYears);
+    const closed = fiscalYearError(copenhagenDate(refund.createdAt), this.master.accountingYears!);
     if (closed) throw closed;
-    const zone = vatZoneOf(order, this.master, SANDBOX_OPTIONS.vatZones);
+    const zone = vatTargetOf(order, SANDBOX_OPTIONS.vatTarget);
     if (zone.error) throw zone.error;
     const treatment = vatTreatment(order).treatment ?? zone.treatment;
     const lines = creditNoteLines(order, refund, { shippingProductNumber: SANDBOX_OPTIONS.shippingProductNumber, treatment, creditedBefore: input.creditedBefore });
@@ -144,7 +145,7 @@ class SandboxAccountingSession implements AccountingSession {
       currency: order.currency,
       ...(invoiceSent.exchangeRate ? { exchangeRate: invoiceSent.exchangeRate } : {}),
       customer: invoiceSent.customer ?? null,
-      vatZone: { number: zone.vatZoneNumber, treatment },
+      vatZone: { number: zone.target, treatment },
       reference: input.reference,
       lines,
       totals: { net: totals.net, vat: totals.vat, gross: totals.gross },
@@ -179,7 +180,7 @@ class SandboxAccountingSession implements AccountingSession {
     if (problem) throw problem;
     if (email.endsWith("@reject.test"))
       throw new TransferError("accounting_rejected", `Sandbox accounting refused the document: customer ${email} is blocked for invoicing (simulated rejection for @reject.test customers).`);
-    const zone = vatZoneOf(order, this.master, SANDBOX_OPTIONS.vatZones);
+    const zone = vatTargetOf(order, SANDBOX_OPTIONS.vatTarget);
     if (zone.error) throw zone.error;
 
     const charge = (productNumber: string, description: string, net: number) => ({ productNumber, description, quantity: 1, unitPriceNet: net, discountNet: 0, netTotal: net });
@@ -199,7 +200,7 @@ class SandboxAccountingSession implements AccountingSession {
         ? { exchangeRate: impliedExchangeRate({ gross: order.totals.gross, decimals: decimalsOf(order.currency) }, { gross: order.otherTotal.gross, decimals: decimalsOf(SANDBOX_BASE_CURRENCY) }) }
         : {}),
       customer: { name: c.company?.trim() || c.name, email: c.email, countryCode: c.countryCode, address: c.address, zip: c.zip, city: c.city },
-      vatZone: { number: zone.vatZoneNumber, treatment: zone.treatment },
+      vatZone: { number: zone.target, treatment: zone.treatment },
       reference,
       lines,
       totals: { net: totals.net, vat: totals.vat, gross: totals.gross },
