@@ -1,4 +1,5 @@
 import { eq } from "drizzle-orm";
+import { audit } from "../db/audit";
 import { getDb } from "../db/client";
 import { integrations } from "../db/schema";
 import { decryptSecret, encryptSecret } from "../lib/crypto";
@@ -198,6 +199,40 @@ export async function mergeSettings(env: Env, row: Integration, side: Side, patc
   secrets = { ...secrets, ...secret };
   // New typed credentials replace what a refused connection left: the side is checked afresh (R26).
   return { settings: merged, secrets: await writeSecrets(env, row, side, secrets), credentialsCleared: urlChanged, credentialsTyped: Object.keys(secret).length > 0 };
+}
+
+/** A settings change of an integration: its name, and a patch of either side's settings. */
+export interface SettingsChange {
+  name?: string;
+  shop?: Record<string, unknown>;
+  accounting?: Record<string, unknown>;
+}
+
+/**
+ * Saves a settings change, for the staff API and the settings page alike: each side's patch merged
+ * (validated, secrets encrypted, accounting credentials checked at once; a refusal throws and nothing is
+ * stored), a side whose credentials were typed loses its connection state (checked afresh, R26), and the
+ * row and its audit row (`integration.patch` with the changed paths) written in one batch. Returns the
+ * integration as saved.
+ */
+export async function saveSettings(env: Env, row: Integration, change: SettingsChange, actor: string): Promise<Integration> {
+  const update: Partial<Integration> = { updatedAt: nowIso() };
+  if (change.name !== undefined) update.name = change.name;
+  if (change.shop) {
+    const m = await mergeSettings(env, row, "shop", change.shop);
+    Object.assign(update, { shopSettings: m.settings, shopSecrets: m.secrets }, m.credentialsTyped ? { shopConnection: null } : {});
+  }
+  if (change.accounting) {
+    const m = await mergeSettings(env, row, "accounting", change.accounting);
+    Object.assign(update, { accountingSettings: m.settings, accountingSecrets: m.secrets }, m.credentialsTyped ? { accountingConnection: null } : {});
+  }
+  const changed = [...Object.keys(change.shop ?? {}).map((k) => `shop.${k}`), ...Object.keys(change.accounting ?? {}).map((k) => `accounting.${k}`)];
+  const db = getDb(env);
+  await db.batch([
+    db.update(integrations).set(update).where(eq(integrations.id, row.id)),
+    audit(db, { actor, action: "integration.patch", target: { type: "integration", id: row.id, tenantId: row.tenantId }, details: { changed } }),
+  ]);
+  return { ...row, ...update };
 }
 
 /** A PATCH merges at every level: `{vatZones: {eu: 2}}` keeps the other zones; a list or a value replaces. */

@@ -1,14 +1,14 @@
 /**
- * Integration setup: the forms are generated from the modules' zod settings schemas (registry), validated
- * by the registry's validateSettings, merged by the store's mergeSettings; activation and deactivation
- * are the same functions the staff API uses.
+ * Integration setup: the forms are generated from the modules' zod settings schemas (modules/settings-form.ts),
+ * validated by the registry's validateSettings, saved by the store's saveSettings; saving, activation and
+ * deactivation are the same functions the staff API uses.
  */
 import { eq } from "drizzle-orm";
 import { shopModules } from "../modules";
 import type { Hono } from "hono";
-import type { z } from "zod";
 import { getDb } from "../db/client";
-import { auditLog, integrations } from "../db/schema";
+import { audit } from "../db/audit";
+import { integrations } from "../db/schema";
 import { activateIntegration, deactivateIntegration } from "../integrations/activation";
 import { checkConnections, type SideFailure } from "../integrations/connection-check";
 import { TransferError } from "../domain/errors";
@@ -16,10 +16,10 @@ import { accountingAdapters } from "../modules/adapters";
 import { REDACTED } from "../modules/settings";
 import type { SettingChoices } from "../modules/types";
 import { TransferContext } from "../transfers/transfer";
-import { integrationView, loadIntegration, mergeSettings, missingForActivation, modulesOf, prepareNewIntegration, type Integration } from "../integrations/store";
+import { integrationView, loadIntegration, missingForActivation, modulesOf, prepareNewIntegration, saveSettings, type Integration } from "../integrations/store";
 import { ApiError, notFound } from "../lib/errors";
-import { nowIso } from "../domain/calendar";
 import { getModule, listModules, secretFields, validateSettings, type ModuleRegistration, type SettingsIssue, type Side } from "../modules/registry";
+import { formSpec, readSide, type FieldSpec } from "../modules/settings-form";
 import type { PageContext, PagesEnv } from "./auth";
 import { errorHelp } from "../words/error-help";
 import { settingHelp, settingLabel, stateLabel, type T } from "../words/i18n";
@@ -39,85 +39,7 @@ export async function tenantIntegrations(c: PageContext) {
 /** An audit row of a customer's action, batched with the write. */
 export function userAudit(c: PageContext, action: string, target: { type: string; id: string }, details?: Record<string, unknown>) {
   const user = c.get("user");
-  return getDb(c.env).insert(auditLog).values({ actor: `user:${user.id}`, action, targetType: target.type, targetId: target.id, tenantId: user.tenantId, details: details ?? null });
-}
-
-// ---- form generation from a zod schema ----
-
-type Kind = "string" | "number" | "boolean" | "enum" | "list" | "object";
-interface FieldSpec {
-  key: string;
-  name: string;
-  kind: Kind;
-  required: boolean;
-  secret: boolean;
-  options?: string[];
-  children?: FieldSpec[];
-}
-
-function unwrap(s: z.ZodType): z.ZodType {
-  let cur = s as unknown as { def: { type: string; innerType?: z.ZodType; in?: z.ZodType } };
-  while (["default", "optional", "nullable", "prefault", "pipe"].includes(cur.def.type)) {
-    const next = cur.def.innerType ?? cur.def.in;
-    if (!next) break;
-    cur = next as unknown as typeof cur;
-  }
-  return cur as unknown as z.ZodType;
-}
-
-function specOf(key: string, name: string, schema: z.ZodType, secrets: Set<string>): FieldSpec {
-  const inner = unwrap(schema) as unknown as { def: { type: string; entries?: Record<string, string> }; shape?: Record<string, z.ZodType> };
-  const required = !schema.safeParse(undefined).success;
-  const base = { key, name, required, secret: secrets.has(key) };
-  switch (inner.def.type) {
-    case "number":
-    case "int":
-      return { ...base, kind: "number" };
-    case "boolean":
-      return { ...base, kind: "boolean" };
-    case "enum":
-      return { ...base, kind: "enum", options: Object.values(inner.def.entries ?? {}) };
-    case "array": {
-      // A list of the shop's own states (orderStates) is chosen by ticking, never typed.
-      const element = unwrap((inner.def as unknown as { element: z.ZodType }).element) as unknown as { def: { type: string; entries?: Record<string, string> } };
-      return { ...base, kind: "list", ...(element.def.type === "enum" ? { options: Object.values(element.def.entries ?? {}) } : {}) };
-    }
-    case "object":
-      return { ...base, kind: "object", children: Object.entries(inner.shape ?? {}).map(([k, f]) => specOf(k, `${name}.${k}`, f, new Set())) };
-    default:
-      return { ...base, kind: "string" };
-  }
-}
-
-export function formSpec(m: ModuleRegistration, side: Side): FieldSpec[] {
-  const secrets = new Set(secretFields(m));
-  return Object.entries(m.settings.shape as Record<string, z.ZodType>).map(([k, f]) => specOf(k, `${side}.${k}`, f, secrets));
-}
-
-/** Reads one side's fields from the posted form: empty means "unchanged"; numbers that do not parse stay text (the schema refuses them). */
-function readSide(specs: FieldSpec[], form: Record<string, unknown>, current: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const f of specs) {
-    if (f.kind === "object") {
-      const nested = readSide(f.children!, form, (current[f.key] as Record<string, unknown>) ?? {});
-      // Settings merge one level deep: keep the object's other current values.
-      if (Object.keys(nested).length) out[f.key] = { ...((current[f.key] as Record<string, unknown>) ?? {}), ...nested };
-      continue;
-    }
-    if (f.kind === "list" && f.options) {
-      // Ticked boxes; the hidden empty value marks the list as shown, so ticking none is a choice, not "unchanged".
-      if (!(f.name in form)) continue;
-      out[f.key] = ([] as unknown[]).concat(form[f.name]).filter((v): v is string => typeof v === "string" && v !== "");
-      continue;
-    }
-    const raw = typeof form[f.name] === "string" ? (form[f.name] as string).trim() : "";
-    if (raw === "") continue;
-    if (f.kind === "number") out[f.key] = /^-?\d{1,15}$/.test(raw) ? Number(raw) : raw;
-    else if (f.kind === "boolean") out[f.key] = raw === "true" ? true : raw === "false" ? false : raw;
-    else if (f.kind === "list") out[f.key] = raw.split(",").map((s) => s.trim()).filter(Boolean);
-    else out[f.key] = raw;
-  }
-  return out;
+  return audit(getDb(c.env), { actor: `user:${user.id}`, action, target: { ...target, tenantId: user.tenantId }, details });
 }
 
 /** The text shown in a field: what was typed (after an error), else the current value; never a secret. */
@@ -529,26 +451,17 @@ export function integrationRoutes(app: Hono<PagesEnv>) {
       for (const i of validateSettings(mods[s], patch[s], { allowHttpShopUrls: c.env.ALLOW_HTTP_SHOP_URLS === "true" })) errors[`${s}.${i.path.replace(/\.\d+$/, "")}`] = fieldMessage(tr(c), i);
     const typed = Object.fromEntries(Object.entries(form).filter(([k]) => !k.startsWith("_")));
     if (Object.keys(errors).length) return setupPage(c, row, { errors, typed }, 400);
-    const update: Partial<Integration> = { updatedAt: nowIso() };
-    if (Object.keys(patch.shop).length) {
-      const m = await mergeSettings(c.env, row, "shop", patch.shop);
-      Object.assign(update, { shopSettings: m.settings, shopSecrets: m.secrets }, m.credentialsTyped ? { shopConnection: null } : {});
-    }
-    if (Object.keys(patch.accounting).length) {
-      let m: Awaited<ReturnType<typeof mergeSettings>>;
+    const sides = { ...(Object.keys(patch.shop).length ? { shop: patch.shop } : {}), ...(Object.keys(patch.accounting).length ? { accounting: patch.accounting } : {}) };
+    if (sides.shop || sides.accounting) {
       try {
-        m = await mergeSettings(c.env, row, "accounting", patch.accounting);
+        await saveSettings(c.env, row, sides, `user:${c.get("user").id}`);
       } catch (e) {
         // A credential the accounting system refuses is shown on the form and not stored.
         if (!(e instanceof ApiError) || e.code !== "accounting_auth_failed") throw e;
         const field = secretFields(mods.accounting).find((k) => k in patch.accounting) ?? "";
         return setupPage(c, row, { errors: { [`accounting.${field}`]: e.message }, typed }, 422);
       }
-      Object.assign(update, { accountingSettings: m.settings, accountingSecrets: m.secrets }, m.credentialsTyped ? { accountingConnection: null } : {});
     }
-    const changed = [...Object.keys(patch.shop).map((k) => `shop.${k}`), ...Object.keys(patch.accounting).map((k) => `accounting.${k}`)];
-    const db = getDb(c.env);
-    if (changed.length) await db.batch([db.update(integrations).set(update).where(eq(integrations.id, row.id)), userAudit(c, "integration.patch", { type: "integration", id: row.id }, { changed })]);
     if (form.intent === "activate") return activate(c, (await loadIntegration(c.env, row.id))!, typed);
     return c.redirect(`/integrations/${row.id}?done=saved`, 303);
   });

@@ -8,7 +8,8 @@ import { eq } from "drizzle-orm";
 import type { Hono } from "hono";
 import { accountStub } from "../account/client";
 import { getDb } from "../db/client";
-import { auditLog, plans, tenants } from "../db/schema";
+import { audit } from "../db/audit";
+import { plans, tenants } from "../db/schema";
 import { cheaperAbove, topUpQuote, type TopUpTier } from "../domain/pricing";
 import { randomToken } from "../lib/crypto";
 import { priceList } from "../account/prices";
@@ -164,9 +165,7 @@ export function subscriptionRoutes(app: Hono<PagesEnv>) {
     const q = await quoteFor(c, orders);
     const done = await accountStub(c.env, user.tenantId).topUp(orders, purchaseId ?? null, q.price);
     if (!done.duplicate)
-      await getDb(c.env)
-        .insert(auditLog)
-        .values({ actor: `user:${user.id}`, action: "tenant.top_up", targetType: "tenant", targetId: user.tenantId, tenantId: user.tenantId, details: { orders: done.orders, price: done.price, purchaseId: done.purchaseId } });
+      await audit(getDb(c.env), { actor: `user:${user.id}`, action: "tenant.top_up", target: { type: "tenant", id: user.tenantId, tenantId: user.tenantId }, details: { orders: done.orders, price: done.price, purchaseId: done.purchaseId } });
     return c.redirect(`/subscription?bought=${done.orders}.${done.price}.${done.topUpBalance}`, 303);
   });
 }

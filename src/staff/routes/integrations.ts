@@ -1,11 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { eq } from "drizzle-orm";
 import { getDb } from "../../db/client";
 import { integrations } from "../../db/schema";
 import { notFound } from "../../lib/errors";
-import { nowIso } from "../../domain/calendar";
 import { activateIntegration, deactivateIntegration } from "../../integrations/activation";
-import { integrationView, loadIntegration, mergeSettings, prepareNewIntegration } from "../../integrations/store";
+import { integrationView, loadIntegration, prepareNewIntegration, saveSettings } from "../../integrations/store";
 import type { StaffApp } from "../../http/types";
 import { auditStatement } from "../audit";
 import { commonErrors, IdParam, json, jsonBody, staff } from "../openapi";
@@ -107,26 +105,8 @@ export function integrationRoutes(app: StaffApp) {
     async (c) => {
       const row = await requireIntegration(c.env, c.req.valid("param").id);
       const body = c.req.valid("json");
-      const update: Partial<typeof row> = { updatedAt: nowIso() };
-      if (body.name !== undefined) update.name = body.name;
-      if (body.shop) {
-        const m = await mergeSettings(c.env, row, "shop", body.shop.settings);
-        Object.assign(update, { shopSettings: m.settings, shopSecrets: m.secrets }, m.credentialsTyped ? { shopConnection: null } : {});
-      }
-      if (body.accounting) {
-        const m = await mergeSettings(c.env, row, "accounting", body.accounting.settings);
-        Object.assign(update, { accountingSettings: m.settings, accountingSecrets: m.secrets }, m.credentialsTyped ? { accountingConnection: null } : {});
-      }
-      const db = getDb(c.env);
-      const changed = [
-        ...Object.keys(body.shop?.settings ?? {}).map((k) => `shop.${k}`),
-        ...Object.keys(body.accounting?.settings ?? {}).map((k) => `accounting.${k}`),
-      ];
-      await db.batch([
-        db.update(integrations).set(update).where(eq(integrations.id, row.id)),
-        auditStatement(c, "integration.patch", { type: "integration", id: row.id, tenantId: row.tenantId }, { changed }),
-      ]);
-      return c.json(await integrationView(c.env, { ...row, ...update }), 200);
+      const saved = await saveSettings(c.env, row, { name: body.name, shop: body.shop?.settings, accounting: body.accounting?.settings }, c.get("staff")?.id ?? "system");
+      return c.json(await integrationView(c.env, saved), 200);
     },
   );
 
