@@ -3,6 +3,8 @@ import { allocate, chargeSource, importQuote, remainingIncluded, type PlanTerms 
 import { copenhagenMonth } from "../domain/calendar";
 import type { ChargeRequest, ChargeResult, ChargeSource } from "./client";
 import { instant, requireCount, requireMonth, requirePlan, requireString } from "./validate";
+import { getDb } from "../db/client";
+import { tenantPlan } from "./prices";
 
 /**
  * The tenant's account: the single writer of its usage (R9–R14). One instance per tenant id
@@ -156,7 +158,7 @@ export class TenantAccount extends DurableObject<Env> {
     if (before) return before;
     // The only non-storage I/O, done before the transaction: other calls may run meanwhile, so the
     // transaction checks the key again.
-    const plan = req.plan ? requirePlan(req.plan) : await this.planFromD1(r.tenantId);
+    const plan = req.plan ? requirePlan(req.plan) : (await tenantPlan(getDb(this.env), r.tenantId)).plan;
     const result = this.ctx.storage.transactionSync((): ChargeResult => {
       const again = this.priorCharge(key);
       if (again) return again;
@@ -357,16 +359,6 @@ export class TenantAccount extends DurableObject<Env> {
     if (known) throw new Error(`This account belongs to tenant ${known}, not ${tenantId}`);
     if (this.ctx.id.name && this.ctx.id.name !== tenantId) throw new Error(`This account belongs to tenant ${this.ctx.id.name}, not ${tenantId}`);
     this.sql.exec("UPDATE account SET tenant_id = ? WHERE id = 1", tenantId);
-  }
-
-  private async planFromD1(tenantId: string): Promise<PlanTerms> {
-    const row = await this.env.DB.prepare(
-      "SELECT p.code AS code, p.included_orders AS includedOrders, p.extra_order_price AS extraOrderPrice FROM tenants t JOIN plans p ON p.code = t.plan_code WHERE t.id = ?",
-    )
-      .bind(tenantId)
-      .first<PlanTerms>();
-    if (!row) throw new Error(`No plan found for tenant ${tenantId}`);
-    return row;
   }
 
   private priorCharge(key: string): ChargeResult | null {
