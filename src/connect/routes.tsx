@@ -15,7 +15,7 @@ import { ApiError, errorBody, invalid } from "../lib/errors";
 import { outboundFetch } from "../lib/outbound";
 import { nowIso } from "../domain/calendar";
 import { modules } from "../modules";
-import type { Side } from "../modules/registry";
+import { connectPath, type Side } from "../modules/registry";
 import type { ConnectFlow, ConnectInput, ConnectRefusal, ModuleDescriptor, Words } from "../modules/types";
 import { type PageContext, type PagesEnv } from "../pages/auth";
 import { requireUser } from "../pages/guard";
@@ -79,11 +79,10 @@ async function readInput(c: PageContext, flow: ConnectFlow): Promise<ConnectInpu
 }
 
 function mountFlow(app: Hono<PagesEnv>, m: ModuleDescriptor, flow: ConnectFlow) {
-  const base = `/connect/${m.id}`;
   const json = flow.callback.answers === "json";
 
-  app.use(`${base}/start`, requireUser);
-  app.get(`${base}/start`, async (c) => {
+  app.use(connectPath(m, "start"), requireUser);
+  app.get(connectPath(m, "start"), async (c) => {
     const row = await startable(c, m.side, m.id);
     configured(c, flow);
     const settings = settingsOf(row, m.side);
@@ -92,20 +91,20 @@ function mountFlow(app: Hono<PagesEnv>, m: ModuleDescriptor, flow: ConnectFlow) 
       if (!(r.ok ? r.ok(value) : value !== "")) throw invalid(words(c, r.missing), { issues: [{ path: `${m.side}.settings.${r.setting}`, message: "missing" }] });
     }
     const state = await issueState(getDb(c.env), c, m.id, row.id);
-    const url = flow.authorizeUrl({ env: c.env, settings, state, callbackUrl: `${publicUrl(c)}${base}/callback`, returnUrl: `${publicUrl(c)}/integrations/${row.id}`, lang: tr(c).lang });
+    const url = flow.authorizeUrl({ env: c.env, settings, state, callbackUrl: `${publicUrl(c)}${connectPath(m, "callback")}`, returnUrl: `${publicUrl(c)}/integrations/${row.id}`, lang: tr(c).lang });
     return c.redirect(url, 302);
   });
 
   if (flow.install) {
     const install = flow.install;
-    app.get(base, async (c) => {
+    app.get(connectPath(m), async (c) => {
       configured(c, flow);
       const r = await install(c.env, new URL(c.req.url).searchParams);
       return r.ok ? c.redirect(r.redirect, 302) : refused(c, r.status, words(c, r.text));
     });
   }
 
-  app.on(flow.callback.method, `${base}/callback`, async (c) => {
+  app.on(flow.callback.method, connectPath(m, "callback"), async (c) => {
     // A verified callback needs the secret that signs it.
     if (flow.verify) configured(c, flow);
     const input = await readInput(c, flow);
@@ -128,7 +127,7 @@ function mountFlow(app: Hono<PagesEnv>, m: ModuleDescriptor, flow: ConnectFlow) 
       env: c.env,
       fetch: outboundFetch,
       settings: settingsOf(row, m.side),
-      callbackUrl: `${publicUrl(c)}${base}/callback`,
+      callbackUrl: `${publicUrl(c)}${connectPath(m, "callback")}`,
       webhookUrl: `${publicUrl(c)}/webhooks/${m.id}/${row.id}`,
     });
     if (!done.ok) return answer(c, flow, done);

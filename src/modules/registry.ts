@@ -17,6 +17,9 @@ export function getModule(side: Side, id: string): ModuleRegistration | undefine
   return modules.find((m) => m.side === side && m.id === id);
 }
 
+/** Where a module's connect flow lives (src/connect/ mounts it, the settings page links to it): `/connect/<id>/start`, `/callback`, and the bare path for an install entry. */
+export const connectPath = (m: Pick<ModuleRegistration, "id">, step?: "start" | "callback") => `/connect/${m.id}${step ? `/${step}` : ""}`;
+
 export const secretFields = (m: ModuleRegistration) => fieldsWhere(m.settings, "writeOnly");
 export const shopUrlFields = (m: ModuleRegistration) => fieldsWhere(m.settings, "shopUrl");
 

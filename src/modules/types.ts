@@ -249,7 +249,7 @@ interface ModuleBase {
    * A connect flow (R26): where the button leads, what it says, the settings it fills in itself, and the
    * flow the core's routes (src/connect/) run.
    */
-  connect?: { startPath: string; help: Words; filledByConnection?: string[]; flow: ConnectFlow };
+  connect?: { help: Words; filledByConnection?: string[]; flow: ConnectFlow };
 }
 
 export interface ShopModule extends ModuleBase {

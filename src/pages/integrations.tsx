@@ -18,7 +18,7 @@ import type { SettingChoices } from "../modules/types";
 import { TransferContext } from "../transfers/transfer";
 import { integrationView, loadIntegration, missingForActivation, modulesOf, prepareNewIntegration, saveSettings, type Integration } from "../integrations/store";
 import { ApiError, notFound } from "../lib/errors";
-import { getModule, listModules, secretFields, validateSettings, type ModuleRegistration, type SettingsIssue, type Side } from "../modules/registry";
+import { connectPath, getModule, listModules, secretFields, validateSettings, type ModuleRegistration, type SettingsIssue, type Side } from "../modules/registry";
 import { formSpec, readSide, type FieldSpec } from "../modules/settings-form";
 import type { PageContext, PagesEnv } from "./auth";
 import { errorHelp } from "../words/error-help";
@@ -178,7 +178,7 @@ function StartPoint(p: { t: T; row: Integration }) {
 function ConnectionPanel(p: { t: T; row: Integration; side: Side; m: ModuleRegistration; connection: { status: string; via?: string; account?: string } }) {
   const { t, m, connection } = p;
   const stored = p.side === "shop" ? p.row.shopConnection : p.row.accountingConnection;
-  const route = m.connect?.startPath;
+  const route = m.connect ? connectPath(m, "start") : undefined;
   const again = connection.status === "needs_reconnect" || connection.via === "oauth";
   return (
     <div class="connection" id={`connection-${p.side}`} data-status={connection.status}>

@@ -13,5 +13,5 @@ export const dinero: AccountingModule = {
   settingHelp: texts.settingHelp,
   behaviour: dineroAdapter,
   limits: DINERO_LIMITS,
-  connect: { startPath: "/connect/dinero/start", help: texts.connectHelp, filledByConnection: ["organizationName"], flow: dineroConnect },
+  connect: { help: texts.connectHelp, filledByConnection: ["organizationName"], flow: dineroConnect },
 };

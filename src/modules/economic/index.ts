@@ -13,5 +13,5 @@ export const economic: AccountingModule = {
   settingHelp: texts.settingHelp,
   behaviour: economicAdapter,
   limits: ECONOMIC_LIMITS,
-  connect: { startPath: "/connect/economic/start", help: texts.connectHelp, flow: economicConnect },
+  connect: { help: texts.connectHelp, flow: economicConnect },
 };

@@ -19,5 +19,5 @@ export const shopify: ShopModule = {
   webhook: shopifyWebhook,
   stateNames: texts.stateNames,
   webhookHelp: texts.webhookHelp,
-  connect: { startPath: "/connect/shopify/start", help: texts.connectHelp, filledByConnection: ["accessTokenExpiresAt"], flow: shopifyConnect },
+  connect: { help: texts.connectHelp, filledByConnection: ["accessTokenExpiresAt"], flow: shopifyConnect },
 };

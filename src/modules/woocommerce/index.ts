@@ -19,5 +19,5 @@ export const woocommerce: ShopModule = {
   webhook: woocommerceWebhook,
   stateNames: texts.stateNames,
   webhookHelp: texts.webhookHelp,
-  connect: { startPath: "/connect/woocommerce/start", help: texts.connectHelp, flow: woocommerceConnect },
+  connect: { help: texts.connectHelp, flow: woocommerceConnect },
 };
