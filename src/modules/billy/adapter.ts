@@ -21,7 +21,7 @@ import { TransferError, withDocument } from "../../domain/errors";
 import { formatMinor, sumMinor } from "../../domain/money";
 import type { CanonicalOrder, DocumentRef } from "../../domain/order";
 import { EU_COUNTRIES_EXCEPT_DK, vatTreatment, zoneVatRate } from "../../domain/vat";
-import { bindingStore, type Bindings } from "../../integrations/bindings";
+import { bindingStore, type Bindings } from "../../db/bindings";
 import { sharedBudget } from "../../lib/rate-limiter";
 
 /** Billy documents no rate limit: a polite default (a burst of 20, then 5 requests a second); a 429 is honoured. */

@@ -16,7 +16,7 @@ import { customerInfoError } from "../../domain/checks";
 import { DocumentGone, TransferError, withDocument } from "../../domain/errors";
 import type { CanonicalOrder, DocumentRef } from "../../domain/order";
 import { vatTreatment } from "../../domain/vat";
-import { bindingStore, cacheEntry, type Bindings, type CacheEntry } from "../../integrations/bindings";
+import { bindingStore, cacheEntry, type Bindings, type CacheEntry } from "../../db/bindings";
 import { sha256Hex } from "../../lib/crypto";
 import { sharedBudget } from "../../lib/rate-limiter";
 import type { AccountingAdapter, AccountingContext, AccountingSession, CreditNoteInput } from "../types";

@@ -10,7 +10,7 @@
  * the connection stored, so reconnecting starts afresh. A refused grant is accounting_auth_failed.
  */
 import { TransferError } from "../../domain/errors";
-import type { CacheEntry } from "../../integrations/bindings";
+import type { CacheEntry } from "../../db/bindings";
 import { decryptSecret, encryptSecret, toBase64 } from "../../lib/crypto";
 import type { FetchFn } from "../../lib/outbound";
 import { retryAfterSeconds } from "../../lib/retry-after";

@@ -16,7 +16,7 @@
  * name, no VAT number) costs no customer call at all: the invoice goes to the collective debtor with the
  * buyer as its recipient. Then POST /invoices/drafts, and POST /invoices/booked when documents are booked.
  */
-import { bindingStore, cacheEntry, type Bindings, type CacheEntry } from "../../integrations/bindings";
+import { bindingStore, cacheEntry, type Bindings, type CacheEntry } from "../../db/bindings";
 import { sha256Hex } from "../../lib/crypto";
 import { checkOrder, fiscalYearError, productNumbersOf, vatTargetOf, type AccountingYear, type CheckOptions, type MasterData } from "../../domain/checks";
 import { vatTreatment, type VatTreatment } from "../../domain/vat";

@@ -7,7 +7,7 @@ import { setOutboundFetch } from "../../../src/lib/outbound";
 import { DINERO_LIMITS, dineroAdapter, DineroSession } from "../../../src/modules/dinero/adapter";
 import { createCreditNote } from "../../../src/modules/dinero/credit-note";
 import { DineroTokens, exchangeDineroCode, type KeptToken } from "../../../src/modules/dinero/auth";
-import { cacheEntry } from "../../../src/integrations/bindings";
+import { cacheEntry } from "../../../src/db/bindings";
 import { dineroSettings } from "../../../src/modules/dinero/settings";
 import { getModule, missingSettings } from "../../../src/modules/registry";
 import type { AccountingSession } from "../../../src/modules/types";

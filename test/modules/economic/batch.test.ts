@@ -7,7 +7,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { getDb } from "../../../src/db/client";
-import { cacheEntry } from "../../../src/integrations/bindings";
+import { cacheEntry } from "../../../src/db/bindings";
 import { sha256Hex } from "../../../src/lib/crypto";
 import { setOutboundFetch } from "../../../src/lib/outbound";
 import { emailChunks, MASTER_TTL_MS, type MasterSnapshot } from "../../../src/modules/economic/adapter";

@@ -1,6 +1,6 @@
 import { and, eq, inArray } from "drizzle-orm";
-import { keyChunks, type Db } from "../db/client";
-import { accountingCache, bindings } from "../db/schema";
+import { keyChunks, type Db } from "./client";
+import { accountingCache, bindings } from "./schema";
 
 /** A binding table per integration and kind: our key (an email) → the external system's id. */
 export interface Bindings {
@@ -11,7 +11,7 @@ export interface Bindings {
   forget(key: string): Promise<void>;
 }
 
-
+/** The store modules keep their look-ups in (e-conomic customers, Billy and Dinero contacts). */
 export function bindingStore(db: Db, integrationId: string, kind: string): Bindings {
   const ours = and(eq(bindings.integrationId, integrationId), eq(bindings.kind, kind));
   const where = (key: string) => and(ours, eq(bindings.externalKey, key));
