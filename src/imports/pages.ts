@@ -27,7 +27,7 @@ const PREFLIGHT_ERROR_LIST = 500;
 const MAX_SHOP_WAIT_SECONDS = 900;
 
 export function shopClient(ctx: TransferContext, integration: Integration, settings: Record<string, unknown>, maxWaitMs?: number): ShopClient {
-  const client = shopAdapters[integration.shopModule].client?.({ integrationId: integration.id, settings, env: ctx.env, db: ctx.db, fetch: ctx.fetch, maxWaitMs });
+  const client = shopAdapters[integration.shopModule].client?.(ctx.shopContext(integration, settings, maxWaitMs));
   if (!client) throw new TransferError("shop_unavailable", `The ${integration.shopModule} module cannot read earlier orders`);
   return client;
 }

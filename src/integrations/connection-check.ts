@@ -5,7 +5,7 @@
  */
 import { TransferError } from "../domain/errors";
 import { shopAdapters } from "../modules/adapters";
-import { TransferContext } from "../transfers/transfer";
+import type { ShopContext } from "../modules/types";
 import type { Integration } from "./store";
 
 export interface SideFailure {
@@ -14,7 +14,15 @@ export interface SideFailure {
   message: string;
 }
 
-export async function checkConnections(env: Env, row: Integration, ctx = new TransferContext(env)): Promise<SideFailure[]> {
+/** What the check uses of a batch context (the transfers' TransferContext). */
+export interface CheckContext {
+  shopSettings(row: Integration): Promise<Record<string, unknown>>;
+  shopContext(row: Integration, settings: Record<string, unknown>, maxWaitMs?: number): ShopContext;
+  /** Opens the accounting session, reading the master data as a transfer does. */
+  session(row: Integration): Promise<unknown>;
+}
+
+export async function checkConnections(row: Integration, ctx: CheckContext): Promise<SideFailure[]> {
   const failures: SideFailure[] = [];
   const failed = (side: SideFailure["side"], e: unknown) => {
     const err = e instanceof TransferError ? e : new TransferError(side === "shop" ? "shop_unavailable" : "accounting_unavailable", String(e));
@@ -23,7 +31,7 @@ export async function checkConnections(env: Env, row: Integration, ctx = new Tra
   const client = shopAdapters[row.shopModule]?.client;
   if (client) {
     try {
-      const shop = client({ integrationId: row.id, settings: await ctx.shopSettings(row), env, db: ctx.db, fetch: ctx.fetch, maxWaitMs: 5000 });
+      const shop = client(ctx.shopContext(row, await ctx.shopSettings(row), 5000));
       await shop.listOrders({ by: "updated", from: new Date(Date.now() - 86_400_000).toISOString(), pageSize: 1 });
     } catch (e) {
       failed("shop", e);

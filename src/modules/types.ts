@@ -47,6 +47,24 @@ export interface ShopContext {
   maxWaitMs?: number;
   /** The clock (tests); default Date.now. */
   now?: () => number;
+  /**
+   * The integration's shop side as stored now (null when the integration is gone), for a module that
+   * renews its credentials (Shopify's expiring tokens). Set by the core; a context made without it
+   * cannot renew a token that runs out.
+   */
+  credentials?: () => Promise<StoredShopCredentials | null>;
+}
+
+/** The shop side of an integration as one read saw it; `save` and `refuse` act on that integration. */
+export interface StoredShopCredentials {
+  /** The side's settings, secrets decrypted. */
+  settings: Record<string, unknown>;
+  /** The connection was refused before (needs_reconnect, R26). */
+  refused: boolean;
+  /** Stores a settings patch (secrets encrypted), only over the secrets this read saw: a reconnect meanwhile wins. */
+  save(patch: Record<string, unknown>, at: string): Promise<void>;
+  /** The shop refused our access: the side needs reconnecting and the merchant is told at once (R25, R26). */
+  refuse(at: Date): Promise<void>;
 }
 
 export interface ShopOrderQuery {

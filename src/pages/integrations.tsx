@@ -470,7 +470,7 @@ export function integrationRoutes(app: Hono<PagesEnv>) {
   async function activate(c: PageContext, row: Integration, typed?: Record<string, unknown>) {
     const missing = await missingForActivation(c.env, row);
     if (missing.length) return setupPage(c, row, { missing, typed }, 422);
-    const failures = await checkConnections(c.env, row);
+    const failures = await checkConnections(row, new TransferContext(c.env));
     if (failures.length) return setupPage(c, row, { failures, typed }, 422);
     try {
       await activateIntegration(c.env, row, userAudit(c, "integration.activate", { type: "integration", id: row.id }));

@@ -105,7 +105,7 @@ export async function openShopClient(ctx: TransferContext, integration: Integrat
   const settings = await ctx.shopSettings(integration);
   const missing = missingSettings(getModule("shop", integration.shopModule)!, settings);
   if (missing.length) throw new TransferError("shop_unavailable", `The shop settings are incomplete (${missing.join(", ")}): enter them again`);
-  const client = shopAdapters[integration.shopModule].client?.({ integrationId: integration.id, settings, env: ctx.env, db: ctx.db, fetch: ctx.fetch });
+  const client = shopAdapters[integration.shopModule].client?.(ctx.shopContext(integration, settings));
   if (!client) throw new TransferError("shop_unavailable", `The ${integration.shopModule} module cannot read orders from the shop`);
   return client;
 }

@@ -9,10 +9,11 @@ import { integrationSettings, loadIntegration, markNeedsReconnect, setConnection
 import { outboundFetch, type FetchFn } from "../lib/outbound";
 import { accountingAdapters, shopAdapters } from "../modules/adapters";
 import { effectiveSettings, getModule } from "../modules/registry";
-import type { AccountingSession } from "../modules/types";
+import type { AccountingSession, ShopContext } from "../modules/types";
 import { transferFailed, transferSucceeded } from "../notify";
 import { creditWaiting, intakeRefunds } from "./credit-notes";
 import { makeDocumentOnce } from "./earlier-document";
+import { shopCredentials } from "./shop-credentials";
 import {
   claim,
   claimDraftUpdate,
@@ -68,6 +69,11 @@ export class TransferContext {
 
   async shopSettings(integration: Integration) {
     return effectiveSettings(getModule("shop", integration.shopModule)!, (await this.settingsOf(integration)).shop);
+  }
+
+  /** What a shop module's client works with: the side's settings, and the port that stores renewed credentials. */
+  shopContext(integration: Integration, settings: Record<string, unknown>, maxWaitMs?: number): ShopContext {
+    return { integrationId: integration.id, settings, env: this.env, db: this.db, fetch: this.fetch, maxWaitMs, credentials: shopCredentials(this.env, integration.id) };
   }
 
   /** The language the merchant's documents are written in: the first owner's page language (Danish unless English was chosen). */

@@ -7,9 +7,9 @@ import { shopModules } from "../modules";
 import type { WebhookTopic } from "../modules/types";
 import { errorBody } from "../lib/errors";
 import { newId } from "../lib/ids";
-import { markNeedsReconnect, sideSettings, loadIntegration, type Integration } from "../integrations/store";
-import { shopDisconnected } from "../notify";
+import { sideSettings, loadIntegration, type Integration } from "../integrations/store";
 import { claimDelivery } from "../transfers/deliveries";
+import { shopRefused } from "../transfers/shop-credentials";
 import { INLINE_BODY_LIMIT, type TransferMessage, enqueue } from "../transfers/messages";
 import type { AppEnv } from "../http/types";
 import { handleCompliance } from "./compliance";
@@ -40,8 +40,7 @@ export function webhookRoutes() {
     if (shop.checkOrigin && !shop.checkOrigin(c.req, settings)) return c.json(errorBody("unauthorized", "The shop domain does not match this integration"), 401);
 
     if (shop.disconnected?.(c.req)) {
-      await markNeedsReconnect(c.env, integration, "shop", new Date().toISOString());
-      await shopDisconnected(c.env, integration);
+      await shopRefused(c.env, integration);
       return c.json({ ok: true, disconnected: true }, 200);
     }
     const topic = shop.topic(c.req);

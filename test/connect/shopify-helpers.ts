@@ -1,4 +1,7 @@
 import { expect } from "vitest";
+import { shopifyClient as moduleClient } from "../../src/modules/shopify/client";
+import type { ShopContext } from "../../src/modules/types";
+import { shopCredentials } from "../../src/transfers/shop-credentials";
 import { createIntegration } from "../helpers";
 import { signedInOwner } from "../pages/helpers";
 
@@ -39,3 +42,6 @@ export async function connectedShop(approve: () => string, shop = `s${crypto.ran
   expect(back.status, back.text.slice(0, 300)).toBe(303);
   return owner;
 }
+
+/** Shopify's client as the core opens it: with the port that stores a renewed token and reports a refused one. */
+export const shopifyClient = (ctx: ShopContext) => moduleClient({ ...ctx, credentials: shopCredentials(ctx.env, ctx.integrationId) });

@@ -3,11 +3,11 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { getDb } from "../../src/db/client";
 import { loadIntegration, sideSettings } from "../../src/integrations/store";
 import { setOutboundFetch } from "../../src/lib/outbound";
-import { shopifyClient, SHOPIFY_API_VERSION } from "../../src/modules/shopify/client";
+import { SHOPIFY_API_VERSION } from "../../src/modules/shopify/client";
 import { incidentOf } from "../../src/notify/incidents";
 import { fakeShopifyApp } from "../fakes/shopify-app";
 import { call, createIntegration, createTenant } from "../helpers";
-import { connectedShop } from "./shopify-helpers";
+import { connectedShop, shopifyClient } from "./shopify-helpers";
 
 const MINUTE = 60_000;
 let clock: number;

@@ -12,11 +12,9 @@
  */
 import { and, eq, lt } from "drizzle-orm";
 import { getDb } from "../../db/client";
-import { accountingCache, integrations } from "../../db/schema";
+import { accountingCache } from "../../db/schema";
 import { TransferError } from "../../domain/errors";
-import { loadIntegration, markNeedsReconnect, mergeSettings, sideSettings, type Integration } from "../../integrations/store";
-import { shopDisconnected } from "../../notify";
-import type { ShopContext } from "../types";
+import type { ShopContext, StoredShopCredentials } from "../types";
 
 /** A token is renewed this long before it runs out. */
 export const SHOPIFY_REFRESH_MARGIN_MS = 5 * 60_000;
@@ -51,21 +49,22 @@ export async function shopifyAccessToken(ctx: ShopContext, now: () => number = c
 
 async function renew(ctx: ShopContext, now: () => number): Promise<Tokens> {
   const db = getDb(ctx.env);
-  for (let read = 0; ; read++) {
-    const row = await loadIntegration(ctx.env, ctx.integrationId);
-    if (!row) throw new TransferError("shop_unavailable", "The integration no longer exists");
-    if (row.shopConnection?.status === "needs_reconnect") throw needsReconnect();
-    const stored = (await sideSettings(ctx.env, row, "shop")) as Record<string, unknown> & Tokens;
+  const read = async () => (await ctx.credentials?.()) ?? null;
+  for (let reads = 0; ; reads++) {
+    const side = await read();
+    if (!side) throw new TransferError("shop_unavailable", "The integration no longer exists");
+    if (side.refused) throw needsReconnect();
+    const stored = side.settings as Record<string, unknown> & Tokens;
     // Another worker renewed it meanwhile (or the merchant reconnected): take what it stored.
     if (fresh(stored, now())) return pick(stored);
-    if (await takeLease(db, row.id, now())) {
+    if (await takeLease(db, ctx.integrationId, now())) {
       try {
-        return await refreshOnce(ctx, row, stored, now);
+        return await refreshOnce(ctx, side, read, now);
       } finally {
-        await db.delete(accountingCache).where(and(eq(accountingCache.integrationId, row.id), eq(accountingCache.kind, LEASE_KIND)));
+        await db.delete(accountingCache).where(and(eq(accountingCache.integrationId, ctx.integrationId), eq(accountingCache.kind, LEASE_KIND)));
       }
     }
-    if (read >= WAIT_READS) throw new TransferError("shop_unavailable", "Shopify's access token is being renewed by another worker; trying again shortly", { retryAfterSeconds: 5 });
+    if (reads >= WAIT_READS) throw new TransferError("shop_unavailable", "Shopify's access token is being renewed by another worker; trying again shortly", { retryAfterSeconds: 5 });
     await new Promise((r) => setTimeout(r, WAIT_MS));
   }
 }
@@ -89,11 +88,12 @@ async function takeLease(db: ReturnType<typeof getDb>, integrationId: string, no
   return row?.loadedAt === at;
 }
 
-async function refreshOnce(ctx: ShopContext, row: Integration, stored: Tokens, now: () => number): Promise<Tokens> {
+async function refreshOnce(ctx: ShopContext, side: StoredShopCredentials, read: () => Promise<StoredShopCredentials | null>, now: () => number): Promise<Tokens> {
+  const stored = side.settings as Record<string, unknown> & Tokens;
   const app = ctx.env as Env & { SHOPIFY_API_KEY?: string; SHOPIFY_API_SECRET?: string };
   if (!app.SHOPIFY_API_KEY || !app.SHOPIFY_API_SECRET)
     throw new TransferError("shop_unavailable", "orderbridge's Shopify app (SHOPIFY_API_KEY / SHOPIFY_API_SECRET) is not configured, so the access token cannot be renewed.", { hint: "Kontakt support. / Contact support." });
-  const origin = (ctx.env.SHOPIFY_ADMIN_ORIGIN || `https://${String(row.shopSettings.shopDomain)}`).replace(/\/+$/, "");
+  const origin = (ctx.env.SHOPIFY_ADMIN_ORIGIN || `https://${String(stored.shopDomain)}`).replace(/\/+$/, "");
   let res: Response;
   try {
     res = await ctx.fetch(`${origin}/admin/oauth/access_token`, {
@@ -108,15 +108,14 @@ async function refreshOnce(ctx: ShopContext, row: Integration, stored: Tokens, n
   }
   const body = (await res.json().catch(() => ({}))) as { access_token?: string; refresh_token?: string; expires_in?: number; error?: string };
   if (res.status === 429 || res.status >= 500) throw new TransferError("shop_unavailable", `Shopify could not renew the access token just now (${res.status})`, { retryAfterSeconds: 30 });
-  const at = new Date(now()).toISOString();
+  const at = new Date(now());
   if (!res.ok || !body.access_token) {
     // Crossed with another refresh that used this refresh token first: its pair is the one to use.
-    const current = await loadIntegration(ctx.env, row.id);
-    const theirs = current ? ((await sideSettings(ctx.env, current, "shop")) as Record<string, unknown> & Tokens) : undefined;
+    const current = await read();
+    const theirs = current?.settings as (Record<string, unknown> & Tokens) | undefined;
     if (theirs && theirs.refreshToken !== stored.refreshToken && fresh(theirs, now())) return pick(theirs);
-    await markNeedsReconnect(ctx.env, current ?? row, "shop", at);
-    // The merchant is told at once, as for an uninstall (R25).
-    await shopDisconnected(ctx.env, current ?? row, new Date(now()));
+    // needs_reconnect, and the merchant is told at once, as for an uninstall (R25).
+    await (current ?? side).refuse(at);
     throw needsReconnect();
   }
   const tokens: Tokens = {
@@ -124,12 +123,7 @@ async function refreshOnce(ctx: ShopContext, row: Integration, stored: Tokens, n
     refreshToken: body.refresh_token ?? stored.refreshToken,
     accessTokenExpiresAt: new Date(now() + (body.expires_in && body.expires_in > 0 ? body.expires_in : 3600) * 1000).toISOString(),
   };
-  const merged = await mergeSettings(ctx.env, row, "shop", tokens);
-  const db = getDb(ctx.env);
   // Only over the pair this refresh replaced: a reconnect that stored a new pair meanwhile wins.
-  await db
-    .update(integrations)
-    .set({ shopSettings: merged.settings, shopSecrets: merged.secrets, updatedAt: at })
-    .where(and(eq(integrations.id, row.id), row.shopSecrets === null ? undefined : eq(integrations.shopSecrets, row.shopSecrets)));
+  await side.save(tokens, at.toISOString());
   return tokens;
 }
