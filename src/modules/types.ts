@@ -251,6 +251,37 @@ export interface WebhookVerifier {
   appSecret?(env: Env): string | undefined;
 }
 
+/**
+ * A privacy request of a shop's app (R27), in neutral words: a customer's data asked for (recorded for
+ * staff), a customer's personal data to erase, or the whole shop's stored copies to erase.
+ */
+export type PrivacyRequest = {
+  /** The shop, as its integrations' `PrivacyHook.shopSetting` names it (lower case). */
+  shop: string;
+  /** The audit log's action, and what the request said (ids, no personal data). */
+  action: string;
+  details: Record<string, unknown>;
+} & ({ kind: "report" } | { kind: "erase_shop" } | { kind: "erase_customer"; customer: { id: string | null; email: string | null }; orderIds: string[] });
+
+/** A shop app's privacy webhooks (Shopify's compliance webhooks): one address for the app, and how its stored copies are found and redacted. */
+export interface PrivacyHook {
+  /** The address under /webhooks. */
+  path: string;
+  /** Why the request is refused (answered 401), or undefined when the app signed it. */
+  verify(req: WebhookRequest, body: ArrayBuffer, env: Env): Promise<string | undefined>;
+  /** The request; null for a topic we do not take (answered 200), `invalid` when it cannot be read (400). */
+  read(req: WebhookRequest, text: string): PrivacyRequest | { invalid: string } | null;
+  /** The shop setting that names the shop; its integrations are found by it, case-insensitively. */
+  shopSetting: string;
+  /** Where the order as received names its customer (JSON paths), to find a customer's orders. */
+  customerPaths: { id: string; email: string };
+  /** A stored delivery body (an order or a refund) is one of these orders, or names this e-mail. */
+  concerns(body: Record<string, unknown>, orderIds: string[], email: string | null): boolean;
+  /** The order as received, and a refund as delivered, without the buyer's personal data (amounts, lines, ids and dates stay). */
+  redactOrder(order: unknown): unknown;
+  redactRefund(refund: unknown): unknown;
+}
+
 /** A text in both languages of the settings page. */
 export type Words = { da: string; en: string };
 
@@ -281,6 +312,8 @@ export interface ShopModule extends ModuleBase {
   webhookHelp?: Words;
   /** The order states in the words of the shop's own admin, per language. */
   stateNames?: { da: Record<string, string>; en: Record<string, string> };
+  /** A shop app's privacy webhooks (R27). */
+  privacy?: PrivacyHook;
 }
 
 export interface AccountingModule extends ModuleBase {

@@ -12,15 +12,15 @@ import { claimDelivery } from "../transfers/deliveries";
 import { shopRefused } from "../transfers/shop-credentials";
 import { INLINE_BODY_LIMIT, type TransferMessage, enqueue } from "../transfers/messages";
 import type { AppEnv } from "../http/types";
-import { handleCompliance } from "./compliance";
+import { privacyHandler } from "./privacy";
 
 const MAX_BODY = 5 * 1024 * 1024;
 
 /** Webhooks: verify, persist durably, enqueue, answer. The transfer happens in the queue consumer. */
 export function webhookRoutes() {
   const app = new Hono<AppEnv>();
-  // Shopify's compliance webhooks (R27): one address for the app, before the per-integration route.
-  app.post("/shopify/compliance", handleCompliance);
+  // A shop app's privacy webhooks (R27, Shopify's compliance webhooks): one address for the app, before the per-integration route.
+  for (const m of Object.values(shopModules)) if (m.privacy) app.post(m.privacy.path, privacyHandler({ id: m.id, privacy: m.privacy }));
   app.post("/:module/:integrationId", async (c) => {
     const shop = shopModules[c.req.param("module")]?.webhook;
     if (!shop) return c.json(errorBody("not_found", "No such webhook"), 404);

@@ -2,6 +2,7 @@ import { refundsListed } from "../order-json";
 import { texts } from "./texts";
 import { shopifyConnect } from "./connect";
 import { shopifyClient } from "./client";
+import { shopifyPrivacy } from "./compliance";
 import { shopifyAdapter } from "./mapper";
 import { shopifyRefundReading } from "./refunds";
 import { shopifySettings } from "./settings";
@@ -17,6 +18,7 @@ export const shopify: ShopModule = {
   delivery: "webhook",
   behaviour: { ...shopifyAdapter, client: shopifyClient, ...shopifyRefundReading, refundCount: refundsListed },
   webhook: shopifyWebhook,
+  privacy: shopifyPrivacy,
   stateNames: texts.stateNames,
   webhookHelp: texts.webhookHelp,
   connect: { help: texts.connectHelp, filledByConnection: ["accessTokenExpiresAt"], flow: shopifyConnect },
