@@ -282,6 +282,40 @@ export interface PrivacyHook {
   redactRefund(refund: unknown): unknown;
 }
 
+/** A demo order made by a staff call: its one line, customer and amounts. */
+export interface DemoOrderInput {
+  status?: string;
+  email?: string;
+  country?: string;
+  sku?: string | null;
+  quantity?: number;
+  /** Unit price excl. VAT, minor units. */
+  unitPrice?: number;
+  vat?: boolean;
+  shipping?: number;
+  createdAt?: string;
+  /** ISO 4217 code (default DKK); amounts are in its minor units. */
+  currency?: string;
+}
+
+/** A demo refund: part of the line, the shipping, an amount without lines; nothing given is a full refund. */
+export interface DemoRefundInput {
+  /** Units of the order's line given back (default: all not refunded yet when nothing else is given). */
+  quantity?: number;
+  /** Give the shipping back (default: with a full refund). */
+  shipping?: boolean;
+  /** An amount given back without lines, gross, minor units. */
+  amount?: number;
+}
+
+/** A shop whose orders staff make by hand for trying orderbridge (the sandbox shop). */
+export interface DemoShop {
+  /** Creates a demo order (polled and transferred like any order); the order as the shop keeps it. */
+  createOrder(db: Db, integrationId: string, input: DemoOrderInput): Promise<Record<string, unknown>>;
+  /** Refunds a demo order; null when there is no such order, a string saying why when the refund cannot be made. */
+  refundOrder(db: Db, integrationId: string, orderId: string, input: DemoRefundInput): Promise<Record<string, unknown> | string | null>;
+}
+
 /** A text in both languages of the settings page. */
 export type Words = { da: string; en: string };
 
@@ -314,6 +348,8 @@ export interface ShopModule extends ModuleBase {
   stateNames?: { da: Record<string, string>; en: Record<string, string> };
   /** A shop app's privacy webhooks (R27). */
   privacy?: PrivacyHook;
+  /** Demo orders and refunds made by staff (the staff API's sandbox routes). */
+  demo?: DemoShop;
 }
 
 export interface AccountingModule extends ModuleBase {

@@ -3,7 +3,7 @@ import { woocommerce } from "../woocommerce";
 import { embeddedRefundReading } from "../woocommerce/refunds";
 import { sandboxAccountingAdapter } from "./accounting";
 import { sandboxAccountingSettings, sandboxShopSettings } from "./settings";
-import { sandboxShopAdapter, sandboxShopClient } from "./shop";
+import { createSandboxOrder, refundSandboxOrder, sandboxShopAdapter, sandboxShopClient } from "./shop";
 import type { AccountingModule, ShopModule } from "../types";
 
 /** The sandbox shop: demo orders made by a staff call, polled like a shop without webhooks. */
@@ -16,6 +16,7 @@ export const sandboxShop: ShopModule = {
   behaviour: { ...sandboxShopAdapter, client: sandboxShopClient, ...embeddedRefundReading, refundCount: refundsListed },
   // Its orders are WooCommerce orders, in WooCommerce's words.
   stateNames: woocommerce.stateNames,
+  demo: { createOrder: createSandboxOrder, refundOrder: refundSandboxOrder },
 };
 
 /** The sandbox books: documents kept in D1, for trying orderbridge without an accounting system. */

@@ -3,7 +3,7 @@ import type { Db } from "../../db/client";
 import { decimalsOf } from "../../domain/currency";
 import { formatMinorString } from "../../domain/money";
 import { sandboxOrders } from "../../db/schema";
-import type { ShopAdapter, ShopClient, ShopContext } from "../types";
+import type { DemoOrderInput, DemoRefundInput, ShopAdapter, ShopClient, ShopContext } from "../types";
 import { woocommerceAdapter, woocommerceOrder } from "../woocommerce/mapper";
 
 /** The sandbox shop keeps WooCommerce REST v3 shaped orders in D1, so it maps with the same mapper. */
@@ -12,21 +12,6 @@ export const sandboxShopAdapter: ShopAdapter = {
   allowedStates: (settings) => (settings.allowedStatuses as string[] | undefined) ?? ["processing", "completed"],
   identify: woocommerceAdapter.identify,
 };
-
-export interface DemoOrderInput {
-  status?: string;
-  email?: string;
-  country?: string;
-  sku?: string | null;
-  quantity?: number;
-  /** Unit price excl. VAT, minor units. */
-  unitPrice?: number;
-  vat?: boolean;
-  shipping?: number;
-  createdAt?: string;
-  /** ISO 4217 code (default DKK); amounts are in its minor units. */
-  currency?: string;
-}
 
 /** Builds a WooCommerce-shaped demo order (25 % Danish VAT unless vat is false). */
 export function demoOrder(id: number, number: number, input: DemoOrderInput, at: string) {
@@ -129,15 +114,6 @@ export function sandboxShopClient(ctx: ShopContext): ShopClient {
       return { orders: rows.slice(0, size).map((r) => r.body), nextCursor: more ? String(offset + size) : null };
     },
   };
-}
-
-export interface DemoRefundInput {
-  /** Units of the order's line given back (default: all not refunded yet when nothing else is given). */
-  quantity?: number;
-  /** Give the shipping back (default: with a full refund). */
-  shipping?: boolean;
-  /** An amount given back without lines, gross, minor units. */
-  amount?: number;
 }
 
 type WooLine = { id: number; name: string; sku: string; quantity: number; total: string; total_tax: string };

@@ -5,7 +5,7 @@ import { ERROR_CATEGORIES } from "../../domain/errors";
 import { invalid, notFound, unprocessable } from "../../lib/errors";
 import { missingForActivation } from "../../integrations/store";
 import { currencyDecimals } from "../../domain/currency";
-import { createSandboxOrder, refundSandboxOrder } from "../../modules/sandbox/shop";
+import { shopModules } from "../../modules";
 import { creditNoteView, getCreditNote } from "../../transfers/credit-note-store";
 import { getLedgerRow } from "../../transfers/ledger-store";
 import { ledgerDetail, listLedger } from "../../transfers/ledger-view";
@@ -201,11 +201,12 @@ export function orderRoutes(app: StaffApp) {
     }),
     async (c) => {
       const integration = await requireIntegration(c.env, c.req.valid("param").id);
-      if (integration.shopModule !== "sandbox") throw unprocessable("not_sandbox", "Demo orders exist only in a sandbox shop");
+      const demo = shopModules[integration.shopModule]?.demo;
+      if (!demo) throw unprocessable("not_sandbox", "Demo orders exist only in a sandbox shop");
       const input = await optionalBody(c, DemoOrder, "demo order");
-      const order = await createSandboxOrder(getDb(c.env), integration.id, input);
+      const order = await demo.createOrder(getDb(c.env), integration.id, input);
       await enqueue(c.env, { type: "poll", integrationId: integration.id });
-      return c.json(order as Record<string, unknown>, 201);
+      return c.json(order, 201);
     },
   );
 
@@ -222,9 +223,10 @@ export function orderRoutes(app: StaffApp) {
     async (c) => {
       const { id, orderId } = c.req.valid("param");
       const integration = await requireIntegration(c.env, id);
-      if (integration.shopModule !== "sandbox") throw unprocessable("not_sandbox", "Demo refunds exist only in a sandbox shop");
+      const demo = shopModules[integration.shopModule]?.demo;
+      if (!demo) throw unprocessable("not_sandbox", "Demo refunds exist only in a sandbox shop");
       const input = await optionalBody(c, DemoRefund, "demo refund");
-      const refund = await refundSandboxOrder(getDb(c.env), integration.id, orderId, input);
+      const refund = await demo.refundOrder(getDb(c.env), integration.id, orderId, input);
       if (refund === null) throw notFound("Order");
       if (typeof refund === "string") throw unprocessable("refund_exceeds_order", `The refund cannot be made: ${refund}`);
       await enqueue(c.env, { type: "poll", integrationId: integration.id });
