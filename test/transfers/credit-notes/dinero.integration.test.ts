@@ -1,6 +1,6 @@
 import { afterEach, beforeEach } from "vitest";
-import { DINERO_LIMITS } from "../../src/modules/dinero/adapter";
-import { FakeDinero, type FakeDineroInvoice } from "../fakes/dinero";
+import { DINERO_LIMITS } from "../../../src/modules/dinero/adapter";
+import { FakeDinero, type FakeDineroInvoice } from "../../fakes/dinero";
 import { creditNoteSuite, type NoteView } from "./consumer-suite";
 
 const saved = { ...DINERO_LIMITS };

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
-import { getDb } from "../../src/db/client";
-import { readPage } from "../../src/transfers/shop-pages";
-import { bulkOrdersQuery, ordersPageCost, ordersQuery, shopifyClient } from "../../src/modules/shopify/client";
-import { fakeShopify, parseSelection, requestedCost, SHOPIFY_FILES_HOST, type FakeShopifyOptions } from "../fakes/shopify";
-import { shopifyOrderNode, shopRouter } from "../fakes/shops";
+import { getDb } from "../../../src/db/client";
+import { readPage } from "../../../src/transfers/shop-pages";
+import { bulkOrdersQuery, ordersPageCost, ordersQuery, shopifyClient } from "../../../src/modules/shopify/client";
+import { fakeShopify, parseSelection, requestedCost, SHOPIFY_FILES_HOST, type FakeShopifyOptions } from "../../fakes/shopify";
+import { shopifyOrderNode, shopRouter } from "../../fakes/shops";
 
 type Obj = Record<string, any>;
 let shopSeq = 0;

@@ -1,5 +1,5 @@
 /** A Shopify order (DKK, prices without VAT, 25 % Danish VAT) and its refunds, as webhooks send them. */
-import { soon } from "../transfers/transfer-helpers";
+import { soon } from "../transfer-helpers";
 
 const tax = (price: string) => [{ price, rate: 0.25, title: "Moms" }];
 

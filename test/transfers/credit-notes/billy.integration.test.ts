@@ -1,4 +1,4 @@
-import { FakeBilly, type FakeBillyInvoice } from "../fakes/billy";
+import { FakeBilly, type FakeBillyInvoice } from "../../fakes/billy";
 import { creditNoteSuite, type NoteView } from "./consumer-suite";
 
 creditNoteSuite(

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { setOutboundFetch } from "../../src/lib/outbound";
-import { demoOrder } from "../../src/modules/sandbox/shop";
-import { FakeEconomic, cents } from "../fakes/economic";
-import { fakeWooCommerce, shopRouter } from "../fakes/shops";
-import { activate, call, createIntegration, createTenant, sandboxDocuments, waitForOrder } from "../helpers";
-import { delivery, runBatch, setup, soon, usage } from "../transfers/transfer-helpers";
+import { setOutboundFetch } from "../../../src/lib/outbound";
+import { demoOrder } from "../../../src/modules/sandbox/shop";
+import { FakeEconomic, cents } from "../../fakes/economic";
+import { fakeWooCommerce, shopRouter } from "../../fakes/shops";
+import { activate, call, createIntegration, createTenant, sandboxDocuments, waitForOrder } from "../../helpers";
+import { delivery, runBatch, setup, soon, usage } from "../transfer-helpers";
 
 afterEach(() => setOutboundFetch());
 

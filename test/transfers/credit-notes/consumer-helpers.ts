@@ -1,6 +1,6 @@
 /** Deliveries of orders and refunds as the consumer gets them, shared by the credit-note tests of every accounting module. */
-import type { TransferMessage } from "../../src/transfers/messages";
-import { delivery } from "../transfers/transfer-helpers";
+import type { TransferMessage } from "../../../src/transfers/messages";
+import { delivery } from "../transfer-helpers";
 
 export const orderDelivery = delivery;
 

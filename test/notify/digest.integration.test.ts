@@ -8,8 +8,8 @@ import shopifyDk from "../fixtures/shopify/own-dk-25-taxes-included-discount-shi
 import { call } from "../helpers";
 import { delivery, runBatch, setup, soon } from "../transfers/transfer-helpers";
 import { addUser, outbox, useRecordingSender } from "./notify-helpers";
-import { refundDelivery } from "../credit-notes/consumer-helpers";
-import { refunds, shopifyOrder } from "../credit-notes/shopify-orders";
+import { refundDelivery } from "../transfers/credit-notes/consumer-helpers";
+import { refunds, shopifyOrder } from "../transfers/credit-notes/shopify-orders";
 
 const mail = useRecordingSender();
 beforeEach(async () => {

@@ -3,10 +3,10 @@
  * its fake (full, partial, shipping-only, amount-only, too large, ten times at once, a lost answer).
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { setOutboundFetch } from "../../src/lib/outbound";
-import type { FetchFn } from "../../src/lib/outbound";
-import { activate, createIntegration, createTenant, waitForOrder } from "../helpers";
-import { runBatch, usage } from "../transfers/transfer-helpers";
+import { setOutboundFetch } from "../../../src/lib/outbound";
+import type { FetchFn } from "../../../src/lib/outbound";
+import { activate, createIntegration, createTenant, waitForOrder } from "../../helpers";
+import { runBatch, usage } from "../transfer-helpers";
 import { later, orderDelivery, refundDelivery } from "./consumer-helpers";
 import { refunds, shopifyOrder } from "./shopify-orders";
 

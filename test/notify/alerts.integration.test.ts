@@ -5,8 +5,8 @@ import shopifyDk from "../fixtures/shopify/own-dk-25-taxes-included-discount-shi
 import { delivery, runBatch, setup, soon } from "../transfers/transfer-helpers";
 import { addUser, outbox, useRecordingSender } from "./notify-helpers";
 import { waitForOrder } from "../helpers";
-import { refundDelivery } from "../credit-notes/consumer-helpers";
-import { refunds, shopifyOrder } from "../credit-notes/shopify-orders";
+import { refundDelivery } from "../transfers/credit-notes/consumer-helpers";
+import { refunds, shopifyOrder } from "../transfers/credit-notes/shopify-orders";
 
 const goods = { productGroupNumber: 1 };
 const products = ["MUG-01", "TEE-RED-M", "SKU-1", "SHIP"].map((productNumber) => ({ productNumber, name: productNumber, salesPrice: 100, productGroup: goods }));

@@ -1,10 +1,10 @@
 /** Rules review probes (R20–R22) through the real consumer against the fake e-conomic. */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
-import { setOutboundFetch } from "../../src/lib/outbound";
-import { FakeEconomic, cents } from "../fakes/economic";
-import { waitForOrder } from "../helpers";
-import { delivery, runBatch, setup } from "../transfers/transfer-helpers";
+import { setOutboundFetch } from "../../../src/lib/outbound";
+import { FakeEconomic, cents } from "../../fakes/economic";
+import { waitForOrder } from "../../helpers";
+import { delivery, runBatch, setup } from "../transfer-helpers";
 import { refundDelivery } from "./consumer-helpers";
 import { refunds, shopifyOrder } from "./shopify-orders";
 

@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
 import { createMessageBatch } from "cloudflare:test";
-import { setOutboundFetch } from "../../src/lib/outbound";
-import { handleDeadLetters } from "../../src/queue";
-import type { TransferMessage } from "../../src/transfers/messages";
-import { FakeEconomic, cents } from "../fakes/economic";
-import { call, economicSettingsComplete, waitForOrder } from "../helpers";
-import { delivery, runBatch, setup, usage } from "../transfers/transfer-helpers";
+import { setOutboundFetch } from "../../../src/lib/outbound";
+import { handleDeadLetters } from "../../../src/queue";
+import type { TransferMessage } from "../../../src/transfers/messages";
+import { FakeEconomic, cents } from "../../fakes/economic";
+import { call, economicSettingsComplete, waitForOrder } from "../../helpers";
+import { delivery, runBatch, setup, usage } from "../transfer-helpers";
 import { later, refundDelivery } from "./consumer-helpers";
 import { refunds, shopifyOrder } from "./shopify-orders";
 

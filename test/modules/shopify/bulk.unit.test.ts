@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
-import { jsonLines } from "../../src/modules/http/shop-fetch";
-import { readBulkFile, restOrder } from "../../src/modules/shopify/client";
-import { shopifyAdapter } from "../../src/modules/shopify/mapper";
-import { shopifyOrderNode } from "../fakes/shops";
+import { jsonLines } from "../../../src/modules/http/shop-fetch";
+import { readBulkFile, restOrder } from "../../../src/modules/shopify/client";
+import { shopifyAdapter } from "../../../src/modules/shopify/mapper";
+import { shopifyOrderNode } from "../../fakes/shops";
 
 type Obj = Record<string, any>;
 
