@@ -46,6 +46,8 @@ export async function createIntegration(tenantId: string, body: Record<string, u
 import { env } from "cloudflare:workers";
 import { vi } from "vitest";
 import { hmacBase64 } from "../src/lib/crypto";
+import { moduleStore } from "../src/db/bindings";
+import type { AccountingContext } from "../src/modules/types";
 
 export async function activate(integrationId: string) {
   const r = await call("POST", `/api/staff/integrations/${integrationId}/activate`);
@@ -115,3 +117,8 @@ export const waitImport = (id: string, until: (i: any) => boolean, timeout = 120
     },
     { timeout, interval: 250 },
   );
+
+/** An accounting module's context as the core builds it (TransferContext.accountingContext), for tests that open a session directly. */
+export function accountingContext(c: Omit<AccountingContext, "store">): AccountingContext {
+  return { ...c, store: moduleStore(c.db, c.integrationId) };
+}

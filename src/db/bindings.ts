@@ -75,3 +75,16 @@ export function cacheEntry<T>(db: Db, integrationId: string, kind: string): Cach
     },
   };
 }
+
+/** The integration's own storage that a module reaches through its context (AccountingContext.store). */
+export interface ModuleStore {
+  /** Records the module made in the external system, by our key (customers, contacts). */
+  bindings(kind: string): Bindings;
+  /** Master data it keeps a while, by kind. */
+  cache<T>(kind: string): CacheEntry<T>;
+}
+
+/** The module store of one integration. */
+export function moduleStore(db: Db, integrationId: string): ModuleStore {
+  return { bindings: (kind) => bindingStore(db, integrationId, kind), cache: <T>(kind: string) => cacheEntry<T>(db, integrationId, kind) };
+}

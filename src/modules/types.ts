@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { ModuleStore } from "../db/bindings";
 import type { Db } from "../db/client";
 import type { BucketLimits } from "../domain/token-bucket";
 import type { CanonicalOrder, DocumentRef } from "../domain/order";
@@ -134,6 +135,8 @@ export interface BulkOrderExport {
 export interface AccountingContext {
   integrationId: string;
   tenantId: string;
+  /** The integration's storage for what the module remembers (bindings, cached master data). */
+  store: ModuleStore;
   /** The module's complete settings (defaults applied, secrets decrypted). */
   settings: ModuleSettings;
   env: Env;

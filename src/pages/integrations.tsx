@@ -214,7 +214,7 @@ async function agreementChoices(c: PageContext, row: Integration, m: ModuleRegis
   if (!read || !secrets.length || !secrets.some((k) => shown[k] === REDACTED)) return null;
   const ctx = new TransferContext(c.env);
   try {
-    return await read({ integrationId: row.id, tenantId: row.tenantId, settings: await ctx.accountingSettings(row), env: c.env, db: ctx.db, fetch: ctx.fetch });
+    return await read(ctx.accountingContext(row, await ctx.accountingSettings(row)));
   } catch (e) {
     if (e instanceof TransferError) return "unavailable";
     throw e;

@@ -9,7 +9,9 @@ import { integrationSettings, loadIntegration, markNeedsReconnect, setConnection
 import { outboundFetch, type FetchFn } from "../lib/outbound";
 import { accountingAdapters, shopAdapters } from "../modules/adapters";
 import { effectiveSettings, getModule } from "../modules/registry";
-import type { AccountingSession, ShopContext } from "../modules/types";
+import type { AccountingContext, AccountingSession, ShopContext } from "../modules/types";
+import type { ModuleSettings } from "../modules/settings";
+import { moduleStore } from "../db/bindings";
 import { transferFailed, transferSucceeded } from "../notify";
 import { creditWaiting, intakeRefunds } from "./credit-notes";
 import { makeDocumentOnce } from "./earlier-document";
@@ -97,18 +99,16 @@ export class TransferContext {
     return effectiveSettings(getModule("accounting", integration.accountingModule)!, (await this.settingsOf(integration)).accounting);
   }
 
+  /** The context an accounting module is opened with: the integration's settings and storage, and this context's env, db and fetch. */
+  accountingContext(integration: Integration, settings: ModuleSettings): AccountingContext {
+    return { integrationId: integration.id, tenantId: integration.tenantId, store: moduleStore(this.db, integration.id), settings, env: this.env, db: this.db, fetch: this.fetch };
+  }
+
   session(integration: Integration): Promise<AccountingSession> {
     let s = this.sessions.get(integration.id);
     if (!s) {
       s = (async () =>
-        accountingAdapters[integration.accountingModule].open({
-          integrationId: integration.id,
-          tenantId: integration.tenantId,
-          settings: await this.accountingSettings(integration),
-          env: this.env,
-          db: this.db,
-          fetch: this.fetch,
-        }))();
+        accountingAdapters[integration.accountingModule].open(this.accountingContext(integration, await this.accountingSettings(integration))))();
       // A failed open (e.g. the accounting system is down) is not cached: the next order tries again.
       s.catch(() => this.sessions.delete(integration.id));
       this.sessions.set(integration.id, s);

@@ -20,7 +20,7 @@ import { shopifyOrder } from "../../src/modules/shopify/mapper";
 import { woocommerceOrder } from "../../src/modules/woocommerce/mapper";
 import { setOutboundFetch } from "../../src/lib/outbound";
 import { cents, FakeEconomic } from "../fakes/economic";
-import { activate, call, createIntegration, createTenant, economicSettingsComplete, postShopify, sandboxDocuments, waitForOrder } from "../helpers";
+import { accountingContext, activate, call, createIntegration, createTenant, economicSettingsComplete, postShopify, sandboxDocuments, waitForOrder } from "../helpers";
 
 // ------------------------------------------------------------------ shop payloads of our own
 // Built from the public field lists: 2 × an item at `unit` net, shipping `ship` net, 25 % VAT on both
@@ -352,14 +352,14 @@ describe("into e-conomic: currency, exchange rate, customer", () => {
     fake = new FakeEconomic();
   });
   const open = (settings: Record<string, unknown> = {}, f = fake) =>
-    economicAdapter.open({
+    economicAdapter.open(accountingContext({
       integrationId: `int-cur-${crypto.randomUUID()}`,
       tenantId: "t",
       settings: economicSettings.parse({ ...economicSettingsComplete, ...settings }),
       env,
       db: getDb(env),
       fetch: f.fetch,
-    });
+    }));
 
   it("a EUR presentment invoice: euro amounts, euro customer, the rate the shop's totals imply (to the øre)", async () => {
     const session = await open();

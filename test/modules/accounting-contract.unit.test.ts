@@ -19,7 +19,7 @@ import type { FetchFn } from "../../src/lib/outbound";
 import { FakeBilly } from "../fakes/billy";
 import { FakeDinero } from "../fakes/dinero";
 import { FakeEconomic } from "../fakes/economic";
-import { economicSettingsComplete, rejection } from "../helpers";
+import { accountingContext, economicSettingsComplete, rejection } from "../helpers";
 import { line, order } from "../order-factory";
 
 type State = "draft" | "booked";
@@ -150,7 +150,7 @@ for (const [name, make] of [["e-conomic", economic], ["Billy", billy], ["Dinero"
     });
 
     const open = (documentType: State = "draft", over: Record<string, unknown> = {}): Promise<AccountingSession> =>
-      sys.adapter.open({ integrationId: current, tenantId: "tenant-contract", settings: sys.settings({ documentType, ...over }), env, db: getDb(env), fetch: sys.fetch });
+      sys.adapter.open(accountingContext({ integrationId: current, tenantId: "tenant-contract", settings: sys.settings({ documentType, ...over }), env, db: getDb(env), fetch: sys.fetch }));
 
     it("creates a draft, found again by our reference", async () => {
       const session = await open();

@@ -21,7 +21,7 @@ import { TransferError, withDocument } from "../../domain/errors";
 import { formatMinor, sumMinor } from "../../domain/money";
 import type { CanonicalOrder, DocumentRef } from "../../domain/order";
 import { EU_COUNTRIES_EXCEPT_DK, vatTreatment, zoneVatRate } from "../../domain/vat";
-import { bindingStore, type Bindings } from "../../db/bindings";
+import type { Bindings } from "../../db/bindings";
 import { sharedBudget } from "../../lib/rate-limiter";
 
 /** Billy documents no rate limit: a polite default (a burst of 20, then 5 requests a second); a 429 is honoured. */
@@ -97,7 +97,7 @@ export const billyAdapter: AccountingAdapter = {
     const settings = ctx.settings as BillySettings;
     // Billy documents no rate limit: the shared limiter keeps every sender of one token polite.
     const client = billyClient(ctx, settings.accessToken, await sharedBudget(ctx.env, "billy", settings.accessToken, "Billy", BILLY_LIMITS));
-    const session = new BillySession(client, settings, bindingStore(ctx.db, ctx.integrationId, "billy.contact"));
+    const session = new BillySession(client, settings, ctx.store.bindings("billy.contact"));
     await session.load();
     return session;
   },

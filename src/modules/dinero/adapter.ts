@@ -16,7 +16,7 @@ import { customerInfoError } from "../../domain/checks";
 import { DocumentGone, TransferError, withDocument } from "../../domain/errors";
 import type { CanonicalOrder, DocumentRef } from "../../domain/order";
 import { vatTreatment } from "../../domain/vat";
-import { bindingStore, cacheEntry, type Bindings, type CacheEntry } from "../../db/bindings";
+import type { Bindings, CacheEntry } from "../../db/bindings";
 import { sha256Hex } from "../../lib/crypto";
 import { sharedBudget } from "../../lib/rate-limiter";
 import type { AccountingAdapter, AccountingContext, AccountingSession, CreditNoteInput } from "../types";
@@ -70,7 +70,7 @@ export async function openDineroClient(ctx: AccountingContext): Promise<DineroCl
   const credential = credentialOf(settings);
   // Kept per credential: a new API key or a new connection starts with a new token.
   const key = (await sha256Hex(credential.refreshToken ?? credential.apiKey)).slice(0, 16);
-  const tokens = new DineroTokens(env, ctx.fetch, credential, cacheEntry<KeptToken>(ctx.db, ctx.integrationId, `dinero.token:${key}`), `orderbridge:${ctx.tenantId}:${ctx.integrationId}:dinero-token`);
+  const tokens = new DineroTokens(env, ctx.fetch, credential, ctx.store.cache<KeptToken>(`dinero.token:${key}`), `orderbridge:${ctx.tenantId}:${ctx.integrationId}:dinero-token`);
   return new DineroClient({
     baseUrl: dineroApiUrl(env),
     organizationId: settings.organizationId,
@@ -87,9 +87,9 @@ export const dineroAdapter: AccountingAdapter = {
     const session = new DineroSession(
       client,
       settings,
-      bindingStore(ctx.db, ctx.integrationId, "dinero.contact"),
-      cacheEntry<number[]>(ctx.db, ctx.integrationId, `dinero.accounts:${settings.organizationId}`),
-      cacheEntry<ContactIndex>(ctx.db, ctx.integrationId, `dinero.contacts:${settings.organizationId}`),
+      ctx.store.bindings("dinero.contact"),
+      ctx.store.cache<number[]>(`dinero.accounts:${settings.organizationId}`),
+      ctx.store.cache<ContactIndex>(`dinero.contacts:${settings.organizationId}`),
     );
     await session.load();
     return session;

@@ -16,7 +16,7 @@
  * name, no VAT number) costs no customer call at all: the invoice goes to the collective debtor with the
  * buyer as its recipient. Then POST /invoices/drafts, and POST /invoices/booked when documents are booked.
  */
-import { bindingStore, cacheEntry, type Bindings, type CacheEntry } from "../../db/bindings";
+import type { Bindings, CacheEntry } from "../../db/bindings";
 import { sha256Hex } from "../../lib/crypto";
 import { checkOrder, fiscalYearError, productNumbersOf, vatTargetOf, type AccountingYear, type CheckOptions, type MasterData } from "../../domain/checks";
 import { vatTreatment, type VatTreatment } from "../../domain/vat";
@@ -101,7 +101,7 @@ async function agreementClient(ctx: AccountingContext) {
 /** The agreement's layouts, payment terms, customer groups, VAT zones, product groups and products, kept for MASTER_TTL_MS. */
 async function economicChoices(ctx: AccountingContext): Promise<SettingChoices> {
   const { client, agreement } = await agreementClient(ctx);
-  const kept = cacheEntry<SettingChoices>(ctx.db, ctx.integrationId, `economic.choices:${agreement}`);
+  const kept = ctx.store.cache<SettingChoices>(`economic.choices:${agreement}`);
   const cached = await kept.read().catch(() => undefined);
   const age = cached ? Date.now() - Date.parse(cached.loadedAt) : NaN;
   if (cached && age >= 0 && age < MASTER_TTL_MS) return cached.data;
@@ -140,8 +140,8 @@ export const economicAdapter: AccountingAdapter = {
     const session = new EconomicSession(
       client,
       settings,
-      bindingStore(ctx.db, ctx.integrationId, "economic.customer"),
-      cacheEntry<MasterSnapshot>(ctx.db, ctx.integrationId, `economic.master:${agreement}`),
+      ctx.store.bindings("economic.customer"),
+      ctx.store.cache<MasterSnapshot>(`economic.master:${agreement}`),
     );
     await session.load();
     return session;

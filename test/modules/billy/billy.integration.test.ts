@@ -9,7 +9,7 @@ import { getModule, missingSettings } from "../../../src/modules/registry";
 import type { AccountingSession } from "../../../src/modules/types";
 import { FakeBilly } from "../../fakes/billy";
 import { charge, line, order } from "../../order-factory";
-import { activate, call, createIntegration, createTenant, rejection } from "../../helpers";
+import { accountingContext, activate, call, createIntegration, createTenant, rejection } from "../../helpers";
 import { delivery, runBatch, soon } from "../../transfers/transfer-helpers";
 import shopifyDk from "../../fixtures/shopify/own-dk-25-taxes-included-discount-shipping.json";
 
@@ -23,14 +23,14 @@ beforeEach(() => {
 const reference = (o: CanonicalOrder) => `Order ${o.orderNumber} (id ${o.shopOrderId}) ob:${integrationId}`;
 
 function openBilly(settings: Record<string, unknown> = {}): Promise<AccountingSession> {
-  return billyAdapter.open({
+  return billyAdapter.open(accountingContext({
     integrationId,
     tenantId: "tenant-billy",
     settings: billySettings.parse({ accessToken: fake.token, shippingProductNo: "SHIP", ...settings }),
     env,
     db: getDb(env),
     fetch: fake.fetch,
-  });
+  }));
 }
 
 
@@ -137,7 +137,7 @@ describe("Billy: exactly once under lost answers", () => {
       }
       return fake.fetch(input, init);
     };
-    const s2 = await billyAdapter.open({ integrationId, tenantId: "t", settings: billySettings.parse({ accessToken: fake.token, shippingProductNo: "SHIP", documentType: "booked" }), env, db: getDb(env), fetch: f });
+    const s2 = await billyAdapter.open(accountingContext({ integrationId, tenantId: "t", settings: billySettings.parse({ accessToken: fake.token, shippingProductNo: "SHIP", documentType: "booked" }), env, db: getDb(env), fetch: f }));
     const err = await rejection(s2.completeDocument(left, o, reference(o)));
     expect(err.category).toBe("accounting_unavailable");
     expect(err.retryAfterSeconds).toBe(2);
@@ -196,7 +196,7 @@ describe("Billy: the frequent errors before anything is created", () => {
     expect(err.message).toContain("Validation failed.");
     expect(err.message).toContain("productId: Product does not exist");
     expect(err.message).toContain("VALIDATION_ERROR");
-    const auth = await rejection(billyAdapter.open({ integrationId, tenantId: "t", settings: billySettings.parse({ accessToken: "wrong", shippingProductNo: "SHIP" }), env, db: getDb(env), fetch: fake.fetch }));
+    const auth = await rejection(billyAdapter.open(accountingContext({ integrationId, tenantId: "t", settings: billySettings.parse({ accessToken: "wrong", shippingProductNo: "SHIP" }), env, db: getDb(env), fetch: fake.fetch })));
     expect(auth.category).toBe("accounting_auth_failed");
     expect(auth.message).toContain("The access token is not valid.");
   });

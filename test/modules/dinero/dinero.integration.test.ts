@@ -13,7 +13,7 @@ import { getModule, missingSettings } from "../../../src/modules/registry";
 import type { AccountingSession } from "../../../src/modules/types";
 import { FakeDinero } from "../../fakes/dinero";
 import shopifyDk from "../../fixtures/shopify/own-dk-25-taxes-included-discount-shipping.json";
-import { activate, call, createIntegration, createTenant, rejection, waitForOrder } from "../../helpers";
+import { accountingContext, activate, call, createIntegration, createTenant, rejection, waitForOrder } from "../../helpers";
 import { delivery, runBatch, soon, usage } from "../../transfers/transfer-helpers";
 import { charge, line, order } from "../../order-factory";
 
@@ -28,14 +28,14 @@ const accounts = { domestic: 1000, eu: 1100, abroad: 1050 };
 const reference = (o: CanonicalOrder) => `Order ${o.orderNumber} (id ${o.shopOrderId}) ob:${integrationId}`;
 
 function openDinero(settings: Record<string, unknown> = {}, fetch: typeof globalThis.fetch = fake.fetch): Promise<AccountingSession> {
-  return dineroAdapter.open({
+  return dineroAdapter.open(accountingContext({
     integrationId,
     tenantId: "tenant-dinero",
     settings: dineroSettings.parse({ organizationId: fake.organizationId, apiKey: fake.apiKey, accounts, ...settings }),
     env,
     db: getDb(env),
     fetch,
-  });
+  }));
 }
 
 /** What the transfer core does on a retry: look our reference up, complete what exists, else create. */

@@ -13,7 +13,7 @@ import { sandboxAccountingAdapter } from "../../../src/modules/sandbox/accountin
 import type { AccountingSession } from "../../../src/modules/types";
 import { cents, FakeEconomic } from "../../fakes/economic";
 import { charge, line, order } from "../../order-factory";
-import { economicSettingsComplete, rejection } from "../../helpers";
+import { accountingContext, economicSettingsComplete, rejection } from "../../helpers";
 
 /** The reference format of the transfer core: order number and id, and the integration. */
 const reference = (o: CanonicalOrder, integrationId = "int-econ") => `Order ${o.orderNumber} (id ${o.shopOrderId}) ob:${integrationId}`;
@@ -29,14 +29,14 @@ beforeEach(() => {
 });
 
 async function openEconomic(settings: Record<string, unknown> = {}, f: FakeEconomic = fake, id = integrationId): Promise<AccountingSession> {
-  return economicAdapter.open({
+  return economicAdapter.open(accountingContext({
     integrationId: id,
     tenantId: "tenant-econ",
     settings: economicSettings.parse({ ...economicSettingsComplete, ...settings }),
     env,
     db: getDb(env),
     fetch: f.fetch,
-  });
+  }));
 }
 
 
@@ -397,7 +397,7 @@ describe("sandbox accounting (D1)", () => {
   let n = 0;
   const open = async (documentType: "draft" | "booked" = "draft") => {
     const integrationId = `sandbox-acc-${Date.now()}-${++n}`;
-    const session = await sandboxAccountingAdapter.open({ integrationId, tenantId: "t", settings: { documentType, allowDraftUpdates: true }, env, db: getDb(env), fetch: fake.fetch });
+    const session = await sandboxAccountingAdapter.open(accountingContext({ integrationId, tenantId: "t", settings: { documentType, allowDraftUpdates: true }, env, db: getDb(env), fetch: fake.fetch }));
     return { session, integrationId };
   };
   const sandboxOrder = (over: Parameters<typeof order>[0] = {}) => order({ createdAt: `${year}-03-15T10:00:00Z`, ...over });
