@@ -174,6 +174,31 @@ for (const m of Object.values(accountingModules).filter((x) => systems[x.id])) {
       expect(await sys.invoices()).toBe(1);
     });
 
+    it("the frequent errors are found before anything is made, and creating refuses them the same way", async () => {
+      const session = await open("booked");
+      const cases: [CanonicalOrder, string][] = [
+        [contractOrder({ customer: { email: null } }), "customer_info_missing"],
+        [contractOrder({ customer: { countryCode: null } }), "customer_info_missing"],
+        [contractOrder({ lines: [line("SKU-1", 2, 10000, { vatRate: 1200 })], shipping: [] }), "vat_setup_missing"],
+        [contractOrder({ lines: [line("SKU-1", 2, 10000, { vatRate: 0 })], shipping: [] }), "vat_setup_missing"],
+      ];
+      for (const [o, category] of cases) {
+        expect((await session.check(o))?.category, category).toBe(category);
+        expect((await rejection(session.createDocument(o, reference(o)))).category).toBe(category);
+      }
+      expect(await sys.invoices()).toBe(0);
+    });
+
+    it("totals: an order whose lines miss its total by more than the rounding allows is totals_mismatch and never booked", async () => {
+      const session = await open("booked");
+      const o = contractOrder();
+      const off = { ...o, totals: { ...o.totals, gross: o.totals.gross + 500 } };
+      const refused = (await session.check(off)) ?? (await rejection(session.createDocument(off, reference(off))));
+      expect(refused.category).toBe("totals_mismatch");
+      const left = await session.findDocument(reference(off));
+      if (left) expect((await sys.held(left)).state).toBe("draft");
+    });
+
     it("books it when documents are booked", async () => {
       const session = await open("booked");
       const o = contractOrder();
