@@ -1,14 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
 import { setOutboundFetch } from "../../src/lib/outbound";
-import { demoOrder } from "../../src/modules/sandbox/shop";
 import { handleMessage } from "../../src/queue";
 import { TransferContext } from "../../src/transfers/transfer";
 import { fakeWooCommerce, shopRouter } from "../fakes/shops";
-import { activate, call, createIntegration, createTenant, sandboxDocuments, waitImport } from "../helpers";
+import { call, sandboxDocuments, waitImport } from "../helpers";
+import { wooImportOf130 } from "./woo-import";
 
 afterEach(() => setOutboundFetch());
-const DAY = 86400_000;
 
 
 describe("an import fetching pages from WooCommerce", () => {
@@ -25,18 +24,7 @@ describe("an import fetching pages from WooCommerce", () => {
       return woo.fetch(input, init);
     });
     setOutboundFetch(router.fetch);
-    const t = await createTenant();
-    const i = await createIntegration(t.id, {
-      shop: { module: "woocommerce", settings: { siteUrl: "https://shop.example.com", consumerKey: "ck_x", consumerSecret: "cs_x", webhookSecret: "w" } },
-      accounting: { module: "sandbox", settings: {} },
-    });
-    await activate(i.id);
-    for (let n = 1; n <= 130; n++) {
-      const at = new Date(Date.now() - 30 * DAY + n * 60_000).toISOString();
-      woo.put(demoOrder(800000 + n, 5000 + n, { createdAt: at }, at));
-    }
-    const fromDate = new Date(Date.now() - 40 * DAY).toISOString().slice(0, 10);
-    const { id } = (await call("POST", "/api/staff/imports", { integrationId: i.id, fromDate, estimatedOrders: 130 })).json;
+    const { tenant: t, integration: i, importId: id } = await wooImportOf130(woo, 800000, 5000);
     expect((await call("POST", `/api/staff/imports/${id}/test-transfer`)).json.testTransfer.orderId).toBe("800001");
     await call("POST", `/api/staff/imports/${id}/approve`, { note: "ok by mail" });
     await call("POST", `/api/staff/imports/${id}/start`);

@@ -1,11 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { setOutboundFetch } from "../../src/lib/outbound";
-import { demoOrder } from "../../src/modules/sandbox/shop";
 import { fakeWooCommerce, shopRouter } from "../fakes/shops";
-import { activate, call, createIntegration, createTenant, sandboxDocuments, waitImport } from "../helpers";
+import { call, sandboxDocuments, waitImport } from "../helpers";
+import { wooImportOf130 } from "./woo-import";
 
 afterEach(() => setOutboundFetch());
-const DAY = 86400_000;
 
 
 describe("a shop that is busy (429 with Retry-After) during an import", () => {
@@ -21,18 +20,7 @@ describe("a shop that is busy (429 with Retry-After) during an import", () => {
       return woo.fetch(input, init);
     });
     setOutboundFetch(router.fetch);
-    const t = await createTenant();
-    const i = await createIntegration(t.id, {
-      shop: { module: "woocommerce", settings: { siteUrl: "https://shop.example.com", consumerKey: "ck_x", consumerSecret: "cs_x", webhookSecret: "w" } },
-      accounting: { module: "sandbox", settings: {} },
-    });
-    await activate(i.id);
-    for (let n = 1; n <= 130; n++) {
-      const at = new Date(Date.now() - 30 * DAY + n * 60_000).toISOString();
-      woo.put(demoOrder(810000 + n, 6000 + n, { createdAt: at }, at));
-    }
-    const fromDate = new Date(Date.now() - 40 * DAY).toISOString().slice(0, 10);
-    const { id } = (await call("POST", "/api/staff/imports", { integrationId: i.id, fromDate, estimatedOrders: 130 })).json;
+    const { integration: i, importId: id } = await wooImportOf130(woo, 810000, 6000);
     await call("POST", `/api/staff/imports/${id}/preflight`);
     const pf = await waitImport(id, (x) => x.preflight?.status === "done");
     expect(pf.preflight.ordersFound).toBe(130);
