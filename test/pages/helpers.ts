@@ -1,5 +1,5 @@
-import { exports } from "cloudflare:workers";
-import { call, createTenant } from "../helpers";
+import { env, exports } from "cloudflare:workers";
+import { activate, call, createIntegration, createTenant } from "../helpers";
 
 type Form = Record<string, string | string[]>;
 
@@ -63,4 +63,25 @@ export async function signedInOwner(opts: { role?: "owner" | "member"; tenantId?
   const r = await b.post(path, { _csrf: csrfOf(page.text), password: PASSWORD, password2: PASSWORD });
   if (r.status !== 303) throw new Error(`invite: ${r.status} ${r.text.slice(0, 500)}`);
   return { b, tenantId, email, userId: inv.json.userId as string, invitePath: path };
+}
+
+/**
+ * A tenant with an active sandbox integration, one failed order (`orderId`) and a draft import whose test
+ * transfer is that order, written directly.
+ */
+export async function tenantWithOrderAndImport(name: string, orderId: string) {
+  const t = await createTenant(name);
+  const i = await createIntegration(t.id, { shop: { module: "sandbox", settings: {} }, accounting: { module: "sandbox", settings: {} } });
+  await activate(i.id);
+  const now = new Date().toISOString();
+  await env.DB.prepare(
+    `INSERT INTO ledger (id, integration_id, tenant_id, shop_order_id, order_number, status, source, received_at, updated_at, error_category, error_message, error_hint)
+     VALUES (?, ?, ?, ?, ?, 'failed', 'poll', ?, ?, 'sku_missing', 'no sku', 'give it a sku')`,
+  ).bind(`led_${crypto.randomUUID()}`, i.id, t.id, orderId, orderId, now, now).run();
+  const importId = `imp_${crypto.randomUUID().slice(0, 12)}`;
+  await env.DB.prepare(
+    `INSERT INTO imports (id, tenant_id, integration_id, status, from_date, to_date, estimated_orders, accepted_half_hours, created_at, test_transfer)
+     VALUES (?, ?, ?, 'draft', '2026-01-01', '2026-02-01', 10, 1, ?, ?)`,
+  ).bind(importId, t.id, i.id, now, JSON.stringify({ orderId, status: "transferred", document: { type: "draft", number: "1" } })).run();
+  return { tenantId: t.id, integrationId: i.id, orderId, importId };
 }

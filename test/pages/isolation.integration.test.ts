@@ -1,25 +1,12 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { activate, createIntegration, createTenant } from "../helpers";
-import { signedInOwner } from "./helpers";
+import { signedInOwner, tenantWithOrderAndImport } from "./helpers";
 
 /** Another tenant's integration, order, import and user, written directly. */
 async function otherTenant() {
-  const t = await createTenant("Other ApS");
-  const i = await createIntegration(t.id, { shop: { module: "sandbox", settings: {} }, accounting: { module: "sandbox", settings: {} } });
-  await activate(i.id);
-  const now = new Date().toISOString();
-  await env.DB.prepare(
-    `INSERT INTO ledger (id, integration_id, tenant_id, shop_order_id, order_number, status, source, received_at, updated_at, error_category, error_message, error_hint)
-     VALUES (?, ?, ?, '9001', '9001', 'failed', 'poll', ?, ?, 'sku_missing', 'no sku', 'give it a sku')`,
-  ).bind(`led_${crypto.randomUUID()}`, i.id, t.id, now, now).run();
-  const importId = `imp_${crypto.randomUUID().slice(0, 12)}`;
-  await env.DB.prepare(
-    `INSERT INTO imports (id, tenant_id, integration_id, status, from_date, to_date, estimated_orders, accepted_half_hours, created_at, test_transfer)
-     VALUES (?, ?, ?, 'draft', '2026-01-01', '2026-02-01', 10, 1, ?, ?)`,
-  ).bind(importId, t.id, i.id, now, JSON.stringify({ orderId: "9001", status: "transferred", document: { type: "draft", number: "1" } })).run();
-  const user = await signedInOwner({ tenantId: t.id, role: "member" });
-  return { tenantId: t.id, integrationId: i.id, orderId: "9001", importId, userId: user.userId };
+  const f = await tenantWithOrderAndImport("Other ApS", "9001");
+  const user = await signedInOwner({ tenantId: f.tenantId, role: "member" });
+  return { ...f, userId: user.userId };
 }
 
 describe("settings page: a user sees only their own tenant", () => {

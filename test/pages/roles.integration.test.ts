@@ -1,26 +1,14 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { activate, call, createIntegration, createTenant } from "../helpers";
-import { csrfOf, signedInOwner } from "./helpers";
+import { call } from "../helpers";
+import { csrfOf, signedInOwner, tenantWithOrderAndImport } from "./helpers";
 
 /** A tenant with an owner and a member, an active sandbox integration with one failed order, and a draft import ready for approval. */
 async function tenantWithMember() {
-  const t = await createTenant("Roller ApS");
-  const i = await createIntegration(t.id, { shop: { module: "sandbox", settings: {} }, accounting: { module: "sandbox", settings: {} } });
-  await activate(i.id);
-  const now = new Date().toISOString();
-  await env.DB.prepare(
-    `INSERT INTO ledger (id, integration_id, tenant_id, shop_order_id, order_number, status, source, received_at, updated_at, error_category, error_message, error_hint)
-     VALUES (?, ?, ?, '7001', '7001', 'failed', 'poll', ?, ?, 'sku_missing', 'no sku', 'give it a sku')`,
-  ).bind(`led_${crypto.randomUUID()}`, i.id, t.id, now, now).run();
-  const importId = `imp_${crypto.randomUUID().slice(0, 12)}`;
-  await env.DB.prepare(
-    `INSERT INTO imports (id, tenant_id, integration_id, status, from_date, to_date, estimated_orders, accepted_half_hours, created_at, test_transfer)
-     VALUES (?, ?, ?, 'draft', '2026-01-01', '2026-02-01', 10, 1, ?, ?)`,
-  ).bind(importId, t.id, i.id, now, JSON.stringify({ orderId: "7001", status: "transferred", document: { type: "draft", number: "1" } })).run();
-  const owner = await signedInOwner({ tenantId: t.id });
-  const member = await signedInOwner({ tenantId: t.id, role: "member" });
-  return { tenantId: t.id, integrationId: i.id, importId, owner, member };
+  const f = await tenantWithOrderAndImport("Roller ApS", "7001");
+  const owner = await signedInOwner({ tenantId: f.tenantId });
+  const member = await signedInOwner({ tenantId: f.tenantId, role: "member" });
+  return { tenantId: f.tenantId, integrationId: f.integrationId, importId: f.importId, owner, member };
 }
 
 /** Everything a refused form could have changed. */

@@ -28,6 +28,16 @@ let nextId = 9500;
 const order = () => ({ ...shopifyDk, id: nextId++, created_at: soon(), updated_at: soon() });
 const outcomes = (entry: { attempts: { outcome: string }[] }) => entry.attempts.map((a) => a.outcome);
 
+/** The order ends as one booked invoice from one draft request, no draft left, counted once. */
+async function bookedOnce(tenantId: string, integrationId: string, orderId: string) {
+  const entry = await waitForOrder(integrationId, orderId);
+  expect(entry.document).toEqual({ type: "booked", number: String([...fake.booked.keys()][0]) });
+  expect(fake.requests("POST", "/invoices/drafts")).toHaveLength(1);
+  expect(fake.booked.size).toBe(1);
+  expect(fake.drafts.size).toBe(0);
+  expect((await usage(tenantId)).transferredOrders).toBe(1);
+}
+
 describe("e-conomic: an answer lost after the effect", () => {
   for (const how of ["503", "drop"] as const) {
     it(`booking (${how}): the retry finds the booked invoice by our reference; the vanished draft is never touched`, async () => {
@@ -61,12 +71,7 @@ describe("e-conomic: an answer lost after the effect", () => {
       expect((await runBatch([{ body: msg }])).retryMessages).toHaveLength(1);
       expect(fake.drafts.size).toBe(1);
       expect((await runBatch([{ body: msg, attempts: 2 }])).explicitAcks).toHaveLength(1);
-      const entry = await waitForOrder(integration.id, String(o.id));
-      expect(entry.document).toEqual({ type: "booked", number: String([...fake.booked.keys()][0]) });
-      expect(fake.requests("POST", "/invoices/drafts")).toHaveLength(1);
-      expect(fake.booked.size).toBe(1);
-      expect(fake.drafts.size).toBe(0);
-      expect((await usage(tenant.id)).transferredOrders).toBe(1);
+      await bookedOnce(tenant.id, integration.id, String(o.id));
     });
 
     it(`updating the draft an earlier attempt left (${how}): the next retry updates and books it, once`, async () => {
@@ -80,12 +85,7 @@ describe("e-conomic: an answer lost after the effect", () => {
       expect(fake.requests("PUT")).toHaveLength(1);
       expect(fake.drafts.size).toBe(1);
       expect((await runBatch([{ body: msg, attempts: 3 }])).explicitAcks).toHaveLength(1);
-      const entry = await waitForOrder(integration.id, String(o.id));
-      expect(entry.document).toEqual({ type: "booked", number: String([...fake.booked.keys()][0]) });
-      expect(fake.requests("POST", "/invoices/drafts")).toHaveLength(1);
-      expect(fake.booked.size).toBe(1);
-      expect(fake.drafts.size).toBe(0);
-      expect((await usage(tenant.id)).transferredOrders).toBe(1);
+      await bookedOnce(tenant.id, integration.id, String(o.id));
     });
 
     it(`updating a transferred draft (R7, ${how}): the retry updates the same draft; the new version is recorded once`, async () => {
